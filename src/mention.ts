@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * The canonical mention: the one shape every source produces and `/v1/ingest` accepts.
+ * Plugins may import this module (it is pure data), as they import `src/errors.ts`.
+ *
+ * @example
+ * const m: MentionInput = {
+ *   platform: 'reddit', externalId: 't3_abc', url: 'https://reddit.com/r/x/comments/abc',
+ *   author: { handle: 'alice', followers: 120 }, text: 'Acme support was great',
+ *   publishedAt: '2026-01-01T10:00:00Z', metrics: { likes: 4, replies: 1 },
+ * };
+ */
+const count = z.number().int().nonnegative().finite();
+
+export const authorSchema = z.object({
+  handle: z.string().trim().min(1).max(512),
+  name: z.string().max(1024).nullish(),
+  followers: count.nullish(),
+  verified: z.boolean().nullish(),
+  url: z.string().max(4096).nullish(),
+});
+
+export const metricsSchema = z.object({
+  likes: count.nullish(),
+  shares: count.nullish(),
+  replies: count.nullish(),
+  views: count.nullish(),
+});
+
+const dateInput = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(typeof v === 'number' && v < 1e11 ? v * 1000 : v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'Invalid date' });
+    return z.NEVER;
+  }
+  return d;
+});
+
+export const mentionInputSchema = z.object({
+  platform: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+  externalId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).pipe(z.string().min(1).max(512)),
+  url: z.string().max(4096).nullish(),
+  author: authorSchema,
+  text: z.string().max(200_000),
+  title: z.string().max(4096).nullish(),
+  lang: z.string().max(16).nullish(),
+  publishedAt: dateInput,
+  collectedAt: dateInput.optional(),
+  metrics: metricsSchema.nullish(),
+  parentId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).nullish(),
+  threadId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).nullish(),
+  raw: z.unknown().optional(),
+});
+
+/** What a source or a client hands in (dates may be strings). */
+export type MentionInput = z.input<typeof mentionInputSchema>;
+/** A validated mention, before normalisation. */
+export type Mention = z.output<typeof mentionInputSchema>;
+export type MentionAuthor = z.output<typeof authorSchema>;
+export type MentionMetrics = z.output<typeof metricsSchema>;
+
+/** A mention after normalisation: plain text, NFC, trimmed; what the pipeline stores. */
+export interface NormalizedMention extends Omit<Mention, 'collectedAt'> {
+  collectedAt: Date;
+  text: string;
+  title: string | null;
+}

@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects: fast unit/plugin tests, and the storage suite (`tests/db/**`) twice,
+ * once on embedded PGlite and once on a real PostgreSQL (DATABASE_URL or 127.0.0.1:5432).
+ */
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/db/**', 'node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'db-pglite',
+          include: ['tests/db/**/*.test.ts'],
+          env: { EARSHOT_TEST_DB: 'pglite' },
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'db-postgres',
+          include: ['tests/db/**/*.test.ts'],
+          env: { EARSHOT_TEST_DB: 'postgres' },
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
