@@ -3,44 +3,9 @@ import type { Clock } from '../src/clock.ts';
 import type { Logger } from '../src/log.ts';
 import type { MentionInput } from '../src/mention.ts';
 
-/** What the shared HTTP layer answers with. The body is already decompressed and size-capped. */
-export interface HttpResponse {
-  /** Final URL after redirects. */
-  url: string;
-  status: number;
-  /** Lower-cased header names; repeated headers joined with ', '. */
-  headers: Record<string, string>;
-  body: Buffer;
-  /** Body decoded as UTF-8 unless `charset` is given. */
-  text(charset?: string): string;
-  /** Body parsed as JSON; a malformed body throws `SourceFault('parse-error')`. */
-  json<T = unknown>(): T;
-}
+import type { HttpClient } from '../src/net/types.ts';
 
-export interface HttpRequestOptions {
-  method?: 'GET' | 'POST' | 'HEAD';
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  query?: Record<string, string | number | boolean | undefined>;
-  /** Statuses to hand back instead of throwing (default: 2xx and 304). */
-  acceptStatus?: number[];
-  /** Per-request timeout override, ms. */
-  timeoutMs?: number;
-  /** Maximum body bytes (default from the client). */
-  maxBytes?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * The HTTP client every collector uses (`collectors/_lib/http.ts`): per-host rate limits
- * and concurrency, retries with backoff for 429/5xx/timeouts/resets, Retry-After, timeouts,
- * a body cap, a circuit breaker and the private-address guard. Non-accepted statuses throw
- * `FetchError` with the right `retry` flag once retries are exhausted.
- */
-export interface HttpClient {
-  request(url: string, opts?: HttpRequestOptions): Promise<HttpResponse>;
-  get(url: string, opts?: Omit<HttpRequestOptions, 'method'>): Promise<HttpResponse>;
-}
+export type { HttpClient, HttpRequestOptions, HttpResponse } from '../src/net/types.ts';
 
 export interface CollectContext<Cursor> {
   http: HttpClient;
