@@ -1,0 +1,79 @@
+import { bodyLimit } from 'hono/body-limit';
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../deps.ts';
+import { newId } from '../ids.ts';
+import { createAuthenticator, requireAuth } from './auth.ts';
+import { errorBody, handleError } from './errors.ts';
+import { brandRoutes } from './routes/brands.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { mentionRoutes } from './routes/mentions.ts';
+import { sourceRoutes } from './routes/sources.ts';
+import { router } from './types.ts';
+
+export interface AppOptions {
+  /** Called after a source is created, changed or deleted (the service reschedules). */
+  onSourcesChanged?: () => void;
+}
+
+/**
+ * The HTTP API. Everything under /v1 needs `Authorization: Bearer <key>`; viewers may only
+ * read. Errors always use the `{ error: { code, message, field?, requestId } }` envelope.
+ *
+ * @example
+ * const app = createApp(deps); const res = await app.request('/healthz');
+ */
+export function createApp(deps: Deps, opts: AppOptions = {}) {
+  const app = router();
+  const log = deps.log.child({ component: 'api' });
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : newId('req');
+    c.set('requestId', requestId);
+    c.set('log', log.child({ reqId: requestId }));
+    c.header('x-request-id', requestId);
+    c.header('x-content-type-options', 'nosniff');
+    await next();
+  });
+
+  app.onError(handleError);
+  app.notFound((c) => errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.db.select({ one: sql`1` }).from(sql`(select 1) as t`);
+      return c.json({ status: 'ready', database: deps.handle.kind });
+    } catch {
+      return c.json({ status: 'unavailable', database: deps.handle.kind }, 503);
+    }
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.config.config.server.maxBodyBytes,
+      onError: (c) => errorBody(c, 'PAYLOAD_TOO_LARGE', `request body over ${deps.config.config.server.maxBodyBytes} bytes`),
+    }),
+  );
+  app.use('/v1/*', requireAuth(createAuthenticator(deps.db, deps.clock)));
+
+  app.route('/', mentionRoutes(deps));
+  app.route('/', ingestRoutes(deps));
+  app.route('/', brandRoutes(deps));
+  app.route('/', sourceRoutes(deps, opts.onSourcesChanged ?? (() => {})));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Earshot API',
+      version: '1',
+      description: 'Self-hosted social listening: mentions, brands, sources, ingestion. Send `Authorization: Bearer <key>`.',
+    },
+    security: [{ bearer: [] }],
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,262 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import cron from 'node-cron';
+import { eq, or } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { sourceHealth, sources } from '../../../db/schema/index.ts';
+import { formatPath } from '../../config/load.ts';
+import type { Deps } from '../../deps.ts';
+import { newId } from '../../ids.ts';
+import { healthView, healthSchema } from '../../pipeline/health.ts';
+import { ApiError, errorSchema } from '../errors.ts';
+import { actorOf, router } from '../types.ts';
+
+type SourceRow = typeof sources.$inferSelect;
+
+const sourceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.string(),
+    options: z.record(z.string(), z.unknown()),
+    /** Names of the stored secrets; values are never returned. */
+    secrets: z.array(z.string()),
+    schedule: z.string(),
+    enabled: z.boolean(),
+    allowPrivateNetwork: z.boolean(),
+    backfillDays: z.number().int(),
+    origin: z.enum(['config', 'api']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Source');
+
+const sourceInput = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    type: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+    schedule: z.string().optional().openapi({ example: '*/10 * * * *' }),
+    enabled: z.boolean().default(true),
+    allowPrivateNetwork: z.boolean().default(false),
+    backfillDays: z.number().int().min(0).max(3650).default(7),
+    secrets: z.record(z.string(), z.string().min(1)).optional().openapi({ description: 'Write-only; stored encrypted (AES-256-GCM)' }),
+  })
+  .strict()
+  .openapi('SourceInput');
+const sourcePatch = sourceInput.partial().strict().openapi('SourcePatch');
+
+export function sourceView(s: SourceRow, secretNames: string[]) {
+  return {
+    id: s.id,
+    name: s.name,
+    type: s.type,
+    options: s.options,
+    secrets: secretNames,
+    schedule: s.schedule,
+    enabled: s.enabled,
+    allowPrivateNetwork: s.allowPrivateNetwork,
+    backfillDays: s.backfillDays,
+    origin: s.origin,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+  };
+}
+
+export function secretNamesOf(deps: Deps, s: SourceRow): string[] {
+  if (!s.secretsEnc) return [];
+  try {
+    return Object.keys(JSON.parse(deps.secrets.open(s.secretsEnc)) as object);
+  } catch {
+    return [];
+  }
+}
+
+export async function findSource(db: DbOrTx, idOrName: string): Promise<SourceRow> {
+  const rows = await db
+    .select()
+    .from(sources)
+    .where(or(eq(sources.id, idOrName), eq(sources.name, idOrName)))
+    .limit(1);
+  if (!rows[0]) throw new ApiError('NOT_FOUND', `source ${idOrName} not found`);
+  return rows[0];
+}
+
+/** Validate type, options, secrets and schedule against the collector registry; 400 naming the field. */
+export function checkSource(deps: Deps, type: string, options: Record<string, unknown>, secrets?: Record<string, string>, schedule?: string) {
+  const c = deps.collectors.find((x) => x.id === type);
+  if (!c) throw new ApiError('BAD_REQUEST', `type: unknown source type; one of ${deps.collectors.map((x) => x.id).join(', ')}`, 'type');
+  const r = c.options.safeParse(options);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const field = formatPath(['options', ...i.path]);
+    throw new ApiError('BAD_REQUEST', `${field}: ${i.message}`, field);
+  }
+  for (const k of Object.keys(secrets ?? {})) {
+    if (!(c.secrets ?? []).includes(k)) throw new ApiError('BAD_REQUEST', `secrets.${k}: source type ${type} takes no such secret`, `secrets.${k}`);
+  }
+  if (schedule !== undefined && !cron.validate(schedule)) throw new ApiError('BAD_REQUEST', 'schedule: invalid cron expression', 'schedule');
+  return { collector: c, options: r.data as Record<string, unknown> };
+}
+
+const idParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: 'Source id or name' }) });
+const err = (d: string) => ({ content: { 'application/json': { schema: errorSchema } }, description: d });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export function sourceRoutes(deps: Deps, onChange: () => void) {
+  const app = router();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sources',
+      tags: ['sources'],
+      summary: 'List sources',
+      responses: { 200: json(z.object({ data: z.array(sourceSchema) }), 'Sources') },
+    }),
+    async (c) => {
+      const rows = await deps.db.select().from(sources).orderBy(sources.name);
+      return c.json({ data: rows.map((s) => sourceView(s, secretNamesOf(deps, s))) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sources/{id}',
+      tags: ['sources'],
+      summary: 'Get a source',
+      request: { params: idParam },
+      responses: { 200: json(sourceSchema, 'The source'), 404: err('Not found') },
+    }),
+    async (c) => {
+      const s = await findSource(deps.db, c.req.valid('param').id);
+      return c.json(sourceView(s, secretNamesOf(deps, s)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/sources/{id}/health',
+      tags: ['sources'],
+      summary: 'Source health: last success, last error and its kind, items per run, lag',
+      request: { params: idParam },
+      responses: { 200: json(healthSchema, 'Health'), 404: err('Not found') },
+    }),
+    async (c) => {
+      const s = await findSource(deps.db, c.req.valid('param').id);
+      const h = await deps.db.select().from(sourceHealth).where(eq(sourceHealth.sourceId, s.id)).limit(1);
+      return c.json(healthView(s, h[0], deps.clock.now()), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/sources',
+      tags: ['sources'],
+      summary: 'Create a source',
+      request: { body: { content: { 'application/json': { schema: sourceInput } }, required: true } },
+      responses: { 201: json(sourceSchema, 'Created'), 400: err('Invalid input'), 409: err('Name taken') },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { collector, options } = checkSource(deps, input.type, input.options, input.secrets, input.schedule);
+      const now = deps.clock.now();
+      const row = await deps.mutate({ actor: actorOf(c), action: 'source.create', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
+        const taken = await tx.select({ id: sources.id }).from(sources).where(eq(sources.name, input.name)).limit(1);
+        if (taken[0]) throw new ApiError('CONFLICT', `a source named "${input.name}" exists`, 'name');
+        const [s] = await tx
+          .insert(sources)
+          .values({
+            id: newId('src'),
+            name: input.name,
+            type: input.type,
+            options,
+            secretsEnc: input.secrets && Object.keys(input.secrets).length ? deps.secrets.seal(JSON.stringify(input.secrets)) : null,
+            schedule: input.schedule ?? collector.defaultSchedule,
+            enabled: input.enabled,
+            allowPrivateNetwork: input.allowPrivateNetwork,
+            backfillDays: input.backfillDays,
+            origin: 'api',
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning();
+        return { result: s!, entityId: s!.id, after: sourceView(s!, Object.keys(input.secrets ?? {})) };
+      });
+      onChange();
+      return c.json(sourceView(row, Object.keys(input.secrets ?? {})), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/sources/{id}',
+      tags: ['sources'],
+      summary: 'Update a source (secrets given here replace the stored ones)',
+      request: { params: idParam, body: { content: { 'application/json': { schema: sourcePatch } }, required: true } },
+      responses: { 200: json(sourceSchema, 'Updated'), 400: err('Invalid input'), 404: err('Not found'), 409: err('Name taken') },
+    }),
+    async (c) => {
+      const patch = c.req.valid('json');
+      const id = c.req.valid('param').id;
+      const row = await deps.mutate({ actor: actorOf(c), action: 'source.update', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
+        const before = await findSource(tx, id);
+        const type = patch.type ?? before.type;
+        const { options } = checkSource(deps, type, patch.options ?? before.options, patch.secrets, patch.schedule);
+        if (patch.name && patch.name !== before.name) {
+          const taken = await tx.select({ id: sources.id }).from(sources).where(eq(sources.name, patch.name)).limit(1);
+          if (taken[0]) throw new ApiError('CONFLICT', `a source named "${patch.name}" exists`, 'name');
+        }
+        const [after] = await tx
+          .update(sources)
+          .set({
+            name: patch.name ?? before.name,
+            type,
+            options,
+            secretsEnc: patch.secrets ? deps.secrets.seal(JSON.stringify(patch.secrets)) : before.secretsEnc,
+            schedule: patch.schedule ?? before.schedule,
+            enabled: patch.enabled ?? before.enabled,
+            allowPrivateNetwork: patch.allowPrivateNetwork ?? before.allowPrivateNetwork,
+            backfillDays: patch.backfillDays ?? before.backfillDays,
+            updatedAt: deps.clock.now(),
+          })
+          .where(eq(sources.id, before.id))
+          .returning();
+        return {
+          result: after!,
+          entityId: before.id,
+          before: sourceView(before, secretNamesOf(deps, before)),
+          after: sourceView(after!, secretNamesOf(deps, after!)),
+        };
+      });
+      onChange();
+      return c.json(sourceView(row, secretNamesOf(deps, row)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/sources/{id}',
+      tags: ['sources'],
+      summary: 'Delete a source (its mentions stay)',
+      request: { params: idParam },
+      responses: { 204: { description: 'Deleted' }, 404: err('Not found') },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      await deps.mutate({ actor: actorOf(c), action: 'source.delete', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
+        const before = await findSource(tx, id);
+        await tx.delete(sources).where(eq(sources.id, before.id));
+        return { result: null, entityId: before.id, before: sourceView(before, secretNamesOf(deps, before)) };
+      });
+      onChange();
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import type { CollectorDefinition } from '../../collectors/types.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { type ConfigFile, configSchema, type QueryValidator } from './schema.ts';
+
+/** Settings that come from the environment, the only place process.env is read. */
+export interface EnvSettings {
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: string;
+  port?: number;
+  anthropicApiKey?: string;
+  secretKey?: string;
+  httpsProxy?: string;
+  configPath?: string;
+}
+
+export interface RuntimeConfig {
+  /** The file the config came from (for messages). */
+  file: string;
+  config: ConfigFile;
+  env: EnvSettings;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  const port = env.PORT ? Number(env.PORT) : undefined;
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.EARSHOT_DATA_DIR || './data',
+    logLevel: env.LOG_LEVEL || 'info',
+    port: port !== undefined && Number.isInteger(port) ? port : undefined,
+    anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
+    secretKey: env.EARSHOT_SECRET_KEY || undefined,
+    httpsProxy: env.HTTPS_PROXY || env.https_proxy || undefined,
+    configPath: env.EARSHOT_CONFIG || undefined,
+  };
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function positionOf(lc: LineCounter, offset: number): { line: number; col: number } {
+  const p = lc.linePos(offset);
+  return { line: p.line, col: p.col };
+}
+
+/** Replace `${VAR}` references in every scalar, reporting missing variables at their position. */
+function substituteEnv(doc: Document, lc: LineCounter, file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]) {
+  const visit = (node: unknown, p: (string | number)[]) => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        visit(pair.value, [...p, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, [...p, i]));
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      node.value = node.value.replace(ENV_REF, (_m, name: string) => {
+        const v = env[name];
+        if (v === undefined || v === '') {
+          const pos = positionOf(lc, node.range?.[0] ?? 0);
+          issues.push({ file, ...pos, path: formatPath(p), message: `environment variable ${name} is not set` });
+          return '';
+        }
+        return v;
+      });
+    }
+  };
+  visit(doc.contents, []);
+}
+
+export function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of p) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out;
+}
+
+/** The node at `p`, or the deepest existing ancestor (for "Required" issues). */
+function nodeAt(doc: Document, p: readonly PropertyKey[]): Node | undefined {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n) as unknown[], true) as Node | undefined;
+    if (node && typeof node === 'object' && 'range' in node && node.range) return node;
+    if (n === 0) return doc.contents ?? undefined;
+  }
+  return undefined;
+}
+
+export interface ParseConfigOptions {
+  collectors: readonly CollectorDefinition[];
+  validateQuery?: QueryValidator;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Parse and validate config text. Errors carry `file:line:col path: message`.
+ *
+ * @example
+ * const cfg = parseConfig(text, 'earshot.yaml', { collectors });
+ */
+export function parseConfig(text: string, file: string, opts: ParseConfigOptions): ConfigFile {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const issues: ConfigIssue[] = [];
+  for (const e of doc.errors) {
+    const pos = positionOf(lc, e.pos[0]);
+    issues.push({ file, ...pos, path: '', message: e.message.split('\n')[0] ?? 'YAML syntax error' });
+  }
+  if (issues.length) throw new ConfigError(issues);
+  substituteEnv(doc, lc, file, opts.env ?? process.env, issues);
+  if (issues.length) throw new ConfigError(issues);
+  const data = doc.toJS() ?? {};
+  const r = configSchema(opts.collectors, opts.validateQuery).safeParse(data);
+  if (!r.success) throw new ConfigError(zodIssues(r.error, doc, lc, file));
+  return deepFreeze(r.data);
+}
+
+function zodIssues(err: z.ZodError, doc: Document, lc: LineCounter, file: string): ConfigIssue[] {
+  return err.issues.map((i) => {
+    const node = nodeAt(doc, i.path);
+    const pos = positionOf(lc, node?.range?.[0] ?? 0);
+    return { file, ...pos, path: formatPath(i.path), message: i.message };
+  });
+}
+
+export function loadConfigFile(filePath: string, opts: ParseConfigOptions): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (e) {
+    throw new ConfigError([
+      { file: filePath, line: 1, col: 1, path: '', message: `cannot read config file: ${(e as Error).message}` },
+    ]);
+  }
+  return parseConfig(text, path.basename(filePath) === filePath ? filePath : path.relative(process.cwd(), filePath) || filePath, opts);
+}
+
+/** The config path: --config, then EARSHOT_CONFIG, then ./earshot.yaml, then the bundled example. */
+export function resolveConfigPath(explicit: string | undefined, env: EnvSettings, exists: (p: string) => boolean): string {
+  if (explicit) return explicit;
+  if (env.configPath) return env.configPath;
+  if (exists('earshot.yaml')) return 'earshot.yaml';
+  return 'earshot.example.yaml';
+}
+
+export function loadRuntimeConfig(
+  explicitPath: string | undefined,
+  opts: ParseConfigOptions & { exists: (p: string) => boolean },
+): RuntimeConfig {
+  const env = readEnv(opts.env);
+  const file = resolveConfigPath(explicitPath, env, opts.exists);
+  const config = loadConfigFile(file, opts);
+  return Object.freeze({ file, config, env: Object.freeze(env) });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,142 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import type { CollectorDefinition } from '../../collectors/types.ts';
+
+/** A query validator injected by the caller (the query language lives in src/query). */
+export type QueryValidator = (q: string) => { ok: true } | { ok: false; message: string; position: number; token: string };
+
+const cronExpr = z.string().refine((s) => cron.validate(s), { message: 'Invalid cron expression' });
+
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'CIDR like 127.0.0.0/8 or fd00::/8');
+
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+
+export function brandSchema(validateQuery?: QueryValidator) {
+  return z
+    .object({
+      name,
+      query: z
+        .string()
+        .min(1)
+        .max(4096)
+        .superRefine((q, ctx) => {
+          const r = validateQuery?.(q);
+          if (r && !r.ok) ctx.addIssue({ code: 'custom', message: r.message });
+        }),
+      competitors: z.array(name).default([]),
+      aliases: z.array(z.string().min(1)).default([]),
+      locale: z.enum(['en', 'zh', 'bilingual']).default('en'),
+      topics: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+      retentionDays: z.number().int().positive().optional(),
+      alerts: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict();
+}
+
+const sourceCommon = {
+  name,
+  schedule: cronExpr.optional(),
+  enabled: z.boolean().default(true),
+  allowPrivateNetwork: z.boolean().default(false),
+  backfillDays: z.number().int().min(0).max(3650).default(7),
+  secrets: z.record(z.string(), z.string()).default({}),
+};
+
+const commonOptions = z.object({ baseUrl: z.url().optional() });
+
+/** One config entry per registered collector, discriminated by `type`. */
+export function sourceSchema(collectors: readonly CollectorDefinition[]) {
+  const ids = collectors.map((c) => c.id);
+  return z
+    .object({ type: z.string(), ...sourceCommon, options: z.unknown().default({}) })
+    .strict()
+    .superRefine((v, ctx) => {
+      const c = collectors.find((x) => x.id === v.type);
+      if (!c) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['type'],
+          message: `Unknown source type "${v.type}"; one of: ${ids.join(', ')}`,
+        });
+        return;
+      }
+      const base = commonOptions.safeParse(v.options ?? {});
+      if (!base.success) for (const i of base.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
+      const r = c.options.safeParse(v.options ?? {});
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
+      const allowed = new Set(c.secrets ?? []);
+      for (const k of Object.keys(v.secrets)) {
+        if (!allowed.has(k)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['secrets', k],
+            message: allowed.size ? `Unknown secret; one of: ${[...allowed].join(', ')}` : `Source type ${c.id} takes no secrets`,
+          });
+        }
+      }
+    })
+    .transform((v) => {
+      const c = collectors.find((x) => x.id === v.type)!;
+      return { ...v, options: c.options.parse(v.options ?? {}) as Record<string, unknown>, schedule: v.schedule ?? c.defaultSchedule };
+    });
+}
+
+export function configSchema(collectors: readonly CollectorDefinition[], validateQuery?: QueryValidator) {
+  return z
+    .object({
+      server: z
+        .object({
+          port: z.number().int().min(0).max(65535).default(8787),
+          host: z.string().default('127.0.0.1'),
+          publicUrl: z.url().optional(),
+          maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        })
+        .strict()
+        .default({ port: 8787, host: '127.0.0.1', maxBodyBytes: 10 * 1024 * 1024 }),
+      network: z
+        .object({ allowPrivate: z.array(cidr).default([]), userAgent: z.string().optional() })
+        .strict()
+        .default({ allowPrivate: [] }),
+      pipeline: z
+        .object({
+          dropUnmatched: z.boolean().default(false),
+          nearDuplicateDistance: z.number().int().min(0).max(3).default(3),
+          nearDuplicateWindowDays: z.number().int().min(1).max(90).default(7),
+          batchSize: z.number().int().min(1).max(10_000).default(1000),
+        })
+        .strict()
+        .default({ dropUnmatched: false, nearDuplicateDistance: 3, nearDuplicateWindowDays: 7, batchSize: 1000 }),
+      classifiers: z
+        .object({
+          disabled: z.array(z.string()).default([]),
+          options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+        })
+        .strict()
+        .default({ disabled: [], options: {} }),
+      brands: z.array(brandSchema(validateQuery)).default([]),
+      sources: z.array(sourceSchema(collectors)).default([]),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+      const seen = new Map<string, number>();
+      cfg.brands.forEach((b, i) => {
+        const key = b.name.toLowerCase();
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'name'], message: `Duplicate brand name "${b.name}"` });
+        seen.set(key, i);
+      });
+      const src = new Set<string>();
+      cfg.sources.forEach((s, i) => {
+        if (src.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `Duplicate source name "${s.name}"` });
+        src.add(s.name);
+      });
+    });
+}
+
+export type ConfigFile = z.output<ReturnType<typeof configSchema>>;
+export type BrandConfig = ConfigFile['brands'][number];
+export type SourceConfig = ConfigFile['sources'][number];

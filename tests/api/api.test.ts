@@ -1,0 +1,194 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCollector } from '../../collectors/types.ts';
+import type { DbHandle } from '../../db/client.ts';
+import { auditLog, sources } from '../../db/schema/index.ts';
+import { createApp } from '../../src/api/app.ts';
+import { syncConfig } from '../../src/config/sync.ts';
+import type { Deps } from '../../src/deps.ts';
+import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
+import { openTestDb, truncateAll } from '../helpers/pg.ts';
+
+const tokenSource = defineCollector({
+  id: 'token-source',
+  description: 'needs a token',
+  options: z.object({ url: z.url() }),
+  secrets: ['token'],
+  defaultSchedule: '*/30 * * * *',
+  async *collect() {},
+});
+
+let h: DbHandle;
+let deps: Deps;
+let app: ReturnType<typeof createApp>;
+let admin: string;
+let editor: string;
+let viewer: string;
+
+beforeAll(async () => {
+  h = await openTestDb('pglite');
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(async () => {
+  await truncateAll(h);
+  deps = await makeDeps({
+    handle: h,
+    collectors: [tokenSource],
+    config: { brands: [{ name: 'Acme', query: '"acme" OR "艾克米"' }], server: { maxBodyBytes: 20_000 } },
+  });
+  await syncConfig(deps);
+  app = createApp(deps);
+  [admin, editor, viewer] = await Promise.all([makeKey(deps, 'admin'), makeKey(deps, 'editor'), makeKey(deps, 'viewer')]);
+});
+
+const call = (method: string, path: string, key?: string, body?: unknown, headers: Record<string, string> = {}) =>
+  app.request(path, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('access control', () => {
+  it('401 without a key or with a wrong one, in the error envelope', async () => {
+    for (const key of [undefined, 'esk_wrong']) {
+      const r = await call('GET', '/v1/mentions', key);
+      expect(r.status).toBe(401);
+      const body = await r.json();
+      expect(body.error).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(body.error.requestId).toMatch(/^req_/);
+    }
+  });
+
+  it('403 for a viewer that mutates; reads work', async () => {
+    expect((await call('GET', '/v1/brands', viewer)).status).toBe(200);
+    const r = await call('POST', '/v1/brands', viewer, { name: 'X', query: 'x' });
+    expect(r.status).toBe(403);
+    expect((await r.json()).error.code).toBe('FORBIDDEN');
+  });
+
+  it('health and the OpenAPI document need no key', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect(await (await call('GET', '/readyz')).json()).toMatchObject({ status: 'ready' });
+    const doc = await (await call('GET', '/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/mentions', '/v1/ingest', '/v1/brands', '/v1/sources/{id}/health']));
+  });
+});
+
+describe('brands', () => {
+  it('create, update, delete: each audited with before/after in the same transaction', async () => {
+    const created = await call('POST', '/v1/brands', editor, { name: 'Globex', query: 'globex NEAR/3 (refund OR scam)' });
+    expect(created.status).toBe(201);
+    const b = await created.json();
+    const patched = await call('PATCH', `/v1/brands/${b.id}`, editor, { query: '"globex corp"' });
+    expect(await patched.json()).toMatchObject({ query: '"globex corp"' });
+    expect((await call('DELETE', '/v1/brands/Globex', editor)).status).toBe(204);
+    const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityId, b.id));
+    expect(audits.map((a) => a.action).sort()).toEqual(['brand.create', 'brand.delete', 'brand.update']);
+    const upd = audits.find((a) => a.action === 'brand.update')!;
+    expect(upd.before).toMatchObject({ query: 'globex NEAR/3 (refund OR scam)' });
+    expect(upd.after).toMatchObject({ query: '"globex corp"' });
+    expect(upd.actor).toMatch(/^key:key_/);
+  });
+
+  it('a malformed query is a 400 naming the field and the position, and changes nothing', async () => {
+    const r = await call('POST', '/v1/brands', editor, { name: 'Bad', query: '(acme OR' });
+    expect(r.status).toBe(400);
+    const e = (await r.json()).error;
+    expect(e.field).toBe('query');
+    expect(e.message).toMatch(/position \d+/);
+    expect((await (await call('GET', '/v1/brands', viewer)).json()).data.map((x: { name: string }) => x.name)).toEqual(['Acme']);
+  });
+
+  it('400 names the field of a schema error; 409 on a duplicate name', async () => {
+    const r = await call('POST', '/v1/brands', editor, { name: 'Y', query: 'y', competitors: [''] });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.field).toBe('competitors[0]');
+    const dup = await call('POST', '/v1/brands', editor, { name: 'Acme', query: 'y' });
+    expect(dup.status).toBe(409);
+    expect((await dup.json()).error.field).toBe('name');
+  });
+});
+
+describe('sources', () => {
+  it('validates options against the collector, encrypts secrets at rest and never returns them', async () => {
+    const bad = await call('POST', '/v1/sources', editor, { name: 's', type: 'token-source', options: { url: 'nope' } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.field).toBe('options.url');
+    const r = await call('POST', '/v1/sources', editor, {
+      name: 's',
+      type: 'token-source',
+      options: { url: 'https://api.example.com' },
+      secrets: { token: 'tok-SECRET-123' },
+    });
+    expect(r.status).toBe(201);
+    const text = await r.text();
+    expect(text).not.toContain('tok-SECRET-123');
+    expect(JSON.parse(text)).toMatchObject({ secrets: ['token'], schedule: '*/30 * * * *' });
+    const [row] = await deps.db.select().from(sources).where(eq(sources.name, 's'));
+    expect(row!.secretsEnc).toMatch(/^v1\./);
+    expect(row!.secretsEnc).not.toContain('tok-SECRET');
+    const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityType, 'source'));
+    expect(JSON.stringify(audits)).not.toContain('tok-SECRET-123');
+    const health = await (await call('GET', '/v1/sources/s/health', viewer)).json();
+    expect(health).toMatchObject({ name: 's', state: 'never-run', lastError: null });
+  });
+});
+
+describe('ingest and mentions', () => {
+  it('accepts a JSON array, keeps the good items, reports bad ones by index and field', async () => {
+    const items = [makeMention({ text: 'acme one' }), { ...makeMention(), author: {} }, makeMention({ text: '我喜欢艾克米' })];
+    const r = await call('POST', '/v1/ingest', editor, items);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ received: 3, stored: 2, duplicate: 0, rejected: 1, errors: [{ index: 1, field: 'author.handle' }] });
+    const again = await (await call('POST', '/v1/ingest', editor, [items[0]])).json();
+    expect(again).toMatchObject({ stored: 0, duplicate: 1 });
+  });
+
+  it('accepts NDJSON, counting unparseable lines as rejected', async () => {
+    const body = `${JSON.stringify(makeMention())}\n{broken\n${JSON.stringify(makeMention())}\n`;
+    const r = await call('POST', '/v1/ingest', editor, body, { 'content-type': 'application/x-ndjson' });
+    expect(await r.json()).toMatchObject({ stored: 2, rejected: 1, errors: [{ index: 1, field: '(line)' }] });
+  });
+
+  it('413 for a body over the limit; 400 when nothing in the body is usable', async () => {
+    const big = Array.from({ length: 200 }, () => makeMention({ text: 'x'.repeat(200) }));
+    expect((await call('POST', '/v1/ingest', editor, big)).status).toBe(413);
+    const r = await call('POST', '/v1/ingest', editor, [{ platform: 'x' }]);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.field).toBe('[0].externalId');
+  });
+
+  it('lists with filters, full-text search (English and Chinese) and stable cursor pagination', async () => {
+    const items = Array.from({ length: 7 }, (_, i) =>
+      makeMention({ text: i % 2 ? `acme kettle number ${i}` : `艾克米水壶第${i}号质量很好`, platform: i < 4 ? 'reddit' : 'weibo', publishedAt: '2026-11-25T07:00:00Z' }),
+    );
+    await call('POST', '/v1/ingest', editor, items);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `/v1/mentions?brand=Acme&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await (await call('GET', q, viewer)).json();
+      seen.push(...page.data.map((m: { id: string }) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+
+    const kettle = await (await call('GET', '/v1/mentions?q=kettle', viewer)).json();
+    expect(kettle.data).toHaveLength(3);
+    const zh = await (await call('GET', `/v1/mentions?q=${encodeURIComponent('水壶')}&platform=weibo`, viewer)).json();
+    expect(zh.data.length).toBeGreaterThan(0);
+    expect(zh.data.every((m: { platform: string; text: string }) => m.platform === 'weibo' && m.text.includes('水壶'))).toBe(true);
+    const one = await (await call('GET', `/v1/mentions/${seen[0]}`, viewer)).json();
+    expect(one).toMatchObject({ id: seen[0], brands: [{ name: 'Acme' }] });
+    expect((await call('GET', '/v1/mentions?from=yesterday', viewer)).status).toBe(400);
+    expect((await call('GET', '/v1/mentions/men_missing', viewer)).status).toBe(404);
+  });
+});
