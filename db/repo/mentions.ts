@@ -1,6 +1,6 @@
 import { and, gte, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
-import { mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
+import { brandHourly, mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
 
 export type MentionInsert = typeof mentions.$inferInsert;
 export type MentionBrandInsert = typeof mentionBrands.$inferInsert;
@@ -107,5 +107,43 @@ export async function updateMetrics(db: DbOrTx, rows: readonly MetricUpdate[], a
       .insert(metricSnapshots)
       .values(part.map((r) => ({ mentionId: r.id, at, likes: r.likes, shares: r.shares, replies: r.replies, views: r.views })))
       .onConflictDoNothing();
+  }
+}
+
+export interface HourlyDelta {
+  brandId: string;
+  hour: Date;
+  platform: string;
+  lang: string;
+  total: number;
+  positive: number;
+  negative: number;
+  neutral: number;
+  sentimentSum: number;
+  engagement: number;
+  reach: number;
+}
+
+/**
+ * Add to the per-brand hourly rollup in one statement per chunk (same transaction as the
+ * mentions). Engagement is counted as first seen; re-polls refresh the mention, not the rollup.
+ */
+export async function addBrandHourly(db: DbOrTx, deltas: readonly HourlyDelta[]): Promise<void> {
+  for (const part of chunks(deltas, 1000)) {
+    await db
+      .insert(brandHourly)
+      .values(part)
+      .onConflictDoUpdate({
+        target: [brandHourly.brandId, brandHourly.hour, brandHourly.platform, brandHourly.lang],
+        set: {
+          total: sql`${brandHourly.total} + excluded.total`,
+          positive: sql`${brandHourly.positive} + excluded.positive`,
+          negative: sql`${brandHourly.negative} + excluded.negative`,
+          neutral: sql`${brandHourly.neutral} + excluded.neutral`,
+          sentimentSum: sql`${brandHourly.sentimentSum} + excluded.sentiment_sum`,
+          engagement: sql`${brandHourly.engagement} + excluded.engagement`,
+          reach: sql`${brandHourly.reach} + excluded.reach`,
+        },
+      });
   }
 }

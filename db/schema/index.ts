@@ -2,3 +2,4 @@ export * from './access.ts';
 export * from './brands.ts';
 export * from './mentions.ts';
 export * from './sources.ts';
+export * from './alerts.ts';

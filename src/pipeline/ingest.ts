@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { ClassifierInput, ClassifierOutput } from '../../classifiers/types.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import {
+  addBrandHourly,
   findExisting,
+  type HourlyDelta,
   findNearDupCandidates,
   insertMentionBrands,
   insertMentions,
@@ -211,6 +213,7 @@ export function createPipeline(deps: PipelineDeps) {
         tx,
         links.filter((l) => insertedIds.has(l.mentionId)),
       );
+      await addBrandHourly(tx, hourlyDeltas(rows, links, insertedIds));
       if (metricUpdates.length) await updateMetrics(tx, metricUpdates, now);
       for (const r of rows) {
         if (insertedIds.has(r.id) && (!result.newestPublishedAt || r.publishedAt > result.newestPublishedAt)) {
@@ -336,4 +339,30 @@ function toRow(c: Candidate, out: ClassifierOutput, records: Record<string, unkn
     raw: m.raw ?? null,
     searchText: c.searchText,
   };
+}
+
+/** Aggregate the batch's new brand links into hourly rollup increments. */
+function hourlyDeltas(rows: readonly MentionInsert[], links: readonly MentionBrandInsert[], inserted: Set<string>): HourlyDelta[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const acc = new Map<string, HourlyDelta>();
+  for (const l of links) {
+    if (!inserted.has(l.mentionId)) continue;
+    const m = byId.get(l.mentionId)!;
+    const hour = new Date(Math.floor(m.publishedAt.getTime() / 3_600_000) * 3_600_000);
+    const lang = m.lang ?? 'und';
+    const key = `${l.brandId}|${hour.getTime()}|${m.platform}|${lang}`;
+    let d = acc.get(key);
+    if (!d) {
+      d = { brandId: l.brandId, hour, platform: m.platform, lang, total: 0, positive: 0, negative: 0, neutral: 0, sentimentSum: 0, engagement: 0, reach: 0 };
+      acc.set(key, d);
+    }
+    d.total++;
+    if (l.sentimentLabel === 'positive') d.positive++;
+    else if (l.sentimentLabel === 'negative') d.negative++;
+    else if (l.sentimentLabel === 'neutral') d.neutral++;
+    d.sentimentSum += l.sentimentScore ?? 0;
+    d.engagement += (m.likes ?? 0) + (m.shares ?? 0) + (m.replies ?? 0);
+    d.reach += m.authorFollowers ?? 0;
+  }
+  return [...acc.values()];
 }
