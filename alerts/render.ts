@@ -1,0 +1,469 @@
+import { type AlertLevelInfo, type AlertLocale, type AlertMention, type AlertMessage, levelInfo } from './types.ts';
+
+/**
+ * Rendering of an `AlertMessage` for people: plain text, three markdown flavours and an
+ * HTML email. Everything a platform user wrote (post text, author names and handles) is
+ * untrusted: it is escaped for the target format, URLs in it are defanged (`hxxps://x[.]com`)
+ * so they neither render as links nor unfurl, and mass mentions (`@all`, `@channel`,
+ * `<!channel>`, `<@U123>`) are broken so they never ping. Brand names, rule titles and factor
+ * explanations come from config and the core, and are escaped all the same.
+ *
+ * Why graphemes: a limit cut must never split a surrogate pair, a multi-byte UTF-8 sequence,
+ * a combining mark or a ZWJ emoji; `Intl.Segmenter` walks user-perceived characters.
+ */
+
+// ---------------------------------------------------------------- sizes and truncation
+
+const ELLIPSIS = '…';
+const segmenter = new Intl.Segmenter('und', { granularity: 'grapheme' });
+
+export function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function truncateBy(s: string, max: number, measure: (x: string) => number, ellipsis: string): string {
+  if (measure(s) <= max) return s;
+  const room = max - measure(ellipsis);
+  if (room < 0) return '';
+  let used = 0;
+  let out = '';
+  for (const { segment } of segmenter.segment(s)) {
+    const n = measure(segment);
+    if (used + n > room) break;
+    used += n;
+    out += segment;
+  }
+  return out + ellipsis;
+}
+
+/**
+ * Cut `s` to at most `maxBytes` UTF-8 bytes, ellipsis included, on a grapheme boundary.
+ *
+ * @example
+ * truncateBytes('红色预警', 8) // '红…' (3 + 3 bytes)
+ */
+export function truncateBytes(s: string, maxBytes: number, ellipsis = ELLIPSIS): string {
+  return truncateBy(s, maxBytes, byteLength, ellipsis);
+}
+
+/** Cut `s` to at most `maxChars` UTF-16 code units (what Slack and JSON-limit APIs count). */
+export function truncateChars(s: string, maxChars: number, ellipsis = ELLIPSIS): string {
+  return truncateBy(s, maxChars, (x) => x.length, ellipsis);
+}
+
+// ---------------------------------------------------------------- escaping untrusted text
+
+const URL_RE = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi;
+const MASS_MENTION_RE = /@(all|channel|here|everyone|所有人|全体成员)\b/giu;
+
+/**
+ * Make untrusted text inert on any chat surface: defang URLs so they neither link nor
+ * unfurl, and put a word joiner after `@` in mass mentions.
+ *
+ * @example
+ * neutralize('@all see https://evil.example/x') // '@\u2060all see hxxps://evil[.]example/x'
+ */
+export function neutralize(s: string): string {
+  return s
+    .replace(URL_RE, (u) => u.replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp').replace(/\./g, '[.]'))
+    .replace(MASS_MENTION_RE, '@\u2060$1');
+}
+
+/** Collapse whitespace and control characters to single spaces (one-line snippets). */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
+}
+
+const HTML_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESC[c] ?? c);
+}
+
+/** Slack mrkdwn: `&<>` become entities, which also disarms `<!channel>`, `<@U1>` and `<url|text>`. */
+export function escapeSlack(s: string): string {
+  return neutralize(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * CommonMark-style markdown (Teams Adaptive Cards, Feishu lark_md): backslash-escape the
+ * inline syntax, and block markers at a line start.
+ */
+export function escapeMarkdown(s: string): string {
+  return neutralize(s)
+    .replace(/[\\`*_{}[\]()<>#|~!]/g, '\\$&')
+    .replace(/^(\s*)([-+=]|\d+\.)/gm, (_m, sp: string, mk: string) => `${sp}${mk.replace(/[-+=.]/, '\\$&')}`);
+}
+
+/**
+ * Markdown for renderers with no reliable backslash escape (DingTalk, WeCom): the syntax
+ * is broken with zero-width spaces (`](`, `**`, `__`, `~~`, line-start markers) and angle
+ * brackets become full-width so `<font>`, `<@userid>` and raw HTML never render.
+ */
+export function escapeWeakMarkdown(s: string): string {
+  const ZW = '\u200b';
+  return neutralize(s)
+    .replace(/</g, '＜')
+    .replace(/>/g, '＞')
+    .replace(/\]\s*[([]/g, (m) => `${m[0]}${ZW}${m.slice(1)}`)
+    .replace(/!\[/g, `!${ZW}[`)
+    .replace(/([*_~`])(?=\1)/g, `$1${ZW}`)
+    .replace(/^(\s*)([#>*+\-|[`]|\d+\.)/gm, `$1${ZW}$2`);
+}
+
+/** The URL if it is an absolute http(s) URL; otherwise undefined (never link `javascript:`). */
+export function safeUrl(u: string | undefined): string | undefined {
+  if (!u) return undefined;
+  try {
+    const url = new URL(u);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- labels
+
+/** `en` alone, or Chinese first then English. */
+export function label(locale: AlertLocale, en: string, zh: string): string {
+  return locale === 'en' ? en : `${zh} / ${en}`;
+}
+
+export function levelLabel(info: AlertLevelInfo, locale: AlertLocale): string {
+  return label(locale, info.en, info.zh);
+}
+
+const KIND: Record<AlertMessage['kind'], [string, string]> = {
+  alert: ['New alert', '新预警'],
+  escalation: ['Escalated', '已升级通知'],
+  'level-up': ['Level raised', '预警升级'],
+  reminder: ['Reminder', '提醒'],
+  resolved: ['Resolved', '已解除'],
+  digest: ['Digest', '舆情摘要'],
+  'collector-down': ['Collector down', '采集中断'],
+  test: ['Test message', '测试消息'],
+};
+
+const SENTIMENT: Record<string, [string, string]> = {
+  negative: ['negative', '负面'],
+  neutral: ['neutral', '中性'],
+  positive: ['positive', '正面'],
+  mixed: ['mixed', '混合'],
+};
+
+export function kindLabel(kind: AlertMessage['kind'], locale: AlertLocale): string {
+  const [en, zh] = KIND[kind];
+  return label(locale, en, zh);
+}
+
+/** `2026-03-01 08:05 UTC`; unparseable input is returned as is. */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function formatValue(v: number | string): string {
+  if (typeof v === 'string') return v;
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
+}
+
+// ---------------------------------------------------------------- the view
+
+/** One quoted mention; every string is raw (unescaped). */
+export interface MentionView {
+  who: string;
+  meta: string;
+  text: string;
+  url: string | undefined;
+}
+
+/**
+ * A format-neutral view of a message. Strings are raw: each renderer escapes them. A
+ * `budget` shrinks the quoted mentions so the rendering fits a size limit.
+ */
+export interface AlertView {
+  level: AlertLevelInfo | undefined;
+  emoji: string;
+  /** e.g. `🔴 红色预警 / Critical — Acme: negative spike`. */
+  headline: string;
+  /** Headline without the emoji, for subjects and titles. */
+  title: string;
+  facts: { label: string; value: string }[];
+  sections: { title: string; items: string[] }[];
+  mentionsTitle: string;
+  mentions: MentionView[];
+  links: { label: string; url: string }[];
+  footer: string;
+}
+
+export interface RenderBudget {
+  /** At most this many mentions. */
+  mentions: number;
+  /** Each mention's text cut to this many characters. */
+  textChars: number;
+}
+
+export const FULL_BUDGET: RenderBudget = { mentions: 5, textChars: 280 };
+const BUDGETS: RenderBudget[] = [
+  FULL_BUDGET,
+  { mentions: 5, textChars: 140 },
+  { mentions: 3, textChars: 100 },
+  { mentions: 1, textChars: 80 },
+  { mentions: 0, textChars: 0 },
+];
+
+function mentionView(m: AlertMention, locale: AlertLocale, budget: RenderBudget): MentionView {
+  const handle = oneLine(m.authorHandle);
+  const name = m.authorName ? oneLine(m.authorName) : '';
+  const who = name && name !== handle ? `${name} (@${handle.replace(/^@/, '')})` : `@${handle.replace(/^@/, '')}`;
+  const meta = [m.platform, formatTime(m.publishedAt)];
+  if (m.sentiment) {
+    const s = SENTIMENT[m.sentiment];
+    if (s) meta.push(label(locale, s[0], s[1]));
+  }
+  if (m.reach !== undefined) meta.push(`${label(locale, 'reach', '触达')} ${m.reach}`);
+  return { who, meta: meta.join(' · '), text: truncateChars(oneLine(m.text), budget.textChars), url: safeUrl(m.url) };
+}
+
+export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUDGET): AlertView {
+  const loc = message.locale;
+  const kind = kindLabel(message.kind, loc);
+  const facts: AlertView['facts'] = [];
+  const sections: AlertView['sections'] = [];
+  const links: AlertView['links'] = [];
+  let mentions: AlertMention[] = [];
+  let level: AlertLevelInfo | undefined;
+  let emoji = 'ℹ️';
+  let title = kind;
+
+  const inc = message.incident;
+  if (inc) {
+    level = levelInfo(inc.level);
+    emoji = message.kind === 'resolved' ? '✅' : level.emoji;
+    const lead = message.kind === 'alert' ? levelLabel(level, loc) : `${levelLabel(level, loc)} · ${kind}`;
+    title = `${lead} — ${oneLine(inc.brandName)}: ${oneLine(inc.title)}`;
+    facts.push(
+      { label: label(loc, 'Brand', '品牌'), value: oneLine(inc.brandName) },
+      { label: label(loc, 'Level', '级别'), value: levelLabel(level, loc) },
+      { label: label(loc, 'Rule', '规则'), value: oneLine(inc.rule) },
+      { label: label(loc, 'Status', '状态'), value: statusLabel(inc.status, loc) },
+      { label: label(loc, 'Opened', '开始时间'), value: formatTime(inc.openedAt) },
+      { label: label(loc, 'Mentions', '提及数'), value: countsLine(inc.counts, loc) },
+    );
+    if (inc.factors.length) {
+      sections.push({
+        title: label(loc, 'Why this level', '预警依据'),
+        items: inc.factors.map(
+          (f) => `${oneLine(f.name)}: ${formatValue(f.value)}${f.weight !== undefined ? ` (×${formatValue(f.weight)})` : ''} — ${oneLine(f.explanation)}`,
+        ),
+      });
+    }
+    mentions = inc.mentions;
+    const ack = safeUrl(inc.ackUrl);
+    const dash = safeUrl(inc.dashboardUrl);
+    if (ack && inc.status === 'open' && message.kind !== 'resolved') links.push({ label: label(loc, 'Acknowledge', '确认'), url: ack });
+    if (dash) links.push({ label: label(loc, 'Open in Earshot', '查看详情'), url: dash });
+  } else if (message.digest) {
+    const d = message.digest;
+    emoji = '📊';
+    title = `${kind} — ${oneLine(d.brandName)}${d.period.label ? ` (${oneLine(d.period.label)})` : ''}`;
+    facts.push(
+      { label: label(loc, 'Brand', '品牌'), value: oneLine(d.brandName) },
+      { label: label(loc, 'Period', '时段'), value: `${formatTime(d.period.from)} – ${formatTime(d.period.to)}` },
+      { label: label(loc, 'Mentions', '提及数'), value: String(d.totals.mentions) },
+      { label: label(loc, 'Negative', '负面'), value: String(d.totals.negative) },
+      { label: label(loc, 'Incidents', '预警事件'), value: String(d.totals.incidents) },
+    );
+    if (d.topIncidents.length) {
+      sections.push({
+        title: label(loc, 'Top incidents', '主要预警'),
+        items: d.topIncidents.map((i) => {
+          const li = levelInfo(i.level);
+          return `${li.emoji} ${levelLabel(li, loc)} — ${oneLine(i.title)} (${statusLabel(i.status, loc)}, ${formatTime(i.openedAt)})`;
+        }),
+      });
+    }
+    mentions = d.topMentions;
+    const dash = safeUrl(d.dashboardUrl);
+    if (dash) links.push({ label: label(loc, 'Open in Earshot', '查看详情'), url: dash });
+  } else if (message.collector) {
+    const c = message.collector;
+    emoji = '⚠️';
+    title = `${kind} — ${oneLine(c.sourceName)}`;
+    facts.push(
+      { label: label(loc, 'Source', '数据源'), value: `${oneLine(c.sourceName)} (${oneLine(c.sourceType)})` },
+      { label: label(loc, 'Fault', '故障'), value: oneLine(c.fault) },
+      { label: label(loc, 'Since', '开始时间'), value: formatTime(c.since) },
+    );
+    if (c.lastError) sections.push({ title: label(loc, 'Last error', '最近错误'), items: [truncateChars(oneLine(c.lastError), 500)] });
+    const dash = safeUrl(c.dashboardUrl);
+    if (dash) links.push({ label: label(loc, 'Open in Earshot', '查看详情'), url: dash });
+  } else if (message.kind === 'test') {
+    emoji = '🧪';
+    title = `${kind} — Earshot`;
+    sections.push({ title: label(loc, 'Channel check', '通道检查'), items: [label(loc, 'This channel is configured correctly.', '此通知通道配置正确。')] });
+  }
+
+  return {
+    level,
+    emoji,
+    headline: `${emoji} ${title}`,
+    title,
+    facts,
+    sections,
+    mentionsTitle: label(loc, 'Top mentions', '代表性提及'),
+    mentions: mentions.slice(0, budget.mentions).map((m) => mentionView(m, loc, budget)),
+    links,
+    footer: `Earshot · ${oneLine(message.incident?.id ?? message.id)} · ${formatTime(message.createdAt)}`,
+  };
+}
+
+function statusLabel(s: string, loc: AlertLocale): string {
+  if (s === 'open') return label(loc, 'open', '未处理');
+  if (s === 'acknowledged') return label(loc, 'acknowledged', '已确认');
+  if (s === 'resolved') return label(loc, 'resolved', '已解除');
+  return oneLine(s);
+}
+
+function countsLine(c: { mentions: number; negative?: number; authors?: number; reach?: number }, loc: AlertLocale): string {
+  const parts = [String(c.mentions)];
+  if (c.negative !== undefined) parts.push(`${label(loc, 'negative', '负面')} ${c.negative}`);
+  if (c.authors !== undefined) parts.push(`${label(loc, 'authors', '作者')} ${c.authors}`);
+  if (c.reach !== undefined) parts.push(`${label(loc, 'reach', '触达')} ${c.reach}`);
+  return parts.join(' · ');
+}
+
+/**
+ * Render with shrinking budgets until `measure(out) <= max`; as a last resort cut the
+ * smallest rendering with `cut`. Keeps the headline, facts and reasons; mentions go first.
+ */
+export function fit<T>(
+  message: AlertMessage,
+  build: (view: AlertView) => T,
+  measure: (out: T) => number,
+  max: number,
+  cut?: (out: T) => T,
+): T {
+  let out: T | undefined;
+  for (const b of BUDGETS) {
+    out = build(alertView(message, b));
+    if (measure(out) <= max) return out;
+  }
+  return cut ? cut(out as T) : (out as T);
+}
+
+// ---------------------------------------------------------------- formats
+
+/** Plain text: no escaping needed beyond neutralising links and mentions. */
+export function textOf(v: AlertView): string {
+  const lines = [v.headline, ''];
+  for (const f of v.facts) lines.push(`${f.label}: ${f.value}`);
+  for (const s of v.sections) {
+    lines.push('', `${s.title}:`);
+    for (const i of s.items) lines.push(`• ${i}`);
+  }
+  if (v.mentions.length) {
+    lines.push('', `${v.mentionsTitle}:`);
+    for (const m of v.mentions) {
+      lines.push(`• ${neutralize(m.who)} — ${m.meta}`, `  “${neutralize(m.text)}”`);
+      if (m.url) lines.push(`  ${m.url}`);
+    }
+  }
+  if (v.links.length) {
+    lines.push('');
+    for (const l of v.links) lines.push(`${l.label}: ${l.url}`);
+  }
+  lines.push('', v.footer);
+  return lines.join('\n');
+}
+
+export function renderText(message: AlertMessage, maxBytes = 64 * 1024): string {
+  return fit(message, textOf, byteLength, maxBytes, (s) => truncateBytes(s, maxBytes));
+}
+
+export type MarkdownFlavor = 'commonmark' | 'weak';
+
+/**
+ * Markdown for DingTalk / WeCom (`weak`) and CommonMark-ish targets. Our own links are the
+ * only links; post URLs are shown as `[open](url)` only when http(s).
+ */
+export function markdownOf(v: AlertView, flavor: MarkdownFlavor): string {
+  const esc = flavor === 'weak' ? escapeWeakMarkdown : escapeMarkdown;
+  const lines = [`### ${esc(v.headline)}`, ''];
+  for (const f of v.facts) lines.push(`**${esc(f.label)}**: ${esc(f.value)}  `);
+  for (const s of v.sections) {
+    lines.push('', `**${esc(s.title)}**`, '');
+    for (const i of s.items) lines.push(`- ${esc(i)}`);
+  }
+  if (v.mentions.length) {
+    lines.push('', `**${esc(v.mentionsTitle)}**`, '');
+    for (const m of v.mentions) {
+      const link = m.url ? ` · [${flavor === 'weak' ? 'open' : 'open'}](${markdownUrl(m.url)})` : '';
+      lines.push(`> **${esc(m.who)}** · ${esc(m.meta)}${link}`, `> ${esc(m.text)}`, '');
+    }
+  }
+  if (v.links.length) lines.push('', v.links.map((l) => `[${esc(l.label)}](${markdownUrl(l.url)})`).join(' · '));
+  lines.push('', esc(v.footer));
+  return lines.join('\n');
+}
+
+/** Percent-encode what would end or break a markdown link destination. */
+export function markdownUrl(u: string): string {
+  return u.replace(/[()<>\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+export function renderMarkdown(message: AlertMessage, flavor: MarkdownFlavor, maxBytes: number): string {
+  return fit(message, (v) => markdownOf(v, flavor), byteLength, maxBytes, (s) => truncateBytes(s, maxBytes));
+}
+
+/** Email: subject, text part and an HTML part built from escaped pieces (no interpolation of raw input). */
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function htmlOf(v: AlertView): string {
+  const color = v.level?.hex ?? '#455a64';
+  const h = escapeHtml;
+  const parts: string[] = [
+    '<!doctype html><html><head><meta charset="utf-8"></head>',
+    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:680px">',
+    `<h2 style="border-left:6px solid ${color};padding-left:10px">${h(v.headline)}</h2>`,
+  ];
+  if (v.facts.length) {
+    parts.push('<table cellpadding="4" style="border-collapse:collapse">');
+    for (const f of v.facts) parts.push(`<tr><th align="left">${h(f.label)}</th><td>${h(f.value)}</td></tr>`);
+    parts.push('</table>');
+  }
+  for (const s of v.sections) {
+    parts.push(`<h3>${h(s.title)}</h3><ul>`);
+    for (const i of s.items) parts.push(`<li>${h(i)}</li>`);
+    parts.push('</ul>');
+  }
+  if (v.mentions.length) {
+    parts.push(`<h3>${h(v.mentionsTitle)}</h3>`);
+    for (const m of v.mentions) {
+      const open = m.url ? ` · <a href="${h(m.url)}">open</a>` : '';
+      parts.push(
+        `<blockquote style="border-left:3px solid #ccc;margin:8px 0;padding-left:8px"><b>${h(neutralize(m.who))}</b> · ${h(m.meta)}${open}<br>${h(neutralize(m.text))}</blockquote>`,
+      );
+    }
+  }
+  if (v.links.length) parts.push(`<p>${v.links.map((l) => `<a href="${h(l.url)}">${h(l.label)}</a>`).join(' · ')}</p>`);
+  parts.push(`<p style="color:#888;font-size:12px">${h(v.footer)}</p></body></html>`);
+  return parts.join('\n');
+}
+
+export function renderEmail(message: AlertMessage, maxBytes = 512 * 1024): RenderedEmail {
+  const v = alertView(message);
+  const subject = truncateChars(`[Earshot] ${v.title}`, 200);
+  const body = fit(
+    message,
+    (x) => ({ text: textOf(x), html: htmlOf(x) }),
+    (o) => byteLength(o.text) + byteLength(o.html),
+    maxBytes,
+  );
+  return { subject, ...body };
+}
