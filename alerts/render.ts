@@ -54,7 +54,7 @@ export function truncateChars(s: string, maxChars: number, ellipsis = ELLIPSIS):
 // ---------------------------------------------------------------- escaping untrusted text
 
 const URL_RE = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi;
-const MASS_MENTION_RE = /@(all|channel|here|everyone|所有人|全体成员)\b/giu;
+const MASS_MENTION_RE = /@(all|channel|here|everyone|所有人|全体成员)(?![\p{L}\p{N}_])/giu;
 
 /**
  * Make untrusted text inert on any chat surface: defang URLs so they neither link nor
@@ -458,7 +458,7 @@ export function htmlOf(v: AlertView): string {
 
 export function renderEmail(message: AlertMessage, maxBytes = 512 * 1024): RenderedEmail {
   const v = alertView(message);
-  const subject = truncateChars(`[Earshot] ${v.title}`, 200);
+  const subject = truncateChars(`[Earshot] ${v.headline}`, 200);
   const body = fit(
     message,
     (x) => ({ text: textOf(x), html: htmlOf(x) }),
