@@ -1,4 +1,10 @@
-import { type AlertLevelInfo, type AlertLocale, type AlertMention, type AlertMessage, levelInfo } from './types.ts';
+import {
+  type AlertLevelInfo,
+  type AlertLocale,
+  type AlertMention,
+  type AlertMessage,
+  levelInfo,
+} from './types.ts';
 
 /**
  * Rendering of an `AlertMessage` for people: plain text, three markdown flavours and an
@@ -74,7 +80,13 @@ export function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
 }
 
-const HTML_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESC: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESC[c] ?? c);
@@ -216,14 +228,20 @@ const BUDGETS: RenderBudget[] = [
 function mentionView(m: AlertMention, locale: AlertLocale, budget: RenderBudget): MentionView {
   const handle = oneLine(m.authorHandle);
   const name = m.authorName ? oneLine(m.authorName) : '';
-  const who = name && name !== handle ? `${name} (@${handle.replace(/^@/, '')})` : `@${handle.replace(/^@/, '')}`;
+  const who =
+    name && name !== handle ? `${name} (@${handle.replace(/^@/, '')})` : `@${handle.replace(/^@/, '')}`;
   const meta = [m.platform, formatTime(m.publishedAt)];
   if (m.sentiment) {
     const s = SENTIMENT[m.sentiment];
     if (s) meta.push(label(locale, s[0], s[1]));
   }
   if (m.reach !== undefined) meta.push(`${label(locale, 'reach', '触达')} ${m.reach}`);
-  return { who, meta: meta.join(' · '), text: truncateChars(oneLine(m.text), budget.textChars), url: safeUrl(m.url) };
+  return {
+    who,
+    meta: meta.join(' · '),
+    text: truncateChars(oneLine(m.text), budget.textChars),
+    url: safeUrl(m.url),
+  };
 }
 
 export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUDGET): AlertView {
@@ -255,14 +273,16 @@ export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUD
       sections.push({
         title: label(loc, 'Why this level', '预警依据'),
         items: inc.factors.map(
-          (f) => `${oneLine(f.name)}: ${formatValue(f.value)}${f.weight !== undefined ? ` (×${formatValue(f.weight)})` : ''} — ${oneLine(f.explanation)}`,
+          (f) =>
+            `${oneLine(f.name)}: ${formatValue(f.value)}${f.weight !== undefined ? ` (×${formatValue(f.weight)})` : ''} — ${oneLine(f.explanation)}`,
         ),
       });
     }
     mentions = inc.mentions;
     const ack = safeUrl(inc.ackUrl);
     const dash = safeUrl(inc.dashboardUrl);
-    if (ack && inc.status === 'open' && message.kind !== 'resolved') links.push({ label: label(loc, 'Acknowledge', '确认'), url: ack });
+    if (ack && inc.status === 'open' && message.kind !== 'resolved')
+      links.push({ label: label(loc, 'Acknowledge', '确认'), url: ack });
     if (dash) links.push({ label: label(loc, 'Open in Earshot', '查看详情'), url: dash });
   } else if (message.digest) {
     const d = message.digest;
@@ -270,7 +290,10 @@ export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUD
     title = `${kind} — ${oneLine(d.brandName)}${d.period.label ? ` (${oneLine(d.period.label)})` : ''}`;
     facts.push(
       { label: label(loc, 'Brand', '品牌'), value: oneLine(d.brandName) },
-      { label: label(loc, 'Period', '时段'), value: `${formatTime(d.period.from)} – ${formatTime(d.period.to)}` },
+      {
+        label: label(loc, 'Period', '时段'),
+        value: `${formatTime(d.period.from)} – ${formatTime(d.period.to)}`,
+      },
       { label: label(loc, 'Mentions', '提及数'), value: String(d.totals.mentions) },
       { label: label(loc, 'Negative', '负面'), value: String(d.totals.negative) },
       { label: label(loc, 'Incidents', '预警事件'), value: String(d.totals.incidents) },
@@ -296,13 +319,20 @@ export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUD
       { label: label(loc, 'Fault', '故障'), value: oneLine(c.fault) },
       { label: label(loc, 'Since', '开始时间'), value: formatTime(c.since) },
     );
-    if (c.lastError) sections.push({ title: label(loc, 'Last error', '最近错误'), items: [truncateChars(oneLine(c.lastError), 500)] });
+    if (c.lastError)
+      sections.push({
+        title: label(loc, 'Last error', '最近错误'),
+        items: [truncateChars(oneLine(c.lastError), 500)],
+      });
     const dash = safeUrl(c.dashboardUrl);
     if (dash) links.push({ label: label(loc, 'Open in Earshot', '查看详情'), url: dash });
   } else if (message.kind === 'test') {
     emoji = '🧪';
     title = `${kind} — Earshot`;
-    sections.push({ title: label(loc, 'Channel check', '通道检查'), items: [label(loc, 'This channel is configured correctly.', '此通知通道配置正确。')] });
+    sections.push({
+      title: label(loc, 'Channel check', '通道检查'),
+      items: [label(loc, 'This channel is configured correctly.', '此通知通道配置正确。')],
+    });
   }
 
   return {
@@ -326,7 +356,10 @@ function statusLabel(s: string, loc: AlertLocale): string {
   return oneLine(s);
 }
 
-function countsLine(c: { mentions: number; negative?: number; authors?: number; reach?: number }, loc: AlertLocale): string {
+function countsLine(
+  c: { mentions: number; negative?: number; authors?: number; reach?: number },
+  loc: AlertLocale,
+): string {
   const parts = [String(c.mentions)];
   if (c.negative !== undefined) parts.push(`${label(loc, 'negative', '负面')} ${c.negative}`);
   if (c.authors !== undefined) parts.push(`${label(loc, 'authors', '作者')} ${c.authors}`);
@@ -338,7 +371,7 @@ function countsLine(c: { mentions: number; negative?: number; authors?: number; 
  * Render with shrinking budgets until `measure(out) <= max`; as a last resort cut the
  * smallest rendering with `cut`. Keeps the headline, facts and reasons; mentions go first.
  */
-export function fit<T>(
+export function shrinkToFit<T>(
   message: AlertMessage,
   build: (view: AlertView) => T,
   measure: (out: T) => number,
@@ -379,7 +412,7 @@ export function textOf(v: AlertView): string {
 }
 
 export function renderText(message: AlertMessage, maxBytes = 64 * 1024): string {
-  return fit(message, textOf, byteLength, maxBytes, (s) => truncateBytes(s, maxBytes));
+  return shrinkToFit(message, textOf, byteLength, maxBytes, (s) => truncateBytes(s, maxBytes));
 }
 
 export type MarkdownFlavor = 'commonmark' | 'weak';
@@ -403,7 +436,8 @@ export function markdownOf(v: AlertView, flavor: MarkdownFlavor): string {
       lines.push(`> **${esc(m.who)}** · ${esc(m.meta)}${link}`, `> ${esc(m.text)}`, '');
     }
   }
-  if (v.links.length) lines.push('', v.links.map((l) => `[${esc(l.label)}](${markdownUrl(l.url)})`).join(' · '));
+  if (v.links.length)
+    lines.push('', v.links.map((l) => `[${esc(l.label)}](${markdownUrl(l.url)})`).join(' · '));
   lines.push('', esc(v.footer));
   return lines.join('\n');
 }
@@ -414,7 +448,13 @@ export function markdownUrl(u: string): string {
 }
 
 export function renderMarkdown(message: AlertMessage, flavor: MarkdownFlavor, maxBytes: number): string {
-  return fit(message, (v) => markdownOf(v, flavor), byteLength, maxBytes, (s) => truncateBytes(s, maxBytes));
+  return shrinkToFit(
+    message,
+    (v) => markdownOf(v, flavor),
+    byteLength,
+    maxBytes,
+    (s) => truncateBytes(s, maxBytes),
+  );
 }
 
 /** Email: subject, text part and an HTML part built from escaped pieces (no interpolation of raw input). */
@@ -451,7 +491,8 @@ export function htmlOf(v: AlertView): string {
       );
     }
   }
-  if (v.links.length) parts.push(`<p>${v.links.map((l) => `<a href="${h(l.url)}">${h(l.label)}</a>`).join(' · ')}</p>`);
+  if (v.links.length)
+    parts.push(`<p>${v.links.map((l) => `<a href="${h(l.url)}">${h(l.label)}</a>`).join(' · ')}</p>`);
   parts.push(`<p style="color:#888;font-size:12px">${h(v.footer)}</p></body></html>`);
   return parts.join('\n');
 }
@@ -459,7 +500,7 @@ export function htmlOf(v: AlertView): string {
 export function renderEmail(message: AlertMessage, maxBytes = 512 * 1024): RenderedEmail {
   const v = alertView(message);
   const subject = truncateChars(`[Earshot] ${v.headline}`, 200);
-  const body = fit(
+  const body = shrinkToFit(
     message,
     (x) => ({ text: textOf(x), html: htmlOf(x) }),
     (o) => byteLength(o.text) + byteLength(o.html),

@@ -24,7 +24,15 @@ export interface AlertLevelInfo {
 }
 
 export const ALERT_LEVELS: Readonly<Record<AlertLevel, AlertLevelInfo>> = Object.freeze({
-  1: { level: 1, name: 'critical', en: 'Critical', zhColor: '红', zh: '红色预警', emoji: '🔴', hex: '#d93025' },
+  1: {
+    level: 1,
+    name: 'critical',
+    en: 'Critical',
+    zhColor: '红',
+    zh: '红色预警',
+    emoji: '🔴',
+    hex: '#d93025',
+  },
   2: { level: 2, name: 'high', en: 'High', zhColor: '橙', zh: '橙色预警', emoji: '🟠', hex: '#ef6c00' },
   3: { level: 3, name: 'medium', en: 'Medium', zhColor: '黄', zh: '黄色预警', emoji: '🟡', hex: '#f9a825' },
   4: { level: 4, name: 'low', en: 'Low', zhColor: '蓝', zh: '蓝色预警', emoji: '🔵', hex: '#1e88e5' },
@@ -34,7 +42,15 @@ export function levelInfo(level: AlertLevel): AlertLevelInfo {
   return ALERT_LEVELS[level];
 }
 
-export type AlertKind = 'alert' | 'escalation' | 'level-up' | 'reminder' | 'resolved' | 'digest' | 'collector-down' | 'test';
+export type AlertKind =
+  | 'alert'
+  | 'escalation'
+  | 'level-up'
+  | 'reminder'
+  | 'resolved'
+  | 'digest'
+  | 'collector-down'
+  | 'test';
 export type AlertLocale = 'en' | 'zh' | 'bilingual';
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -184,6 +200,8 @@ export interface ChannelDefinition<Options extends z.ZodType = z.ZodType> {
  *   async send(ctx, opts, message) { return postJson(ctx, opts.url, message); },
  * });
  */
-export function defineChannel<Options extends z.ZodType>(def: ChannelDefinition<Options>): ChannelDefinition<Options> {
+export function defineChannel<Options extends z.ZodType>(
+  def: ChannelDefinition<Options>,
+): ChannelDefinition<Options> {
   return def;
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { byteLength, fit, markdownOf, neutralize, truncateBytes, truncateChars } from '../render.ts';
+import { byteLength, markdownOf, neutralize, shrinkToFit, truncateBytes, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postJson } from './_lib/deliver.ts';
 
@@ -27,10 +27,16 @@ export function dingtalkUrl(url: string, secret: string | undefined, now: Date):
   return u.toString();
 }
 
-export function dingtalkPayload(message: AlertMessage): { msgtype: 'markdown'; markdown: { title: string; text: string } } {
-  return fit(
+export function dingtalkPayload(message: AlertMessage): {
+  msgtype: 'markdown';
+  markdown: { title: string; text: string };
+} {
+  return shrinkToFit(
     message,
-    (v) => ({ msgtype: 'markdown' as const, markdown: { title: truncateChars(neutralize(v.title), 100), text: markdownOf(v, 'weak') } }),
+    (v) => ({
+      msgtype: 'markdown' as const,
+      markdown: { title: truncateChars(neutralize(v.title), 100), text: markdownOf(v, 'weak') },
+    }),
     (p) => byteLength(p.markdown.text),
     MAX_BYTES,
     (p) => ({ ...p, markdown: { ...p.markdown, text: truncateBytes(p.markdown.text, MAX_BYTES) } }),

@@ -35,12 +35,17 @@ interface SmtpError {
 function fromSmtpError(err: unknown): { ok: false; retry: boolean; status?: number; error: string } {
   const e = (err ?? {}) as SmtpError;
   const msg = `${e.code ?? 'SMTP'}: ${String(e.message ?? err).slice(0, 300)}`;
-  if (typeof e.responseCode === 'number') return { ok: false, retry: e.responseCode < 500, status: e.responseCode, error: msg };
-  const permanent = e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE' || e.code === 'ETLS';
+  if (typeof e.responseCode === 'number')
+    return { ok: false, retry: e.responseCode < 500, status: e.responseCode, error: msg };
+  const permanent =
+    e.code === 'EAUTH' || e.code === 'EENVELOPE' || e.code === 'EMESSAGE' || e.code === 'ETLS';
   return { ok: false, retry: !permanent, error: msg };
 }
 
-export function emailMail(message: AlertMessage, opts: { from: string; to: string[]; cc?: string[] | undefined }) {
+export function emailMail(
+  message: AlertMessage,
+  opts: { from: string; to: string[]; cc?: string[] | undefined },
+) {
   const r = renderEmail(message, MAX_BYTES);
   const thread = message.incident ? incidentThreadId(message.incident.id, opts.from) : undefined;
   return {
@@ -56,7 +61,9 @@ export function emailMail(message: AlertMessage, opts: { from: string; to: strin
     headers: {
       'X-Earshot-Delivery': message.id,
       'X-Earshot-Kind': message.kind,
-      ...(message.incident ? { 'X-Earshot-Incident': message.incident.id, 'X-Earshot-Level': String(message.incident.level) } : {}),
+      ...(message.incident
+        ? { 'X-Earshot-Incident': message.incident.id, 'X-Earshot-Level': String(message.incident.level) }
+        : {}),
       'Auto-Submitted': 'auto-generated',
     },
   };
@@ -108,10 +115,12 @@ export const email = defineChannel({
       const sent = transport.sendMail(emailMail(message, opts));
       sent.catch(() => undefined);
       const r = await Promise.race([sent, deadline, aborted]);
-      if (r === 'timeout') return { ok: false, retry: true, error: `timeout: no SMTP reply within ${timeoutMs} ms` };
+      if (r === 'timeout')
+        return { ok: false, retry: true, error: `timeout: no SMTP reply within ${timeoutMs} ms` };
       if (r === 'aborted') return { ok: false, retry: true, error: 'aborted' };
       if (r === 'stopped') return { ok: false, retry: true, error: 'stopped' };
-      if (r.rejected.length) ctx.log.warn({ channel: 'email', rejected: r.rejected.length }, 'some recipients were rejected');
+      if (r.rejected.length)
+        ctx.log.warn({ channel: 'email', rejected: r.rejected.length }, 'some recipients were rejected');
       return { ok: true, providerId: r.messageId };
     } catch (err) {
       return fromSmtpError(err);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { type AlertView, byteLength, fit, neutralize, truncateChars } from '../render.ts';
+import { type AlertView, byteLength, neutralize, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postBody } from './_lib/deliver.ts';
 
@@ -27,9 +27,13 @@ const plain = (content: string) => ({ tag: 'plain_text', content });
 export function feishuCard(v: AlertView): Record<string, unknown> {
   const elements: Record<string, unknown>[] = [];
   if (v.facts.length) {
-    elements.push({ tag: 'div', fields: v.facts.map((f) => ({ is_short: true, text: plain(`${f.label}\n${f.value}`) })) });
+    elements.push({
+      tag: 'div',
+      fields: v.facts.map((f) => ({ is_short: true, text: plain(`${f.label}\n${f.value}`) })),
+    });
   }
-  for (const s of v.sections) elements.push({ tag: 'div', text: plain(`${s.title}\n${s.items.map((i) => `• ${i}`).join('\n')}`) });
+  for (const s of v.sections)
+    elements.push({ tag: 'div', text: plain(`${s.title}\n${s.items.map((i) => `• ${i}`).join('\n')}`) });
   if (v.mentions.length) {
     elements.push({ tag: 'hr' }, { tag: 'div', text: plain(v.mentionsTitle) });
     for (const m of v.mentions) {
@@ -43,7 +47,12 @@ export function feishuCard(v: AlertView): Record<string, unknown> {
   if (v.links.length) {
     elements.push({
       tag: 'action',
-      actions: v.links.map((l, i) => ({ tag: 'button', text: plain(l.label), type: i === 0 ? 'primary' : 'default', url: l.url })),
+      actions: v.links.map((l, i) => ({
+        tag: 'button',
+        text: plain(l.label),
+        type: i === 0 ? 'primary' : 'default',
+        url: l.url,
+      })),
     });
   }
   elements.push({ tag: 'note', elements: [plain(v.footer)] });
@@ -55,8 +64,11 @@ export function feishuCard(v: AlertView): Record<string, unknown> {
   };
 }
 
-export function feishuPayload(message: AlertMessage, auth?: { timestamp: string; sign: string }): Record<string, unknown> {
-  return fit(
+export function feishuPayload(
+  message: AlertMessage,
+  auth?: { timestamp: string; sign: string },
+): Record<string, unknown> {
+  return shrinkToFit(
     message,
     (v) => ({ ...(auth ?? {}), msg_type: 'interactive', card: feishuCard(v) }),
     (p) => byteLength(JSON.stringify(p)),
@@ -77,7 +89,10 @@ export const feishu = defineChannel({
   async send(ctx, opts, message) {
     const secret = ctx.secrets.secret;
     const timestamp = String(Math.floor(ctx.clock.now().getTime() / 1000));
-    const payload = feishuPayload(message, secret ? { timestamp, sign: signFeishu(secret, timestamp) } : undefined);
+    const payload = feishuPayload(
+      message,
+      secret ? { timestamp, sign: signFeishu(secret, timestamp) } : undefined,
+    );
     return postBody(ctx, opts.url, JSON.stringify(payload), {
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       // A rejected message is still HTTP 200: `{ code: 19021, msg: "sign match fail ..." }`.

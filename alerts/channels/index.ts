@@ -13,7 +13,9 @@ export const channels = [webhook, slack, teams, feishu, dingtalk, wecom, email, 
 
 export type ChannelId = (typeof channels)[number]['id'];
 
-const byId: ReadonlyMap<string, ChannelDefinition> = new Map(channels.map((c) => [c.id, c as unknown as ChannelDefinition]));
+const byId: ReadonlyMap<string, ChannelDefinition> = new Map(
+  channels.map((c) => [c.id, c as unknown as ChannelDefinition]),
+);
 
 /** The channel with this id, or undefined. */
 export function channelById(id: string): ChannelDefinition | undefined {

@@ -3,7 +3,12 @@ import { alertView, neutralize, oneLine, safeUrl, truncateChars } from '../rende
 import { type AlertLevel, type AlertMessage, defineChannel, levelInfo } from '../types.ts';
 import { jsonBody, postJson } from './_lib/deliver.ts';
 
-const SEVERITY: Record<AlertLevel, 'critical' | 'error' | 'warning' | 'info'> = { 1: 'critical', 2: 'error', 3: 'warning', 4: 'info' };
+const SEVERITY: Record<AlertLevel, 'critical' | 'error' | 'warning' | 'info'> = {
+  1: 'critical',
+  2: 'error',
+  3: 'warning',
+  4: 'info',
+};
 /** PagerDuty rejects events over 512 KB; we stay far below. */
 const MAX_BYTES = 512 * 1024;
 
@@ -17,18 +22,27 @@ export function pagerdutyAction(message: AlertMessage): PagerDutyAction {
 }
 
 /** Events API v2 body. `dedup_key` is the incident id, so every message of an incident lands on one PD incident. */
-export function pagerdutyEvent(message: AlertMessage, routingKey: string, source: string): Record<string, unknown> {
+export function pagerdutyEvent(
+  message: AlertMessage,
+  routingKey: string,
+  source: string,
+): Record<string, unknown> {
   const action = pagerdutyAction(message);
   const inc = message.incident;
   const dedupKey = inc?.id ?? (message.collector ? `collector:${message.collector.sourceName}` : message.id);
-  const event: Record<string, unknown> = { routing_key: routingKey, event_action: action, dedup_key: dedupKey };
+  const event: Record<string, unknown> = {
+    routing_key: routingKey,
+    event_action: action,
+    dedup_key: dedupKey,
+  };
   if (action !== 'trigger') return event;
 
   const v = alertView(message, { mentions: 3, textChars: 280 });
   const severity = inc ? SEVERITY[inc.level] : message.collector ? 'error' : 'info';
   const links: { href: string; text: string }[] = [];
   for (const l of v.links) links.push({ href: l.url, text: l.label });
-  for (const m of v.mentions) if (m.url) links.push({ href: m.url, text: truncateChars(`${neutralize(m.who)} (${m.meta})`, 200) });
+  for (const m of v.mentions)
+    if (m.url) links.push({ href: m.url, text: truncateChars(`${neutralize(m.who)} (${m.meta})`, 200) });
   return {
     ...event,
     payload: {
@@ -45,11 +59,21 @@ export function pagerdutyEvent(message: AlertMessage, routingKey: string, source
               status: inc.status,
               opened_at: inc.openedAt,
               counts: inc.counts,
-              factors: inc.factors.map((f) => ({ name: f.name, value: f.value, weight: f.weight, explanation: f.explanation })),
+              factors: inc.factors.map((f) => ({
+                name: f.name,
+                value: f.value,
+                weight: f.weight,
+                explanation: f.explanation,
+              })),
             }
           : {}),
         ...(message.collector ? { collector: message.collector } : {}),
-        mentions: v.mentions.map((m) => ({ author: neutralize(m.who), meta: m.meta, text: neutralize(m.text), url: m.url })),
+        mentions: v.mentions.map((m) => ({
+          author: neutralize(m.who),
+          meta: m.meta,
+          text: neutralize(m.text),
+          url: m.url,
+        })),
         delivery_id: message.id,
       },
     },
@@ -76,7 +100,11 @@ export const pagerduty = defineChannel({
     const routingKey = ctx.secrets.routingKey;
     if (!routingKey) return { ok: false, retry: false, error: 'pagerduty: secret "routingKey" is not set' };
     if (message.kind === 'digest') return { ok: true, skipped: 'PagerDuty takes incidents, not digests' };
-    if (message.incident && message.incident.level > opts.minLevel && pagerdutyAction(message) === 'trigger') {
+    if (
+      message.incident &&
+      message.incident.level > opts.minLevel &&
+      pagerdutyAction(message) === 'trigger'
+    ) {
       return { ok: true, skipped: `level ${message.incident.level} is below minLevel ${opts.minLevel}` };
     }
     const r = await postJson(ctx, opts.url, pagerdutyEvent(message, routingKey, opts.source), {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AlertView, escapeSlack, fit, truncateChars } from '../render.ts';
+import { type AlertView, escapeSlack, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { postJson } from './_lib/deliver.ts';
 
@@ -22,27 +22,48 @@ function slackUrl(u: string): string {
 
 export function slackPayload(v: AlertView): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncateChars(v.headline, HEADER_MAX), emoji: true } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateChars(v.headline, HEADER_MAX), emoji: true },
+    },
   ];
   if (v.facts.length) {
     blocks.push({
       type: 'section',
-      fields: v.facts.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: cut(`*${escapeSlack(f.label)}*\n${escapeSlack(f.value)}`, FIELD_MAX) })),
+      fields: v.facts.slice(0, 10).map((f) => ({
+        type: 'mrkdwn',
+        text: cut(`*${escapeSlack(f.label)}*\n${escapeSlack(f.value)}`, FIELD_MAX),
+      })),
     });
   }
   for (const s of v.sections) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: cut(`*${escapeSlack(s.title)}*\n${s.items.map((i) => `• ${escapeSlack(i)}`).join('\n')}`, SECTION_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: cut(
+          `*${escapeSlack(s.title)}*\n${s.items.map((i) => `• ${escapeSlack(i)}`).join('\n')}`,
+          SECTION_MAX,
+        ),
+      },
     });
   }
   if (v.mentions.length) {
-    blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(v.mentionsTitle)}*` } });
+    blocks.push(
+      { type: 'divider' },
+      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlack(v.mentionsTitle)}*` } },
+    );
     for (const m of v.mentions) {
       const open = m.url ? ` · <${slackUrl(m.url)}|open>` : '';
       blocks.push({
         type: 'section',
-        text: { type: 'mrkdwn', text: cut(`*${escapeSlack(m.who)}* · ${escapeSlack(m.meta)}${open}\n>${escapeSlack(m.text)}`, SECTION_MAX) },
+        text: {
+          type: 'mrkdwn',
+          text: cut(
+            `*${escapeSlack(m.who)}* · ${escapeSlack(m.meta)}${open}\n>${escapeSlack(m.text)}`,
+            SECTION_MAX,
+          ),
+        },
       });
     }
   }
@@ -58,12 +79,15 @@ export function slackPayload(v: AlertView): Record<string, unknown> {
     });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(v.footer) }] });
-  const text = cut([v.headline, ...v.facts.map((f) => `${f.label}: ${f.value}`)].map(escapeSlack).join('\n'), TEXT_MAX);
+  const text = cut(
+    [v.headline, ...v.facts.map((f) => `${f.label}: ${f.value}`)].map(escapeSlack).join('\n'),
+    TEXT_MAX,
+  );
   return { text, blocks, unfurl_links: false, unfurl_media: false };
 }
 
 export function renderSlack(message: AlertMessage): Record<string, unknown> {
-  return fit(message, slackPayload, (p) => JSON.stringify(p).length, TEXT_MAX);
+  return shrinkToFit(message, slackPayload, (p) => JSON.stringify(p).length, TEXT_MAX);
 }
 
 export const slack = defineChannel({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AlertView, byteLength, escapeMarkdown, fit, truncateChars } from '../render.ts';
+import { type AlertView, byteLength, escapeMarkdown, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, postJson } from './_lib/deliver.ts';
 
@@ -18,14 +18,29 @@ function color(v: AlertView): string {
   }
 }
 
-const text = (s: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: escapeMarkdown(s), wrap: true, ...extra });
+const text = (s: string, extra: Record<string, unknown> = {}) => ({
+  type: 'TextBlock',
+  text: escapeMarkdown(s),
+  wrap: true,
+  ...extra,
+});
 
 export function teamsCard(v: AlertView): Record<string, unknown> {
-  const body: Record<string, unknown>[] = [text(v.headline, { size: 'Large', weight: 'Bolder', color: color(v), style: 'heading' })];
-  if (v.facts.length) body.push({ type: 'FactSet', facts: v.facts.map((f) => ({ title: escapeMarkdown(f.label), value: escapeMarkdown(f.value) })) });
+  const body: Record<string, unknown>[] = [
+    text(v.headline, { size: 'Large', weight: 'Bolder', color: color(v), style: 'heading' }),
+  ];
+  if (v.facts.length)
+    body.push({
+      type: 'FactSet',
+      facts: v.facts.map((f) => ({ title: escapeMarkdown(f.label), value: escapeMarkdown(f.value) })),
+    });
   for (const s of v.sections) {
     body.push(text(s.title, { weight: 'Bolder', spacing: 'Medium' }));
-    body.push({ type: 'TextBlock', wrap: true, text: s.items.map((i) => `- ${escapeMarkdown(i)}`).join('\r') });
+    body.push({
+      type: 'TextBlock',
+      wrap: true,
+      text: s.items.map((i) => `- ${escapeMarkdown(i)}`).join('\r'),
+    });
   }
   if (v.mentions.length) {
     body.push(text(v.mentionsTitle, { weight: 'Bolder', spacing: 'Medium', separator: true }));
@@ -53,7 +68,11 @@ export function teamsCard(v: AlertView): Record<string, unknown> {
           version: '1.4',
           msteams: { width: 'Full' },
           body,
-          actions: v.links.map((l) => ({ type: 'Action.OpenUrl', title: truncateChars(l.label, 60), url: l.url })),
+          actions: v.links.map((l) => ({
+            type: 'Action.OpenUrl',
+            title: truncateChars(l.label, 60),
+            url: l.url,
+          })),
         },
       },
     ],
@@ -61,7 +80,7 @@ export function teamsCard(v: AlertView): Record<string, unknown> {
 }
 
 export function renderTeams(message: AlertMessage): Record<string, unknown> {
-  return fit(message, teamsCard, (p) => byteLength(JSON.stringify(p)), MAX_BYTES);
+  return shrinkToFit(message, teamsCard, (p) => byteLength(JSON.stringify(p)), MAX_BYTES);
 }
 
 export const teams = defineChannel({

@@ -18,11 +18,16 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 }
 
 function shrink(message: AlertMessage, mentions: number, textChars: number): AlertMessage {
-  const cut = (ms: AlertMention[]) => ms.slice(0, mentions).map((m) => ({ ...m, text: truncateChars(m.text, textChars) }));
+  const cut = (ms: AlertMention[]) =>
+    ms.slice(0, mentions).map((m) => ({ ...m, text: truncateChars(m.text, textChars) }));
   return {
     ...message,
-    ...(message.incident ? { incident: { ...message.incident, mentions: cut(message.incident.mentions) } } : {}),
-    ...(message.digest ? { digest: { ...message.digest, topMentions: cut(message.digest.topMentions) } } : {}),
+    ...(message.incident
+      ? { incident: { ...message.incident, mentions: cut(message.incident.mentions) } }
+      : {}),
+    ...(message.digest
+      ? { digest: { ...message.digest, topMentions: cut(message.digest.topMentions) } }
+      : {}),
   };
 }
 
@@ -59,7 +64,10 @@ export const webhook = defineChannel({
     };
     const secret = ctx.secrets.secret;
     if (secret) headers['x-earshot-signature'] = signWebhook(secret, timestamp, body);
-    const r = await postBody(ctx, opts.url, body, { headers, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    const r = await postBody(ctx, opts.url, body, {
+      headers,
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    });
     return r.ok ? { ok: true, providerId: message.id } : r;
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteLength, fit, markdownOf, truncateBytes } from '../render.ts';
+import { byteLength, markdownOf, shrinkToFit, truncateBytes } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postJson } from './_lib/deliver.ts';
 
@@ -9,7 +9,13 @@ const MAX_BYTES = 4096;
 const RATE_LIMITED = 45009;
 
 export function wecomPayload(message: AlertMessage): { msgtype: 'markdown'; markdown: { content: string } } {
-  const content = fit(message, (v) => markdownOf(v, 'weak'), byteLength, MAX_BYTES, (s) => truncateBytes(s, MAX_BYTES));
+  const content = shrinkToFit(
+    message,
+    (v) => markdownOf(v, 'weak'),
+    byteLength,
+    MAX_BYTES,
+    (s) => truncateBytes(s, MAX_BYTES),
+  );
   return { msgtype: 'markdown', markdown: { content } };
 }
 

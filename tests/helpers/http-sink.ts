@@ -127,7 +127,9 @@ export function createTestHttpClient(opts: { clock: Clock; timeoutMs?: number })
       res.headers.forEach((v, k) => {
         headers[k] = v;
       });
-      const accepted = o.acceptStatus ? o.acceptStatus.includes(res.status) : (res.status >= 200 && res.status < 300) || res.status === 304;
+      const accepted = o.acceptStatus
+        ? o.acceptStatus.includes(res.status)
+        : (res.status >= 200 && res.status < 300) || res.status === 304;
       if (!accepted) {
         const ra = headers['retry-after'];
         throw new FetchError(`HTTP ${res.status}`, {
@@ -147,7 +149,8 @@ export function createTestHttpClient(opts: { clock: Clock; timeoutMs?: number })
       };
     } catch (err) {
       if (err instanceof FetchError) throw err;
-      if (timedOut) throw new FetchError(`timeout after ${timeoutMs} ms`, { url, failure: 'timeout', cause: err });
+      if (timedOut)
+        throw new FetchError(`timeout after ${timeoutMs} ms`, { url, failure: 'timeout', cause: err });
       if (o.signal?.aborted) throw new FetchError('aborted', { url, failure: 'aborted', cause: err });
       throw new FetchError('connection failed', { url, failure: 'reset', cause: err });
     } finally {

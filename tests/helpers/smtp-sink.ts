@@ -120,12 +120,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
 // ------------------------------------------------------------------ a small MIME reader
 
 function decodeWords(s: string): string {
-  return s.replace(/=\?([^?]+)\?([bqBQ])\?([^?]*)\?=\s*(?==\?)|=\?([^?]+)\?([bqBQ])\?([^?]*)\?=/g, (_m, _c1, e1, t1, _c2, e2, t2) => {
-    const enc = (e1 ?? e2) as string;
-    const text = (t1 ?? t2) as string;
-    if (enc.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
-    return decodeQP(text.replace(/_/g, ' '));
-  });
+  return s.replace(
+    /=\?([^?]+)\?([bqBQ])\?([^?]*)\?=\s*(?==\?)|=\?([^?]+)\?([bqBQ])\?([^?]*)\?=/g,
+    (_m, _c1, e1, t1, _c2, e2, t2) => {
+      const enc = (e1 ?? e2) as string;
+      const text = (t1 ?? t2) as string;
+      if (enc.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+      return decodeQP(text.replace(/_/g, ' '));
+    },
+  );
 }
 
 function decodeQP(s: string): string {
@@ -160,7 +163,11 @@ function decodeBody(body: string, encoding: string | undefined): string {
   return body;
 }
 
-export function parseMime(raw: string): { headers: Record<string, string>; text: string | undefined; html: string | undefined } {
+export function parseMime(raw: string): {
+  headers: Record<string, string>;
+  text: string | undefined;
+  html: string | undefined;
+} {
   const { headers, body } = splitHead(raw);
   let text: string | undefined;
   let html: string | undefined;

@@ -21,7 +21,12 @@ export interface PostOptions {
   interpret?: (res: HttpResponse) => DeliveryResult;
 }
 
-export async function postBody(ctx: ChannelContext, url: string, body: string, opts: PostOptions = {}): Promise<DeliveryResult> {
+export async function postBody(
+  ctx: ChannelContext,
+  url: string,
+  body: string,
+  opts: PostOptions = {},
+): Promise<DeliveryResult> {
   let res: HttpResponse;
   try {
     res = await ctx.http.request(url, {
@@ -41,7 +46,12 @@ export async function postBody(ctx: ChannelContext, url: string, body: string, o
   return fromStatus(ctx, res);
 }
 
-export function postJson(ctx: ChannelContext, url: string, payload: unknown, opts: PostOptions = {}): Promise<DeliveryResult> {
+export function postJson(
+  ctx: ChannelContext,
+  url: string,
+  payload: unknown,
+  opts: PostOptions = {},
+): Promise<DeliveryResult> {
   return postBody(ctx, url, JSON.stringify(payload), opts);
 }
 
@@ -70,12 +80,19 @@ export function fromError(err: unknown): DeliveryResult {
       error: `${err.failure}: ${err.message}`,
     };
   }
-  if (err instanceof EarshotError) return { ok: false, retry: err.retry, error: `${err.code}: ${err.message}` };
+  if (err instanceof EarshotError)
+    return { ok: false, retry: err.retry, error: `${err.code}: ${err.message}` };
   return { ok: false, retry: true, error: err instanceof Error ? err.message : String(err) };
 }
 
 /** A failure reported in a 2xx body (provider error code); `retry` decided by the caller. */
-export function bodyFailure(res: HttpResponse, code: number | string, msg: string, retry: boolean, retryAfterMs?: number): DeliveryResult {
+export function bodyFailure(
+  res: HttpResponse,
+  code: number | string,
+  msg: string,
+  retry: boolean,
+  retryAfterMs?: number,
+): DeliveryResult {
   return {
     ok: false,
     retry,

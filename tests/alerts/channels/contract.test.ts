@@ -18,9 +18,21 @@ type Entry =
 const json = (v: unknown): string => JSON.stringify(v);
 
 const TABLE: Record<string, Entry> = {
-  webhook: { transport: 'http', config: (s) => ({ options: { url: `${s.url}/hook` }, secrets: { secret: 'whsec' } }), accepted: { status: 204 } },
-  slack: { transport: 'http', config: (s) => ({ options: { url: `${s.url}/services/T0/B0/x` }, secrets: {} }), accepted: { status: 200, body: 'ok' } },
-  teams: { transport: 'http', config: (s) => ({ options: { url: `${s.url}/workflows/x` }, secrets: {} }), accepted: { status: 202 } },
+  webhook: {
+    transport: 'http',
+    config: (s) => ({ options: { url: `${s.url}/hook` }, secrets: { secret: 'whsec' } }),
+    accepted: { status: 204 },
+  },
+  slack: {
+    transport: 'http',
+    config: (s) => ({ options: { url: `${s.url}/services/T0/B0/x` }, secrets: {} }),
+    accepted: { status: 200, body: 'ok' },
+  },
+  teams: {
+    transport: 'http',
+    config: (s) => ({ options: { url: `${s.url}/workflows/x` }, secrets: {} }),
+    accepted: { status: 202 },
+  },
   feishu: {
     transport: 'http',
     config: (s) => ({ options: { url: `${s.url}/open-apis/bot/v2/hook/x` }, secrets: { secret: 'fs' } }),
@@ -39,11 +51,17 @@ const TABLE: Record<string, Entry> = {
   pagerduty: {
     transport: 'http',
     config: (s) => ({ options: { url: `${s.url}/v2/enqueue` }, secrets: { routingKey: 'R0' } }),
-    accepted: { status: 202, body: json({ status: 'success', message: 'Event processed', dedup_key: 'inc_test1' }) },
+    accepted: {
+      status: 202,
+      body: json({ status: 'success', message: 'Event processed', dedup_key: 'inc_test1' }),
+    },
   },
   email: {
     transport: 'smtp',
-    config: (s) => ({ options: { host: s.host, port: s.port, from: 'alerts@earshot.example', to: ['ops@example.com'] }, secrets: {} }),
+    config: (s) => ({
+      options: { host: s.host, port: s.port, from: 'alerts@earshot.example', to: ['ops@example.com'] },
+      secrets: {},
+    }),
   },
 };
 
@@ -60,13 +78,20 @@ const SMTP: Record<Exclude<Scenario, 'timeout'>, SmtpReply> = {
   unavailable: { code: 451, message: 'local error' },
 };
 
-async function attempt(channel: ChannelDefinition, entry: Entry, scenario: Scenario, sinks: { http: HttpSink; smtp: SmtpSink }): Promise<DeliveryResult> {
+async function attempt(
+  channel: ChannelDefinition,
+  entry: Entry,
+  scenario: Scenario,
+  sinks: { http: HttpSink; smtp: SmtpSink },
+): Promise<DeliveryResult> {
   const ctx = makeCtx();
   const cfg = entry.transport === 'http' ? entry.config(sinks.http) : entry.config(sinks.smtp);
   const opts = channel.options.parse(cfg.options);
   ctx.secrets = cfg.secrets;
   if (entry.transport === 'http') {
-    sinks.http.reply(scenario === 'timeout' ? 'hang' : scenario === 'accepted' ? entry.accepted : HTTP[scenario]);
+    sinks.http.reply(
+      scenario === 'timeout' ? 'hang' : scenario === 'accepted' ? entry.accepted : HTTP[scenario],
+    );
   } else {
     sinks.smtp.reply(scenario === 'timeout' ? 'hang' : SMTP[scenario]);
   }

@@ -1,6 +1,6 @@
+import type { AlertIncident, AlertMention, AlertMessage, ChannelContext } from '../../../alerts/types.ts';
 import { FakeClock } from '../../../src/clock.ts';
 import { silentLogger } from '../../../src/log.ts';
-import type { AlertIncident, AlertMention, AlertMessage, ChannelContext } from '../../../alerts/types.ts';
 import { createTestHttpClient } from '../../helpers/http-sink.ts';
 
 export const T0 = new Date('2026-03-01T08:00:00Z');
@@ -36,7 +36,15 @@ export function makeIncident(over: Partial<AlertIncident> = {}): AlertIncident {
       { name: 'negative share', value: 0.62, weight: 3.1, explanation: '62% negative vs 12% baseline' },
       { name: 'volume', value: 340, explanation: '4.2× the hourly baseline' },
     ],
-    mentions: [makeMention(), makeMention({ url: 'https://social.example/p/2', authorHandle: 'b2', authorName: undefined, text: '产品质量问题 😡 需要退款' })],
+    mentions: [
+      makeMention(),
+      makeMention({
+        url: 'https://social.example/p/2',
+        authorHandle: 'b2',
+        authorName: undefined,
+        text: '产品质量问题 😡 需要退款',
+      }),
+    ],
     counts: { mentions: 340, negative: 211, authors: 190 },
     dashboardUrl: 'https://earshot.example/incidents/inc_test1',
     ackUrl: 'https://earshot.example/ack/inc_test1?sig=abc',
@@ -60,13 +68,21 @@ export function makeHugeMessage(): AlertMessage {
   const text = `${'舆情爆发 😡 '.repeat(400)}${HOSTILE_TEXT}`;
   return makeMessage({
     incident: makeIncident({
-      mentions: Array.from({ length: 40 }, (_, i) => makeMention({ url: `https://social.example/p/${i}`, text })),
-      factors: Array.from({ length: 30 }, (_, i) => ({ name: `factor ${i}`, value: i, explanation: '原因 '.repeat(50) })),
+      mentions: Array.from({ length: 40 }, (_, i) =>
+        makeMention({ url: `https://social.example/p/${i}`, text }),
+      ),
+      factors: Array.from({ length: 30 }, (_, i) => ({
+        name: `factor ${i}`,
+        value: i,
+        explanation: '原因 '.repeat(50),
+      })),
     }),
   });
 }
 
-export function makeCtx(opts: { clock?: FakeClock; secrets?: Record<string, string>; signal?: AbortSignal } = {}): ChannelContext & { clock: FakeClock } {
+export function makeCtx(
+  opts: { clock?: FakeClock; secrets?: Record<string, string>; signal?: AbortSignal } = {},
+): ChannelContext & { clock: FakeClock } {
   const clock = opts.clock ?? new FakeClock(T0);
   return {
     http: createTestHttpClient({ clock }),

@@ -20,14 +20,25 @@ describe('feishu channel', () => {
   });
 
   it('posts a signed interactive card', async () => {
-    const r = await feishu.send(makeCtx({ secrets: { secret: 'sec' } }), feishu.options.parse({ url: `${sink.url}/open-apis/bot/v2/hook/x` }), makeMessage());
+    const r = await feishu.send(
+      makeCtx({ secrets: { secret: 'sec' } }),
+      feishu.options.parse({ url: `${sink.url}/open-apis/bot/v2/hook/x` }),
+      makeMessage(),
+    );
     expect(r).toEqual({ ok: true });
-    const body = (await sink.request()).json<Record<string, unknown> & { card: { header: Record<string, unknown>; elements: Record<string, unknown>[] } }>();
+    const body = (await sink.request()).json<
+      Record<string, unknown> & {
+        card: { header: Record<string, unknown>; elements: Record<string, unknown>[] };
+      }
+    >();
     const ts = String(T0.getTime() / 1000);
     expect(body.timestamp).toBe(ts);
     expect(body.sign).toBe(signFeishu('sec', ts));
     expect(body.msg_type).toBe('interactive');
-    expect(body.card.header).toEqual({ template: 'red', title: { tag: 'plain_text', content: '🔴 红色预警 / Critical — Acme: negative spike' } });
+    expect(body.card.header).toEqual({
+      template: 'red',
+      title: { tag: 'plain_text', content: '🔴 红色预警 / Critical — Acme: negative spike' },
+    });
     expect(body.card.elements.at(-1)).toMatchObject({ tag: 'note' });
     expect(body.card.elements.find((e) => e.tag === 'action')).toBeTruthy();
   });
@@ -43,13 +54,25 @@ describe('feishu channel', () => {
     const raw = JSON.stringify(feishuPayload(makeMessage()));
     expect(raw).not.toContain('lark_md');
     expect(raw).not.toMatch(/https:\/\/evil|@all/);
-    expect(Buffer.byteLength(JSON.stringify(feishuPayload(makeHugeMessage())))).toBeLessThanOrEqual(20 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(feishuPayload(makeHugeMessage())))).toBeLessThanOrEqual(
+      20 * 1024,
+    );
   });
 
   it('treats a 200 with code != 0 as a failure; 9499 and 11232 are retried', async () => {
     const opts = feishu.options.parse({ url: sink.url });
-    sink.reply({ status: 200, body: JSON.stringify({ code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' }) });
-    expect(await feishu.send(makeCtx(), opts, makeMessage())).toMatchObject({ ok: false, retry: false, status: 200 });
+    sink.reply({
+      status: 200,
+      body: JSON.stringify({
+        code: 19021,
+        msg: 'sign match fail or timestamp is not within one hour from current time',
+      }),
+    });
+    expect(await feishu.send(makeCtx(), opts, makeMessage())).toMatchObject({
+      ok: false,
+      retry: false,
+      status: 200,
+    });
     for (const code of [9499, 11232]) {
       sink.reply({ status: 200, body: JSON.stringify({ code, msg: 'frequency limited' }) });
       expect(await feishu.send(makeCtx(), opts, makeMessage())).toMatchObject({ ok: false, retry: true });

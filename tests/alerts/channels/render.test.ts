@@ -18,7 +18,8 @@ import {
 import { ALERT_LEVELS } from '../../../alerts/types.ts';
 import { HOSTILE_TEXT, makeHugeMessage, makeIncident, makeMessage } from './factories.ts';
 
-const hasLoneSurrogate = (s: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+const hasLoneSurrogate = (s: string) =>
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 describe('levels', () => {
   it('names levels 1..4 in English and Chinese', () => {
@@ -33,8 +34,12 @@ describe('levels', () => {
 
 describe('headline', () => {
   it('is bilingual for zh and bilingual locales', () => {
-    expect(alertView(makeMessage({ locale: 'bilingual' })).headline).toBe('🔴 红色预警 / Critical — Acme: negative spike');
-    expect(alertView(makeMessage({ locale: 'zh' })).headline).toBe('🔴 红色预警 / Critical — Acme: negative spike');
+    expect(alertView(makeMessage({ locale: 'bilingual' })).headline).toBe(
+      '🔴 红色预警 / Critical — Acme: negative spike',
+    );
+    expect(alertView(makeMessage({ locale: 'zh' })).headline).toBe(
+      '🔴 红色预警 / Critical — Acme: negative spike',
+    );
   });
   it('is English only for en', () => {
     expect(alertView(makeMessage({ locale: 'en' })).headline).toBe('🔴 Critical — Acme: negative spike');
@@ -53,7 +58,15 @@ describe('headline', () => {
         period: { from: '2026-02-28T00:00:00Z', to: '2026-03-01T00:00:00Z', label: 'daily' },
         brandName: 'Acme',
         totals: { mentions: 1200, negative: 300, incidents: 2 },
-        topIncidents: [{ id: 'inc_1', title: 'negative spike', level: 2, status: 'acknowledged', openedAt: '2026-02-28T10:00:00Z' }],
+        topIncidents: [
+          {
+            id: 'inc_1',
+            title: 'negative spike',
+            level: 2,
+            status: 'acknowledged',
+            openedAt: '2026-02-28T10:00:00Z',
+          },
+        ],
         topMentions: [],
       },
     });
@@ -64,10 +77,17 @@ describe('headline', () => {
       kind: 'collector-down',
       incident: undefined,
       locale: 'en',
-      collector: { sourceName: 'weibo-acme', sourceType: 'weibo', fault: 'login-wall', since: '2026-03-01T06:00:00Z' },
+      collector: {
+        sourceName: 'weibo-acme',
+        sourceType: 'weibo',
+        fault: 'login-wall',
+        since: '2026-03-01T06:00:00Z',
+      },
     });
     expect(alertView(down).headline).toBe('⚠️ Collector down — weibo-acme');
-    expect(alertView(makeMessage({ kind: 'test', incident: undefined, locale: 'en' })).headline).toBe('🧪 Test message — Earshot');
+    expect(alertView(makeMessage({ kind: 'test', incident: undefined, locale: 'en' })).headline).toBe(
+      '🧪 Test message — Earshot',
+    );
   });
 });
 
@@ -77,11 +97,17 @@ describe('reasons and mentions', () => {
     expect(t).toContain('Why this level:');
     expect(t).toContain('• negative share: 0.62 (×3.1) — 62% negative vs 12% baseline');
     expect(t).toContain('Top mentions:');
-    expect(t).toContain('Angry <b>User</b> (@angry_user) — weibo · 2026-03-01 07:55 UTC · negative · reach 12000');
+    expect(t).toContain(
+      'Angry <b>User</b> (@angry_user) — weibo · 2026-03-01 07:55 UTC · negative · reach 12000',
+    );
     expect(t).toContain('Acknowledge: https://earshot.example/ack/inc_test1?sig=abc');
   });
   it('drops the ack link once acknowledged and links only http(s)', () => {
-    const v = alertView(makeMessage({ incident: makeIncident({ status: 'acknowledged', dashboardUrl: 'javascript:alert(1)' }) }));
+    const v = alertView(
+      makeMessage({
+        incident: makeIncident({ status: 'acknowledged', dashboardUrl: 'javascript:alert(1)' }),
+      }),
+    );
     expect(v.links).toEqual([]);
   });
 });
@@ -94,7 +120,9 @@ describe('escaping untrusted text', () => {
     expect(neutralize('@所有人 @channel @here')).not.toMatch(/@(所有人|channel|here)/);
   });
   it('escapes HTML', () => {
-    expect(escapeHtml(`<script>"x"&'y'</script>`)).toBe('&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;');
+    expect(escapeHtml(`<script>"x"&'y'</script>`)).toBe(
+      '&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;',
+    );
   });
   it('escapes Slack mrkdwn so nothing pings or links', () => {
     const s = escapeSlack(HOSTILE_TEXT);
@@ -106,9 +134,13 @@ describe('escaping untrusted text', () => {
     expect(s).toBe('\\[click\\]\\(javascript:x\\) \\!\\[i\\]\\(hxxp://e/p\\[.\\]png\\) \\*\\*b\\*\\* \\# h');
   });
   it('breaks weak-markdown syntax with zero-width spaces and full-width brackets', () => {
-    const s = escapeWeakMarkdown('[click](javascript:x) **b** <font color="warning">x</font> <@user>\n# title');
+    const s = escapeWeakMarkdown(
+      '[click](javascript:x) **b** <font color="warning">x</font> <@user>\n# title',
+    );
     expect(s).not.toMatch(/\]\(|\*\*|<|^#/m);
-    expect(s.replace(/\u200b/g, '')).toBe('[click](javascript:x) **b** ＜font color="warning"＞x＜/font＞ ＜@user＞\n# title');
+    expect(s.replace(/\u200b/g, '')).toBe(
+      '[click](javascript:x) **b** ＜font color="warning"＞x＜/font＞ ＜@user＞\n# title',
+    );
   });
   it('accepts only http(s) URLs as links', () => {
     expect(safeUrl('javascript:alert(1)')).toBeUndefined();
@@ -146,12 +178,16 @@ describe('truncation', () => {
   });
   it('never exceeds the limit nor leaves a lone surrogate (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.integer({ min: 3, max: 300 }), (s, max) => {
-        const t = truncateBytes(s, max);
-        expect(byteLength(t)).toBeLessThanOrEqual(max);
-        expect(hasLoneSurrogate(t)).toBe(false);
-        if (t !== s) expect(s.startsWith(t.slice(0, -1))).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.integer({ min: 3, max: 300 }),
+        (s, max) => {
+          const t = truncateBytes(s, max);
+          expect(byteLength(t)).toBeLessThanOrEqual(max);
+          expect(hasLoneSurrogate(t)).toBe(false);
+          if (t !== s) expect(s.startsWith(t.slice(0, -1))).toBe(true);
+        },
+      ),
     );
   });
   it('fits a huge message by shedding mentions first', () => {

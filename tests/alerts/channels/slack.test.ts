@@ -3,7 +3,12 @@ import { renderSlack, slack } from '../../../alerts/channels/slack.ts';
 import { type HttpSink, startHttpSink } from '../../helpers/http-sink.ts';
 import { makeCtx, makeHugeMessage, makeMessage } from './factories.ts';
 
-type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: Record<string, unknown>[] };
+type Block = {
+  type: string;
+  text?: { type: string; text: string };
+  fields?: { type: string; text: string }[];
+  elements?: Record<string, unknown>[];
+};
 
 describe('slack channel', () => {
   let sink: HttpSink;
@@ -13,7 +18,11 @@ describe('slack channel', () => {
   afterEach(() => sink.close());
 
   it('posts Block Kit with header, fields, context and a text fallback', async () => {
-    const r = await slack.send(makeCtx(), slack.options.parse({ url: `${sink.url}/services/T/B/x` }), makeMessage());
+    const r = await slack.send(
+      makeCtx(),
+      slack.options.parse({ url: `${sink.url}/services/T/B/x` }),
+      makeMessage(),
+    );
     expect(r).toEqual({ ok: true });
     const body = (await sink.request()).json<{ text: string; blocks: Block[]; unfurl_links: boolean }>();
     expect(body.unfurl_links).toBe(false);
@@ -23,7 +32,11 @@ describe('slack channel', () => {
     expect(types).toContain('section');
     expect(types.at(-1)).toBe('context');
     expect(types).toContain('actions');
-    expect(body.blocks[0]?.text).toEqual({ type: 'plain_text', text: '🔴 红色预警 / Critical — Acme: negative spike', emoji: true });
+    expect(body.blocks[0]?.text).toEqual({
+      type: 'plain_text',
+      text: '🔴 红色预警 / Critical — Acme: negative spike',
+      emoji: true,
+    });
     expect(body.blocks[1]?.fields?.[0]).toEqual({ type: 'mrkdwn', text: '*品牌 / Brand*\nAcme' });
     const mention = body.blocks.find((b) => b.text?.text.includes('angry_user'));
     expect(mention?.text?.text).toContain('<https://social.example/p/1|open>');

@@ -5,7 +5,12 @@ import { type HttpSink, startHttpSink } from '../../helpers/http-sink.ts';
 import { makeCtx, makeHugeMessage, makeMessage, T0 } from './factories.ts';
 
 /** The receiver's recipe from docs/channels.md, written independently of the channel. */
-function verify(secret: string, headers: Record<string, string | string[] | undefined>, rawBody: string, nowSec: number): boolean {
+function verify(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: string,
+  nowSec: number,
+): boolean {
   const ts = String(headers['x-earshot-timestamp']);
   const sig = String(headers['x-earshot-signature']);
   if (Math.abs(nowSec - Number(ts)) > 300) return false;
@@ -22,7 +27,11 @@ describe('webhook channel', () => {
 
   it('POSTs the AlertMessage as JSON with signature, timestamp and delivery headers', async () => {
     const message = makeMessage();
-    const r = await webhook.send(makeCtx({ secrets: { secret: 'whsec_1' } }), webhook.options.parse({ url: `${sink.url}/in` }), message);
+    const r = await webhook.send(
+      makeCtx({ secrets: { secret: 'whsec_1' } }),
+      webhook.options.parse({ url: `${sink.url}/in` }),
+      message,
+    );
     expect(r).toEqual({ ok: true, providerId: 'dlv_test1' });
     const req = await sink.request();
     expect(req.method).toBe('POST');

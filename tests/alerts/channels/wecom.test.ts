@@ -12,7 +12,11 @@ describe('wecom channel', () => {
   afterEach(() => sink.close());
 
   it('posts markdown content', async () => {
-    const r = await wecom.send(makeCtx(), wecom.options.parse({ url: `${sink.url}/cgi-bin/webhook/send?key=k1` }), makeMessage());
+    const r = await wecom.send(
+      makeCtx(),
+      wecom.options.parse({ url: `${sink.url}/cgi-bin/webhook/send?key=k1` }),
+      makeMessage(),
+    );
     expect(r).toEqual({ ok: true });
     const req = await sink.request();
     expect(req.query.get('key')).toBe('k1');
@@ -32,7 +36,11 @@ describe('wecom channel', () => {
   it('retries errcode 45009 only', async () => {
     const opts = wecom.options.parse({ url: sink.url });
     sink.reply({ status: 200, body: JSON.stringify({ errcode: 45009, errmsg: 'api freq out of limit' }) });
-    expect(await wecom.send(makeCtx(), opts, makeMessage())).toMatchObject({ ok: false, retry: true, retryAfterMs: 60_000 });
+    expect(await wecom.send(makeCtx(), opts, makeMessage())).toMatchObject({
+      ok: false,
+      retry: true,
+      retryAfterMs: 60_000,
+    });
     sink.reply({ status: 200, body: JSON.stringify({ errcode: 93000, errmsg: 'invalid webhook url' }) });
     expect(await wecom.send(makeCtx(), opts, makeMessage())).toMatchObject({ ok: false, retry: false });
   });
