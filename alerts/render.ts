@@ -432,7 +432,7 @@ export function markdownOf(v: AlertView, flavor: MarkdownFlavor): string {
   if (v.mentions.length) {
     lines.push('', `**${esc(v.mentionsTitle)}**`, '');
     for (const m of v.mentions) {
-      const link = m.url ? ` · [${flavor === 'weak' ? 'open' : 'open'}](${markdownUrl(m.url)})` : '';
+      const link = m.url ? ` · [open](${markdownUrl(m.url)})` : '';
       lines.push(`> **${esc(m.who)}** · ${esc(m.meta)}${link}`, `> ${esc(m.text)}`, '');
     }
   }
