@@ -107,9 +107,11 @@ export const email = defineChannel({
       () => 'timeout' as const,
       () => 'stopped' as const,
     );
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
-      if (ctx.signal?.aborted) resolve('aborted');
-      ctx.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+      onAbort = () => resolve('aborted');
+      if (ctx.signal?.aborted) onAbort();
+      ctx.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const sent = transport.sendMail(emailMail(message, opts));
@@ -126,6 +128,7 @@ export const email = defineChannel({
       return fromSmtpError(err);
     } finally {
       stop.abort();
+      if (onAbort) ctx.signal?.removeEventListener('abort', onAbort);
       transport.close();
     }
   },
