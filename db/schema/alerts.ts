@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ts } from './_types.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
@@ -75,7 +75,8 @@ export const incidentEvents = pgTable(
   (t) => [index('incident_events_incident_idx').on(t.incidentId, t.at)],
 );
 
-export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+/** `merged`: folded into a digest row (`mergedInto`) because the channel was over its rate limit. */
+export type OutboxStatus = 'pending' | 'delivered' | 'dead' | 'merged';
 
 /**
  * Messages to deliver, written in the same transaction as the change that caused them, then
@@ -85,6 +86,8 @@ export const outbox = pgTable(
   'outbox',
   {
     id: text('id').primaryKey(),
+    /** Insertion order: rows written in one transaction share `created_at`, and per-incident order must hold. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     /** Configured channel name (alerts.channels[].name) or `crm` for profile webhooks. */
     channel: text('channel').notNull(),
     kind: text('kind').notNull(),
@@ -107,6 +110,7 @@ export const outbox = pgTable(
     uniqueIndex('outbox_idempotency_uq').on(t.idempotencyKey),
     index('outbox_due_idx').on(t.status, t.nextAttemptAt),
     index('outbox_channel_idx').on(t.channel, t.createdAt),
+    index('outbox_channel_delivered_idx').on(t.channel, t.deliveredAt),
   ],
 );
 
