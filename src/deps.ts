@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ClassifierDefinition } from '../classifiers/types.ts';
@@ -33,6 +34,8 @@ export interface Deps {
   log: Logger;
   clock: Clock;
   secrets: SecretBox;
+  /** A 32-byte key for one purpose (`ack-links`), derived from the secret key; never stored. */
+  signingKey(purpose: string): Buffer;
   scheduler: Scheduler;
   events: EventBus;
   collectors: readonly CollectorDefinition[];
@@ -101,6 +104,7 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
     log,
     clock,
     secrets,
+    signingKey: (purpose) => Buffer.from(hkdfSync('sha256', key, 'earshot-signing', purpose, 32)),
     scheduler,
     events,
     collectors: opts.collectors,

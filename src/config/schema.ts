@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/rules.ts';
 import type { CollectorDefinition } from '../../collectors/types.ts';
 
 /** A query validator injected by the caller (the query language lives in src/query). */
@@ -33,7 +34,7 @@ export function brandSchema(validateQuery?: QueryValidator) {
       locale: z.enum(['en', 'zh', 'bilingual']).default('en'),
       topics: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
       retentionDays: z.number().int().positive().optional(),
-      alerts: z.record(z.string(), z.unknown()).optional(),
+      alerts: brandAlertsSchema.optional(),
     })
     .strict();
 }
@@ -120,6 +121,7 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
         .default({ disabled: [], options: {} }),
       brands: z.array(brandSchema(validateQuery)).default([]),
       sources: z.array(sourceSchema(collectors)).default([]),
+      alerts: alertsSchema.default(DEFAULT_ALERTS),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -133,6 +135,14 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
       cfg.sources.forEach((s, i) => {
         if (src.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `Duplicate source name "${s.name}"` });
         src.add(s.name);
+      });
+      const policies = new Set(cfg.alerts.policies.map((p) => p.name));
+      const channelNames = new Set(cfg.alerts.channels.map((c) => c.name));
+      cfg.brands.forEach((b, i) => {
+        if (b.alerts?.policy && !policies.has(b.alerts.policy)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'alerts', 'policy'], message: `Unknown policy "${b.alerts.policy}"` });
+        for (const [k, c] of (b.alerts?.digests?.channels ?? []).entries()) {
+          if (!channelNames.has(c)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'alerts', 'digests', 'channels', k], message: `Unknown channel "${c}"` });
+        }
       });
     });
 }
