@@ -29,11 +29,15 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
+/** Repost markers that syndications add and originals lack ("RT" is dropped with the tokens). */
+const REPOST_RUNS = new Set(['转发', '转发微博', '转', '转载', '分享', '回复']);
+
 export function features(tokens: readonly Token[], folded: string): string[] {
   const words = tokens.filter((t) => (t.kind === 'word' || t.kind === 'num' || t.kind === 'hashtag') && t.t !== 'rt').map((t) => t.t);
   const out: string[] = [...words];
   for (let i = 1; i < words.length; i++) out.push(`${words[i - 1]} ${words[i]}`);
   for (const run of cjkRuns(folded)) {
+    if (REPOST_RUNS.has(run)) continue;
     if (run.length === 1) out.push(run);
     for (let i = 1; i < run.length; i++) out.push(run.slice(i - 1, i + 1));
   }

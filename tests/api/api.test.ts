@@ -44,15 +44,18 @@ beforeEach(async () => {
   [admin, editor, viewer] = await Promise.all([makeKey(deps, 'admin'), makeKey(deps, 'editor'), makeKey(deps, 'viewer')]);
 });
 
-const call = (method: string, path: string, key?: string, body?: unknown, headers: Record<string, string> = {}) =>
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+const body = async (r: Promise<Response> | Response): Promise<any> => (await r).json();
+
+const call = (method: string, path: string, key?: string, payload?: unknown, headers: Record<string, string> = {}) =>
   app.request(path, {
     method,
     headers: {
       ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...(payload !== undefined && typeof payload !== 'string' ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
 
 describe('access control', () => {
@@ -60,9 +63,9 @@ describe('access control', () => {
     for (const key of [undefined, 'esk_wrong']) {
       const r = await call('GET', '/v1/mentions', key);
       expect(r.status).toBe(401);
-      const body = await r.json();
-      expect(body.error).toMatchObject({ code: 'UNAUTHORIZED' });
-      expect(body.error.requestId).toMatch(/^req_/);
+      const b = await body(r);
+      expect(b.error).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(b.error.requestId).toMatch(/^req_/);
     }
   });
 
@@ -70,13 +73,13 @@ describe('access control', () => {
     expect((await call('GET', '/v1/brands', viewer)).status).toBe(200);
     const r = await call('POST', '/v1/brands', viewer, { name: 'X', query: 'x' });
     expect(r.status).toBe(403);
-    expect((await r.json()).error.code).toBe('FORBIDDEN');
+    expect((await body(r)).error.code).toBe('FORBIDDEN');
   });
 
   it('health and the OpenAPI document need no key', async () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
-    expect(await (await call('GET', '/readyz')).json()).toMatchObject({ status: 'ready' });
-    const doc = await (await call('GET', '/openapi.json')).json();
+    expect(await body(call('GET', '/readyz'))).toMatchObject({ status: 'ready' });
+    const doc = await body(call('GET', '/openapi.json'));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/mentions', '/v1/ingest', '/v1/brands', '/v1/sources/{id}/health']));
   });
 });
@@ -85,9 +88,9 @@ describe('brands', () => {
   it('create, update, delete: each audited with before/after in the same transaction', async () => {
     const created = await call('POST', '/v1/brands', editor, { name: 'Globex', query: 'globex NEAR/3 (refund OR scam)' });
     expect(created.status).toBe(201);
-    const b = await created.json();
+    const b = await body(created);
     const patched = await call('PATCH', `/v1/brands/${b.id}`, editor, { query: '"globex corp"' });
-    expect(await patched.json()).toMatchObject({ query: '"globex corp"' });
+    expect(await body(patched)).toMatchObject({ query: '"globex corp"' });
     expect((await call('DELETE', '/v1/brands/Globex', editor)).status).toBe(204);
     const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityId, b.id));
     expect(audits.map((a) => a.action).sort()).toEqual(['brand.create', 'brand.delete', 'brand.update']);
@@ -100,19 +103,19 @@ describe('brands', () => {
   it('a malformed query is a 400 naming the field and the position, and changes nothing', async () => {
     const r = await call('POST', '/v1/brands', editor, { name: 'Bad', query: '(acme OR' });
     expect(r.status).toBe(400);
-    const e = (await r.json()).error;
+    const e = (await body(r)).error;
     expect(e.field).toBe('query');
     expect(e.message).toMatch(/position \d+/);
-    expect((await (await call('GET', '/v1/brands', viewer)).json()).data.map((x: { name: string }) => x.name)).toEqual(['Acme']);
+    expect((await body(call('GET', '/v1/brands', viewer))).data.map((x: { name: string }) => x.name)).toEqual(['Acme']);
   });
 
   it('400 names the field of a schema error; 409 on a duplicate name', async () => {
     const r = await call('POST', '/v1/brands', editor, { name: 'Y', query: 'y', competitors: [''] });
     expect(r.status).toBe(400);
-    expect((await r.json()).error.field).toBe('competitors[0]');
+    expect((await body(r)).error.field).toBe('competitors[0]');
     const dup = await call('POST', '/v1/brands', editor, { name: 'Acme', query: 'y' });
     expect(dup.status).toBe(409);
-    expect((await dup.json()).error.field).toBe('name');
+    expect((await body(dup)).error.field).toBe('name');
   });
 });
 
@@ -120,7 +123,7 @@ describe('sources', () => {
   it('validates options against the collector, encrypts secrets at rest and never returns them', async () => {
     const bad = await call('POST', '/v1/sources', editor, { name: 's', type: 'token-source', options: { url: 'nope' } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.field).toBe('options.url');
+    expect((await body(bad)).error.field).toBe('options.url');
     const r = await call('POST', '/v1/sources', editor, {
       name: 's',
       type: 'token-source',
@@ -136,7 +139,7 @@ describe('sources', () => {
     expect(row!.secretsEnc).not.toContain('tok-SECRET');
     const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityType, 'source'));
     expect(JSON.stringify(audits)).not.toContain('tok-SECRET-123');
-    const health = await (await call('GET', '/v1/sources/s/health', viewer)).json();
+    const health = await body(call('GET', '/v1/sources/s/health', viewer));
     expect(health).toMatchObject({ name: 's', state: 'never-run', lastError: null });
   });
 });
@@ -146,15 +149,15 @@ describe('ingest and mentions', () => {
     const items = [makeMention({ text: 'acme one' }), { ...makeMention(), author: {} }, makeMention({ text: '我喜欢艾克米' })];
     const r = await call('POST', '/v1/ingest', editor, items);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ received: 3, stored: 2, duplicate: 0, rejected: 1, errors: [{ index: 1, field: 'author.handle' }] });
-    const again = await (await call('POST', '/v1/ingest', editor, [items[0]])).json();
+    expect(await body(r)).toMatchObject({ received: 3, stored: 2, duplicate: 0, rejected: 1, errors: [{ index: 1, field: 'author.handle' }] });
+    const again = await body(call('POST', '/v1/ingest', editor, [items[0]]));
     expect(again).toMatchObject({ stored: 0, duplicate: 1 });
   });
 
   it('accepts NDJSON, counting unparseable lines as rejected', async () => {
-    const body = `${JSON.stringify(makeMention())}\n{broken\n${JSON.stringify(makeMention())}\n`;
-    const r = await call('POST', '/v1/ingest', editor, body, { 'content-type': 'application/x-ndjson' });
-    expect(await r.json()).toMatchObject({ stored: 2, rejected: 1, errors: [{ index: 1, field: '(line)' }] });
+    const nd = `${JSON.stringify(makeMention())}\n{broken\n${JSON.stringify(makeMention())}\n`;
+    const r = await call('POST', '/v1/ingest', editor, nd, { 'content-type': 'application/x-ndjson' });
+    expect(await body(r)).toMatchObject({ stored: 2, rejected: 1, errors: [{ index: 1, field: '(line)' }] });
   });
 
   it('413 for a body over the limit; 400 when nothing in the body is usable', async () => {
@@ -162,7 +165,7 @@ describe('ingest and mentions', () => {
     expect((await call('POST', '/v1/ingest', editor, big)).status).toBe(413);
     const r = await call('POST', '/v1/ingest', editor, [{ platform: 'x' }]);
     expect(r.status).toBe(400);
-    expect((await r.json()).error.field).toBe('[0].externalId');
+    expect((await body(r)).error.field).toBe('[0].externalId');
   });
 
   it('lists with filters, full-text search (English and Chinese) and stable cursor pagination', async () => {
@@ -174,19 +177,19 @@ describe('ingest and mentions', () => {
     let cursor: string | null = null;
     do {
       const q: string = `/v1/mentions?brand=Acme&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await (await call('GET', q, viewer)).json();
+      const page = await body(call('GET', q, viewer));
       seen.push(...page.data.map((m: { id: string }) => m.id));
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toHaveLength(7);
     expect(new Set(seen).size).toBe(7);
 
-    const kettle = await (await call('GET', '/v1/mentions?q=kettle', viewer)).json();
+    const kettle = await body(call('GET', '/v1/mentions?q=kettle', viewer));
     expect(kettle.data).toHaveLength(3);
-    const zh = await (await call('GET', `/v1/mentions?q=${encodeURIComponent('水壶')}&platform=weibo`, viewer)).json();
+    const zh = await body(call('GET', `/v1/mentions?q=${encodeURIComponent('水壶')}&platform=weibo`, viewer));
     expect(zh.data.length).toBeGreaterThan(0);
     expect(zh.data.every((m: { platform: string; text: string }) => m.platform === 'weibo' && m.text.includes('水壶'))).toBe(true);
-    const one = await (await call('GET', `/v1/mentions/${seen[0]}`, viewer)).json();
+    const one = await body(call('GET', `/v1/mentions/${seen[0]}`, viewer));
     expect(one).toMatchObject({ id: seen[0], brands: [{ name: 'Acme' }] });
     expect((await call('GET', '/v1/mentions?from=yesterday', viewer)).status).toBe(400);
     expect((await call('GET', '/v1/mentions/men_missing', viewer)).status).toBe(404);

@@ -83,10 +83,10 @@ describe('ingest pipeline', () => {
       const id = rows.find((m) => m.externalId === ext)!.id;
       return links.filter((l) => l.mentionId === id).map((l) => l.brandId).sort();
     };
-    expect(linked(items[0]!.externalId)).toEqual([acme.id]);
-    expect(linked(items[1]!.externalId)).toEqual([acme.id]);
-    expect(linked(items[2]!.externalId)).toEqual([]); // excluded by NOT (job OR hiring)
-    expect(linked(items[3]!.externalId)).toEqual([globex.id]); // competitor became a brand
+    expect(linked(String(items[0]!.externalId))).toEqual([acme.id]);
+    expect(linked(String(items[1]!.externalId))).toEqual([acme.id]);
+    expect(linked(String(items[2]!.externalId))).toEqual([]); // excluded by NOT (job OR hiring)
+    expect(linked(String(items[3]!.externalId))).toEqual([globex.id]); // competitor became a brand
 
     const batches = await deps.db.select().from(ingestBatches);
     expect(batches).toMatchObject([{ origin: 'test', received: 4, stored: 4, duplicates: 0, rejected: 0 }]);

@@ -42,7 +42,10 @@ export async function makeDeps(o: HarnessOptions): Promise<Deps & { clock: FakeC
     httpFactory:
       o.httpFactory ??
       (() => {
-        throw new Error('this test configured no HTTP factory');
+        const refuse = async (): Promise<never> => {
+          throw new Error('this test configured no HTTP factory');
+        };
+        return { request: refuse, get: refuse };
       }),
     clock: o.clock ?? new FakeClock(new Date('2026-11-25T08:00:00Z')),
     log: silentLogger(),
