@@ -1,0 +1,252 @@
+import { eq } from 'drizzle-orm';
+import { brands, sourceHealth, sources } from '../db/schema/index.ts';
+import type { Deps } from '../src/deps.ts';
+import type { EventMap } from '../src/events.ts';
+import { stateOf } from '../src/pipeline/health.ts';
+import type { CommittedBatch } from '../src/pipeline/ingest.ts';
+import { type Candidate, detectCrisis, detectInfluential, detectNegativeSpike, detectSentimentDrop, detectViral } from './detect.ts';
+import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import { runDigests } from './digest.ts';
+import { type Grade, grade, gradingFor } from './grade.ts';
+import { applyCandidate, type ChangeNote, processDue, resolveCollector } from './incidents.ts';
+import type { AlertContext } from './outbox.ts';
+import { type BrandAlerts, brandAlertsOf, type RuleParams, rulesFor } from './rules.ts';
+
+/** Fault kinds a retry will not fix; they alert on the first failure. */
+const BLOCKING = new Set(['blocked', 'captcha', 'login-wall', 'auth-expired', 'quota-exhausted']);
+
+/** The alerting context of a service: config, clock, database, link base and ack-link key. */
+export function alertContext(deps: Deps, publicUrl?: string): AlertContext {
+  const server = deps.config.config.server;
+  const base = publicUrl ?? server.publicUrl ?? `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${deps.config.env.port ?? server.port}`;
+  return {
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'alerts' }),
+    cfg: deps.config.config.alerts,
+    publicUrl: base.replace(/\/+$/, ''),
+    ackKey: deps.signingKey('ack-links'),
+  };
+}
+
+export interface EngineOptions {
+  publicUrl?: string;
+  /** Background timer interval (escalations, reminders, silent sources). */
+  tickMs?: number;
+  /** How often sentiment drop and silent sources are evaluated per brand/source. */
+  slowEveryMs?: number;
+}
+
+interface BrandInfo {
+  id: string;
+  name: string;
+  alerts: BrandAlerts | undefined;
+  rules: RuleParams;
+  grading: ReturnType<typeof gradingFor>;
+}
+
+/**
+ * The alert engine: evaluates rules after each committed batch and on source faults, turns
+ * candidates into graded incidents (with their outbox rows), and runs the persisted timers.
+ * Detection after a batch runs serially in the background so ingestion never waits for it;
+ * `idle()` resolves when the queue is empty (tests, shutdown).
+ *
+ * @example
+ * const engine = createAlertEngine(deps); engine.start(); ... await engine.stop();
+ */
+export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
+  const ctx = alertContext(deps, opts.publicUrl);
+  const log = ctx.log;
+  const dispatcher: Dispatcher = createDispatcher(ctx, {
+    httpFor: (ch) => deps.httpFor({ scope: `channel:${ch.name}`, allowPrivateNetwork: ch.allowPrivateNetwork }),
+  });
+  const slowEvery = opts.slowEveryMs ?? 15 * 60_000;
+  const lastSlow = new Map<string, number>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const offs: (() => void)[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let ticking: Promise<unknown> | null = null;
+  let stopped = false;
+
+  async function loadBrands(ids?: Set<string>): Promise<BrandInfo[]> {
+    const rows = await ctx.db.select({ id: brands.id, name: brands.name, settings: brands.settings }).from(brands);
+    return rows
+      .filter((b) => !ids || ids.has(b.id))
+      .map((b) => {
+        const alerts = brandAlertsOf(b.settings);
+        return { id: b.id, name: b.name, alerts, rules: rulesFor(ctx.cfg, alerts), grading: gradingFor(ctx.cfg.grading, alerts?.grading) };
+      })
+      .filter((b) => b.alerts?.enabled !== false);
+  }
+
+  function emit(notes: ChangeNote[]) {
+    const at = ctx.clock.now();
+    for (const n of notes) deps.events.emit('incident', { id: n.id, brandId: n.brandId ?? '', status: n.status, level: n.level, change: n.change, at });
+    if (notes.length) dispatcher.wake();
+  }
+
+  async function apply(cands: Candidate[], byId: Map<string, BrandInfo>): Promise<ChangeNote[]> {
+    const notes: ChangeNote[] = [];
+    for (const c of cands) {
+      try {
+        const b = c.brandId ? byId.get(c.brandId) : undefined;
+        const g: Grade = c.level ? { level: c.level, score: 0, factors: [] } : grade(c.input, b?.grading ?? gradingFor(ctx.cfg.grading, undefined));
+        const note = await applyCandidate(ctx, c, g);
+        if (note) notes.push(note);
+      } catch (err) {
+        log.error({ err, rule: c.rule, groupKey: c.groupKey }, 'applying an alert failed');
+      }
+    }
+    emit(notes);
+    return notes;
+  }
+
+  /** Evaluate the rules a committed batch can trigger. */
+  async function evaluate(batch: CommittedBatch): Promise<ChangeNote[]> {
+    if (!ctx.cfg.enabled) return [];
+    const now = ctx.clock.now();
+    const touched = new Set<string>();
+    for (const m of batch.mentions) for (const b of m.brandIds) touched.add(b);
+    if (touched.size === 0 && batch.updatedIds.length === 0) return [];
+    const all = await loadBrands();
+    const byId = new Map(all.map((b) => [b.id, b]));
+    const cands: Candidate[] = [];
+    for (const id of touched) {
+      const b = byId.get(id);
+      if (!b) continue;
+      const spike = await detectNegativeSpike(ctx.db, id, b.rules['negative-spike'], now);
+      if (spike) cands.push(spike);
+      const crisis = await detectCrisis(ctx.db, id, b.rules['crisis-language'], now);
+      if (crisis) cands.push(crisis);
+    }
+    const params = <K extends keyof RuleParams>(k: K) => (brandId: string) => byId.get(brandId)?.rules[k] ?? null;
+    cands.push(...(await detectInfluential(ctx.db, batch.mentions.map((m) => m.id), params('influential-negative'))));
+    if (batch.updatedIds.length) cands.push(...(await detectViral(ctx.db, batch.updatedIds, params('viral-negative'), now)));
+    return apply(cands, byId);
+  }
+
+  function collectorCandidate(e: { sourceId: string; sourceName: string; kind: string; message: string; consecutiveFailures: number }): Candidate {
+    const blocking = BLOCKING.has(e.kind);
+    return {
+      brandId: null,
+      sourceId: e.sourceId,
+      rule: 'collector-down',
+      groupKey: `source:${e.sourceId}:collector-down`,
+      title: `Collector down: ${e.sourceName}`,
+      input: { negative: 0 },
+      mentionIds: [],
+      counts: { mentions: 0, consecutiveFailures: e.consecutiveFailures },
+      level: blocking ? 2 : 3,
+      extraFactors: [
+        { name: 'fault', value: e.kind, weight: 0, explanation: blocking ? `${e.kind}: a person must act (new cookie, key or quota)` : `${e.kind}: ${e.message.slice(0, 200)}` },
+        { name: 'consecutive-failures', value: e.consecutiveFailures, weight: 0, explanation: `${e.consecutiveFailures} failed runs in a row` },
+      ],
+    };
+  }
+
+  async function onSourceFault(e: EventMap['source-fault'][0]): Promise<ChangeNote[]> {
+    const cd = ctx.cfg.collectorDown;
+    if (!ctx.cfg.enabled || !cd.enabled) return [];
+    if (e.consecutiveFailures < cd.afterFailures && !BLOCKING.has(e.kind)) return [];
+    const c = collectorCandidate(e);
+    const note = await applyCandidate(ctx, c, { level: c.level!, score: 0, factors: [] });
+    emit(note ? [note] : []);
+    return note ? [note] : [];
+  }
+
+  async function onSourceOk(e: EventMap['source-ok'][0]): Promise<ChangeNote[]> {
+    const notes = await resolveCollector(ctx, e.sourceId);
+    emit(notes);
+    return notes;
+  }
+
+  /** Slow rules: sentiment drop per brand and silent sources, at most every `slowEveryMs`. */
+  async function slowRules(now: Date): Promise<ChangeNote[]> {
+    const due = (key: string) => {
+      const last = lastSlow.get(key);
+      if (last !== undefined && now.getTime() - last < slowEvery) return false;
+      lastSlow.set(key, now.getTime());
+      return true;
+    };
+    const all = await loadBrands();
+    const byId = new Map(all.map((b) => [b.id, b]));
+    const cands: Candidate[] = [];
+    for (const b of all) {
+      if (!due(`drop:${b.id}`)) continue;
+      const c = await detectSentimentDrop(ctx.db, b.id, b.rules['sentiment-drop'], now);
+      if (c) cands.push(c);
+    }
+    const notes = await apply(cands, byId);
+    if (ctx.cfg.collectorDown.enabled && due('silent')) {
+      const rows = await ctx.db.select({ s: sources, h: sourceHealth }).from(sources).innerJoin(sourceHealth, eq(sourceHealth.sourceId, sources.id)).where(eq(sources.enabled, true));
+      for (const { s, h } of rows) {
+        if (stateOf(h, now) !== 'silent') continue;
+        const c = collectorCandidate({ sourceId: s.id, sourceName: s.name, kind: 'silent', message: `nothing new since ${h.lastNewAt?.toISOString()}`, consecutiveFailures: 0 });
+        c.level = 3;
+        const note = await applyCandidate(ctx, c, { level: 3, score: 0, factors: [] });
+        if (note) notes.push(note);
+      }
+    }
+    return notes;
+  }
+
+  /** Timers: escalations, reminders, auto-resolve, slow rules. Never throws. */
+  async function tick(now: Date = ctx.clock.now()): Promise<ChangeNote[]> {
+    if (!ctx.cfg.enabled) return [];
+    const notes: ChangeNote[] = [];
+    try {
+      notes.push(...(await processDue(ctx, now)));
+      emit(notes);
+      notes.push(...(await slowRules(now)));
+    } catch (err) {
+      log.error({ err }, 'alert tick failed');
+    }
+    return notes;
+  }
+
+  const enqueue = <T>(fn: () => Promise<T>) => {
+    const p = queue.then(fn).catch((err) => log.error({ err }, 'alert evaluation failed'));
+    queue = p;
+    return p;
+  };
+
+  return {
+    ctx,
+    dispatcher,
+    evaluate,
+    onSourceFault,
+    onSourceOk,
+    tick,
+    /** Resolves when queued evaluations are done. */
+    idle: () => queue.then(() => undefined),
+    /** Subscribe to events, schedule digests, run timers and the dispatcher. */
+    start() {
+      offs.push(deps.events.on('mentions', (b) => void enqueue(() => evaluate(b))));
+      offs.push(deps.events.on('source-fault', (e) => void enqueue(() => onSourceFault(e))));
+      offs.push(deps.events.on('source-ok', (e) => void enqueue(() => onSourceOk(e))));
+      deps.scheduler.add({ name: 'alerts:digest:daily', cron: ctx.cfg.digests.daily, run: () => runDigests(ctx, 'daily', ctx.clock.now()) });
+      deps.scheduler.add({ name: 'alerts:digest:weekly', cron: ctx.cfg.digests.weekly, run: () => runDigests(ctx, 'weekly', ctx.clock.now()) });
+      const every = opts.tickMs ?? 5000;
+      const loop = () => {
+        if (stopped) return;
+        timer = setTimeout(() => {
+          ticking = enqueue(() => tick()).finally(loop);
+        }, every);
+        timer.unref?.();
+      };
+      loop();
+      dispatcher.start();
+    },
+    async stop() {
+      stopped = true;
+      for (const off of offs.splice(0)) off();
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await ticking;
+      await queue;
+      await dispatcher.stop();
+    },
+  };
+}
+
+export type AlertEngine = ReturnType<typeof createAlertEngine>;
