@@ -64,9 +64,9 @@ describe('crash safety', () => {
 
     const h = await openDb({ dataDir: path.join(dir, 'pglite') });
     try {
-      const [{ n }] = await h.query<{ n: number }>('select count(*)::int as n from mentions');
-      const [{ d }] = await h.query<{ d: number }>('select count(distinct external_id)::int as d from mentions');
-      const [{ s }] = await h.query<{ s: number }>('select coalesce(sum(stored),0)::int as s from ingest_batches');
+      const [{ n }] = (await h.query<{ n: number }>('select count(*)::int as n from mentions')) as [{ n: number }];
+      const [{ d }] = (await h.query<{ d: number }>('select count(distinct external_id)::int as d from mentions')) as [{ d: number }];
+      const [{ s }] = (await h.query<{ s: number }>('select coalesce(sum(stored),0)::int as s from ingest_batches')) as [{ s: number }];
       const [cur] = await h.query<{ value: { line: number } }>("select value from cursors where key like 'file:%'");
       expect(n).toBe(N);
       expect(d).toBe(N);

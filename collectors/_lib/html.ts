@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import iconv from 'iconv-lite';
+import { SourceFault } from '../../src/errors.ts';
+
+/** Resolve a possibly relative link; null for anything that is not http(s). */
+export function resolveUrl(href: string | null | undefined, base: string | null | undefined): string | null {
+  if (!href) return null;
+  try {
+    const u = base ? new URL(href.trim(), base) : new URL(href.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+export function shortHash(...parts: (string | null | undefined)[]): string {
+  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/**
+ * Decode feed or page bytes: a byte-order mark wins, then the HTTP charset, then the XML
+ * declaration or <meta charset>, then UTF-8. Unknown names fall back to UTF-8.
+ */
+export function decodeDocument(body: Buffer, headerCharset?: string): string {
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return body.subarray(3).toString('utf8');
+  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0xfe && body[3] === 0xff) return iconv.decode(body.subarray(4), 'utf32-be');
+  if (body[0] === 0xff && body[1] === 0xfe && body[2] === 0x00 && body[3] === 0x00) return iconv.decode(body.subarray(4), 'utf32-le');
+  if (body[0] === 0xfe && body[1] === 0xff) return iconv.decode(body.subarray(2), 'utf16-be');
+  if (body[0] === 0xff && body[1] === 0xfe) return iconv.decode(body.subarray(2), 'utf16-le');
+  // UTF-16/32 without a BOM: '<' encoded with zero bytes around it.
+  if (body[0] === 0x00 && body[1] === 0x3c) return iconv.decode(body, 'utf16-be');
+  if (body[0] === 0x3c && body[1] === 0x00 && body[2] !== 0x00) return iconv.decode(body, 'utf16-le');
+  const head = body.subarray(0, 1024).toString('latin1');
+  const declared = /<\?xml[^>]*encoding=["']([\w.:-]+)["']/i.exec(head)?.[1] ?? /<meta[^>]+charset=["']?([\w.:-]+)/i.exec(head)?.[1];
+  for (const cs of [headerCharset, declared]) {
+    if (cs && iconv.encodingExists(cs)) return iconv.decode(body, cs);
+  }
+  return body.toString('utf8');
+}
+
+const CAPTCHA = /captcha|recaptcha|hcaptcha|cf-challenge|are you a robot|验证码|人机验证|滑动验证/i;
+const LOGIN = /<form[^>]+(login|signin|sign-in)|please (log|sign) in|登录后查看|请先登录|passport\.weibo/i;
+
+/** Throw the right source fault for a page that is a captcha or a login wall. */
+export function assertNotBlocked(text: string): void {
+  const head = text.slice(0, 20_000);
+  if (CAPTCHA.test(head)) throw new SourceFault('captcha', 'the platform answered with a captcha page');
+  if (LOGIN.test(head)) throw new SourceFault('login-wall', 'the platform answered with a login page');
+}

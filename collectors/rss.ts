@@ -1,0 +1,236 @@
+import * as cheerio from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { z } from 'zod';
+import { SourceFault } from '../src/errors.ts';
+import type { MentionInput } from '../src/mention.ts';
+import { htmlToText } from '../src/text.ts';
+import { assertNotBlocked, decodeDocument, resolveUrl, shortHash } from './_lib/html.ts';
+import { defineCollector } from './types.ts';
+
+export interface RssCursor {
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface FeedItem {
+  id: string;
+  link: string | null;
+  title: string | null;
+  html: string;
+  author: string | null;
+  published: Date | null;
+  categories: string[];
+}
+
+export interface Feed {
+  title: string | null;
+  link: string | null;
+  generator: string | null;
+  items: FeedItem[];
+}
+
+const RSSHUB_TAIL = /\s*-\s*(Powered by RSSHub|Made with love by RSSHub\(https:\/\/github\.com\/DIYgod\/RSSHub\))\s*$/i;
+
+/** Dates as feeds write them: RFC 822, ISO 8601, W3C-DTF, Unix seconds. */
+export function parseFeedDate(s: string | null | undefined): Date | null {
+  const v = s?.trim();
+  if (!v) return null;
+  if (/^\d{9,11}$/.test(v)) return new Date(Number(v) * 1000);
+  if (/^\d{12,13}$/.test(v)) return new Date(Number(v));
+  let d = new Date(v);
+  if (Number.isNaN(d.getTime())) {
+    // "Sun, 19 May 2002 15:21:36 GMT+0100", missing weekday commas, "UT", named zones.
+    d = new Date(v.replace(/\bUT\b/, 'UTC').replace(/GMT([+-]\d{4})/, '$1').replace(/^\w{3},?\s+/, ''));
+  }
+  return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1990 ? null : d;
+}
+
+/** Unwrap Google Alerts / Google News redirect links to the article URL. */
+export function unwrapRedirect(link: string | null): string | null {
+  if (!link) return link;
+  try {
+    const u = new URL(link);
+    if (/(^|\.)google\.[a-z.]+$/.test(u.hostname) && u.pathname === '/url') return resolveUrl(u.searchParams.get('url') ?? u.searchParams.get('q'), null) ?? link;
+  } catch {
+    /* not a URL */
+  }
+  return link;
+}
+
+function textOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: string): string | null {
+  const node = el.children(selector).first();
+  if (node.length === 0) return null;
+  const t = node.text().trim();
+  return t || null;
+}
+
+/** The xml:base in force at an element (nearest ancestor-or-self), resolved against `fallback`. */
+function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: string): string {
+  const chain = [el, ...el.parents().toArray().map((p) => $(p))].reverse();
+  let base = fallback;
+  for (const node of chain) {
+    const b = node.attr('xml:base');
+    if (b) base = resolveUrl(b, base) ?? base;
+  }
+  return base;
+}
+
+/**
+ * Parse RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed text. Throws SourceFault when the document
+ * is not a feed (an HTML page, a captcha, a login wall, garbage).
+ */
+export function parseFeed(text: string, requestUrl: string): Feed {
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, requestUrl);
+  if (!trimmed) throw new SourceFault('empty', 'the feed answered with an empty body');
+  const $ = cheerio.load(trimmed, { xml: { xmlMode: true, decodeEntities: true } });
+  const root = $.root().children().first();
+  const rootName = (root.prop('tagName') ?? '').toLowerCase();
+  if (!['rss', 'feed', 'rdf:rdf', 'rdf'].includes(rootName)) {
+    assertNotBlocked(trimmed);
+    throw new SourceFault('schema-changed', `not a feed (root element <${rootName || '?'}>)`);
+  }
+  const atom = rootName === 'feed';
+  const channel = atom ? root : root.children('channel').first();
+  const feedLinkEl = atom ? channel.children('link[rel="alternate"], link:not([rel])').first() : channel.children('link').first();
+  const feedBase = baseAt($, channel as cheerio.Cheerio<Element>, requestUrl);
+  const feedLink = resolveUrl(atom ? feedLinkEl.attr('href') : feedLinkEl.text(), feedBase);
+  const generator = textOf($, channel, 'generator');
+  const itemEls = atom ? channel.children('entry') : rootName === 'rss' ? channel.children('item') : root.find('item');
+  const items: FeedItem[] = [];
+  itemEls.each((_, node) => {
+    const el = $(node) as cheerio.Cheerio<Element>;
+    const base = baseAt($, el, feedLink ?? requestUrl);
+    let link: string | null;
+    if (atom) {
+      const alt = el.children('link[rel="alternate"]').first();
+      link = resolveUrl((alt.length ? alt : el.children('link').first()).attr('href'), base);
+    } else {
+      const guid = el.children('guid').first();
+      link = resolveUrl(textOf($, el, 'link'), base) ?? (guid.attr('isPermaLink') !== 'false' ? resolveUrl(guid.text(), base) : null);
+    }
+    link = unwrapRedirect(link);
+    const rawTitle = textOf($, el, 'title');
+    const title = rawTitle ? htmlToText(rawTitle) || null : null;
+    const html =
+      textOf($, el, 'content\\:encoded') ??
+      (atom ? (textOf($, el, 'content') ?? textOf($, el, 'summary')) : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
+      '';
+    const author =
+      (atom ? el.children('author').children('name').first().text().trim() : null) ||
+      textOf($, el, 'dc\\:creator') ||
+      textOf($, el, 'author') ||
+      (atom ? channel.children('author').children('name').first().text().trim() : null) ||
+      null;
+    const published = parseFeedDate(
+      textOf($, el, 'pubDate') ?? textOf($, el, 'dc\\:date') ?? textOf($, el, 'published') ?? textOf($, el, 'updated') ?? textOf($, el, 'issued') ?? textOf($, el, 'modified'),
+    );
+    const guid = textOf($, el, 'guid') ?? textOf($, el, 'id');
+    const categories = el
+      .children('category')
+      .toArray()
+      .map((c) => ($(c).attr('term') ?? $(c).text()).trim())
+      .filter(Boolean);
+    items.push({
+      id: guid ?? link ?? shortHash(title, html, published?.toISOString()),
+      link,
+      title,
+      html: html.replace(RSSHUB_TAIL, ''),
+      author,
+      published,
+      categories,
+    });
+  });
+  return { title: textOf($, channel, 'title'), link: feedLink, generator, items };
+}
+
+function parseJsonFeed(text: string, requestUrl: string): Feed {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new SourceFault('parse-error', 'malformed JSON feed', { cause });
+  }
+  if (!Array.isArray(doc.items) || typeof doc.version !== 'string' || !doc.version.includes('jsonfeed')) {
+    throw new SourceFault('schema-changed', 'not a JSON Feed (no version/items)');
+  }
+  const feedLink = resolveUrl(doc.home_page_url as string, requestUrl);
+  const items = (doc.items as Record<string, unknown>[]).map((it) => {
+    const authors = (it.authors as { name?: string }[] | undefined) ?? (it.author ? [it.author as { name?: string }] : []);
+    const link = resolveUrl((it.url as string) ?? (it.external_url as string), feedLink ?? requestUrl);
+    const title = typeof it.title === 'string' ? it.title : null;
+    const html = (it.content_html as string) ?? (it.content_text as string) ?? (it.summary as string) ?? '';
+    const published = parseFeedDate((it.date_published as string) ?? (it.date_modified as string));
+    return {
+      id: it.id != null ? String(it.id) : (link ?? shortHash(title, html)),
+      link,
+      title,
+      html,
+      author: authors[0]?.name ?? null,
+      published,
+      categories: Array.isArray(it.tags) ? (it.tags as string[]) : [],
+    };
+  });
+  return { title: (doc.title as string) ?? null, link: feedLink, generator: null, items };
+}
+
+/**
+ * RSS, Atom and JSON Feed: news, blogs, Google Alerts, and RSSHub routes (the practical way
+ * Weibo, Xiaohongshu, Douyin, Bilibili, Zhihu and WeChat accounts reach Earshot; set `platform`).
+ * Conditional GET with ETag/Last-Modified; items without a date get the collection time.
+ */
+export const rss = defineCollector({
+  id: 'rss',
+  description: 'RSS 0.9x/1.0/2.0, Atom and JSON Feed (news, blogs, Google Alerts, RSSHub)',
+  options: z
+    .object({
+      url: z.url(),
+      /** Platform recorded on mentions (e.g. `weibo` for an RSSHub Weibo route); default `rss`, or `rsshub:<host>`. */
+      platform: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
+      baseUrl: z.url().optional(),
+    })
+    .strict(),
+  defaultSchedule: '*/10 * * * *',
+  rateLimit: { perMinute: 30, concurrency: 1 },
+  async *collect(ctx, o) {
+    const prev = ctx.cursor as RssCursor | null;
+    const url = o.baseUrl ? new URL(new URL(o.url).pathname + new URL(o.url).search, o.baseUrl).toString() : o.url;
+    const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5' };
+    if (prev?.etag) headers['if-none-match'] = prev.etag;
+    if (prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
+    const res = await ctx.http.get(url, { headers, signal: ctx.signal });
+    const cursor: RssCursor = { etag: res.headers.etag ?? prev?.etag, lastModified: res.headers['last-modified'] ?? prev?.lastModified };
+    if (res.status === 304) {
+      yield { mentions: [], cursor };
+      return;
+    }
+    if (res.body.length === 0) throw new SourceFault('empty', 'the feed answered with an empty body');
+    const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
+    const feed = parseFeed(decodeDocument(res.body, charset), res.url);
+    const isRsshub = /rsshub/i.test(feed.generator ?? '');
+    const platform = o.platform ?? 'rss';
+    const host = (() => {
+      try {
+        return new URL(feed.link ?? url).hostname;
+      } catch {
+        return 'feed';
+      }
+    })();
+    const now = ctx.clock.now();
+    const mentions: MentionInput[] = [];
+    for (const it of feed.items) {
+      if (it.published && it.published < ctx.backfillSince && !prev) continue;
+      mentions.push({
+        platform,
+        externalId: it.id,
+        url: it.link,
+        author: { handle: it.author ?? feed.title ?? host, name: it.author ?? feed.title ?? null },
+        title: it.title,
+        text: it.html || it.title || '',
+        publishedAt: (it.published ?? now).toISOString(),
+        raw: { feed: feed.title, feedUrl: url, categories: it.categories, dateMissing: it.published === null, rsshub: isRsshub || undefined },
+      });
+    }
+    yield { mentions, cursor };
+  },
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, rateLimitWaitMs } from '../../collectors/_lib/http.ts';
+import { EarshotError, FetchError } from '../../src/errors.ts';
+import { isAddressAllowed } from '../../src/net/guard.ts';
+import { type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
+import { recordingClock, testHttp } from '../helpers/collect.ts';
+
+let srv: FixtureServer;
+beforeAll(async () => {
+  srv = await startFixtureServer();
+  srv.route('GET', '/ok', { headers: { 'content-type': 'application/json' }, body: '{"ok":true}' });
+  srv.route('GET', '/big', { body: 'x'.repeat(5000) });
+});
+afterAll(() => srv.close());
+
+describe('private-address guard', () => {
+  it('classifies addresses', () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.16.5.4', '169.254.169.254', '100.64.0.1', '::1', 'fc00::1', 'fe80::1', '::ffff:127.0.0.1', '0.0.0.0', '224.0.0.1']) {
+      expect(isAddressAllowed(ip), ip).toBe(false);
+    }
+    for (const ip of ['93.184.216.34', '2606:2800:220:1::1']) expect(isAddressAllowed(ip), ip).toBe(true);
+    expect(isAddressAllowed('127.0.0.1', ['127.0.0.0/8'])).toBe(true);
+    expect(isAddressAllowed('10.0.0.1', ['127.0.0.0/8'])).toBe(false);
+  });
+
+  it('refuses loopback by name and by literal at connect time unless allowed', async () => {
+    const http = createHttpClient({ retries: 0 });
+    const port = new URL(srv.url).port;
+    for (const host of ['localhost', '127.0.0.1']) {
+      const err = await http.get(`http://${host}:${port}/ok`).catch((e) => e);
+      expect(err).toBeInstanceOf(EarshotError);
+      expect(err.code).toBe('BLOCKED_ADDRESS');
+      expect(err.retry).toBe(false);
+    }
+    const allowed = createHttpClient({ retries: 0, allowPrivate: ['127.0.0.0/8'] });
+    expect((await allowed.get(`http://localhost:${port}/ok`)).json()).toEqual({ ok: true });
+    const perSource = createHttpClient({ retries: 0, allowPrivateNetwork: true });
+    expect((await perSource.get(`${srv.url}/ok`)).status).toBe(200);
+  });
+});
+
+describe('retries and faults', () => {
+  it('retries 429 honouring Retry-After, then succeeds', async () => {
+    const clock = recordingClock();
+    const http = testHttp({ clock, retries: 2, maxRetryWaitMs: 120_000 });
+    srv.fault('/ok', { kind: 'status', status: 429, retryAfter: '30' }, 1);
+    expect((await http.get(`${srv.url}/ok`)).json()).toEqual({ ok: true });
+    expect(clock.slept).toContain(30_000);
+  });
+
+  it('retries 5xx and resets with backoff; gives up with a retryable FetchError', async () => {
+    const http = testHttp({ retries: 2 });
+    srv.fault('/ok', { kind: 'status', status: 503 }, 1);
+    srv.fault('/ok', { kind: 'reset' }, 1);
+    expect((await http.get(`${srv.url}/ok`)).status).toBe(200);
+    srv.fault('/ok', { kind: 'status', status: 500 }, 5);
+    const err = await http.get(`${srv.url}/ok`).catch((e) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect(err).toMatchObject({ status: 500, retry: true });
+    srv.clearFaults();
+  });
+
+  it('never retries other 4xx', async () => {
+    const http = testHttp({ retries: 3 });
+    const before = srv.requests.length;
+    srv.fault('/ok', { kind: 'status', status: 403 }, 1);
+    const err = await http.get(`${srv.url}/ok`).catch((e) => e);
+    expect(err).toMatchObject({ status: 403, retry: false });
+    expect(srv.requests.length - before).toBe(1);
+  });
+
+  it('types timeouts, truncated bodies and oversized bodies', async () => {
+    const http = testHttp({ timeouts: { headersMs: 150, bodyMs: 150 } });
+    srv.fault('/ok', { kind: 'timeout' }, 1);
+    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({ failure: 'timeout', retry: true });
+    srv.fault('/ok', { kind: 'truncated' }, 1);
+    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({ failure: 'truncated', retry: true });
+    expect(await testHttp({ maxBytes: 1000 }).get(`${srv.url}/big`).catch((e) => e)).toMatchObject({ failure: 'too-large', retry: false });
+  });
+
+  it('opens the circuit after consecutive failures', async () => {
+    const http = testHttp({ breaker: { failures: 2, coolDownMs: 60_000 } });
+    srv.fault('/ok', { kind: 'status', status: 502 }, 2);
+    await http.get(`${srv.url}/ok`).catch(() => {});
+    await http.get(`${srv.url}/ok`).catch(() => {});
+    const err = await http.get(`${srv.url}/ok`).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CIRCUIT_OPEN' });
+  });
+});
+
+describe('rate-limit headers', () => {
+  const now = Date.parse('2026-11-25T08:00:00Z');
+  it('reads Retry-After as seconds or a date', () => {
+    expect(rateLimitWaitMs({ 'retry-after': '7' }, now)).toBe(7000);
+    expect(rateLimitWaitMs({ 'retry-after': 'Wed, 25 Nov 2026 08:01:00 GMT' }, now)).toBe(60_000);
+  });
+  it('reads exhausted budgets from Reddit, X, Mastodon and IETF headers', () => {
+    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '0.0', 'x-ratelimit-reset': '525' }, now)).toBe(525_000);
+    expect(rateLimitWaitMs({ 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(now / 1000 + 90) }, now)).toBe(90_000);
+    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2026-11-25T08:05:00.000Z' }, now)).toBe(300_000);
+    expect(rateLimitWaitMs({ 'ratelimit-remaining': '0', 'ratelimit-reset': '12' }, now)).toBe(12_000);
+    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '599.0', 'x-ratelimit-reset': '525' }, now)).toBeUndefined();
+  });
+});
