@@ -169,7 +169,7 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
             eq(outbox.channel, channel),
             eq(outbox.status, 'pending'),
             lte(outbox.nextAttemptAt, now),
-            sql`${outbox.kind} <> 'digest' or ${outbox.incidentId} is not null`,
+            sql`(${outbox.kind} <> 'digest' or ${outbox.incidentId} is not null)`,
             or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, now), and(eq(outbox.lockedUntil, lease), inArray(outbox.id, held.map((h) => h.id)))),
           ),
         )

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
+import { createAlertEngine } from '../alerts/engine.ts';
 import { apiKeys, sources } from '../db/schema/index.ts';
 import { createApp } from './api/app.ts';
 import { syncConfig } from './config/sync.ts';
@@ -65,7 +66,6 @@ export async function startService(deps: Deps, opts: { port?: number; host?: str
   };
   const app = createApp(deps, { onSourcesChanged });
   const n = await scheduleSources(deps);
-  deps.scheduler.start();
   const port = opts.port ?? deps.config.env.port ?? deps.config.config.server.port;
   const host = opts.host ?? deps.config.config.server.host;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -74,12 +74,17 @@ export async function startService(deps: Deps, opts: { port?: number; host?: str
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  // Alerting: detection after each batch, persisted escalation timers, the outbox dispatcher, digests.
+  const alerts = createAlertEngine(deps, { publicUrl: deps.config.config.server.publicUrl ?? url });
+  alerts.start();
+  deps.scheduler.start();
   log.info({ url, sources: n, database: deps.handle.kind }, 'earshot is listening');
   return {
     url,
     port: actualPort,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await alerts.stop();
       await deps.close();
     },
   };

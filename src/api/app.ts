@@ -5,6 +5,7 @@ import { newId } from '../ids.ts';
 import { createAuthenticator, requireAuth } from './auth.ts';
 import { errorBody, handleError } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
+import { ackRoutes, incidentRoutes } from './routes/incidents.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { mentionRoutes } from './routes/mentions.ts';
 import { sourceRoutes } from './routes/sources.ts';
@@ -49,6 +50,9 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
     }
   });
 
+  // Signed one-click acknowledge links carry their own credential: mounted before the key check.
+  app.route('/', ackRoutes(deps));
+
   app.use(
     '/v1/*',
     bodyLimit({
@@ -62,6 +66,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   app.route('/', ingestRoutes(deps));
   app.route('/', brandRoutes(deps));
   app.route('/', sourceRoutes(deps, opts.onSourcesChanged ?? (() => {})));
+  app.route('/', incidentRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
