@@ -90,6 +90,9 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     assertNotBlocked(trimmed);
     throw new SourceFault('schema-changed', `not a feed (root element <${rootName || '?'}>)`);
   }
+  // A cut or corrupted document still parses leniently; refuse it rather than take part of it.
+  // (Real feeds sometimes omit the root's closing tag, so any closing tag at the end will do.)
+  if (!/<\/[\w:.-]+>\s*$/.test(trimmed)) throw new SourceFault('parse-error', 'the feed document is incomplete or corrupted');
   const atom = rootName === 'feed';
   const channel = atom ? root : root.children('channel').first();
   const feedLinkEl = atom ? channel.children('link[rel="alternate"], link:not([rel])').first() : channel.children('link').first();

@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectors } from '../../collectors/index.ts';
+import { EarshotError, FetchError } from '../../src/errors.ts';
+import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
+import { type Fault, fixture, type FixtureServer, type Reply, startFixtureServer } from '../helpers/fixture-server.ts';
+
+/**
+ * Every registered collector against the fault matrix. A collector without an entry here fails
+ * this test: a new source is covered the day it is registered.
+ */
+const table: Record<string, { path: string; reply: Reply; options: (base: string) => Record<string, unknown> }> = {
+  rss: {
+    path: '/feed.xml',
+    reply: { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body: fixture('rss/rss-parser/guardian.rss') },
+    options: (base) => ({ url: `${base}/feed.xml` }),
+  },
+  'hacker-news': {
+    path: '/api/v1/search_by_date',
+    reply: {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        (JSON.parse(fixture('hackernews/fixtures.json').toString()) as { url: string; reply: unknown }[]).find((r) => r.url === '/api/v1/search_by_date?hitsPerPage=1&tags=(comment)')!.reply,
+      ),
+    },
+    options: (base) => ({ query: 'apple', baseUrl: base, hitsPerPage: 100 }),
+  },
+};
+
+const faults: { name: string; fault: Fault; retry: boolean }[] = [
+  { name: '429 with Retry-After', fault: { kind: 'status', status: 429, retryAfter: '0' }, retry: true },
+  { name: '500', fault: { kind: 'status', status: 500 }, retry: true },
+  { name: 'timeout', fault: { kind: 'timeout' }, retry: true },
+  { name: 'connection reset', fault: { kind: 'reset' }, retry: true },
+  { name: 'truncated body', fault: { kind: 'truncated' }, retry: true },
+  { name: 'malformed body', fault: { kind: 'malformed' }, retry: false },
+];
+
+let srv: FixtureServer;
+beforeAll(async () => {
+  srv = await startFixtureServer();
+  for (const c of collectors) {
+    const t = table[c.id];
+    if (t) srv.route('GET', t.path, t.reply);
+  }
+});
+afterAll(() => srv.close());
+
+describe('collector contract', () => {
+  it('every registered collector has a contract fixture', () => {
+    expect(collectors.map((c) => c.id).filter((id) => !table[id])).toEqual([]);
+  });
+
+  for (const c of collectors) {
+    describe(c.id, () => {
+      const t = table[c.id]!;
+      it('collects from a good response', async () => {
+        const { pages, error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+        expect(error).toBeUndefined();
+        expect(pages.flatMap((p) => p.mentions).length).toBeGreaterThan(0);
+      });
+
+      for (const f of faults) {
+        it(`${f.name}: typed error (retry=${f.retry}), no page, and the next good run succeeds`, async () => {
+          srv.fault(t.path, f.fault, 1);
+          const bad = await collectPages(c, ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } })), t.options(srv.url));
+          expect(bad.pages).toEqual([]);
+          expect(bad.error).toBeInstanceOf(EarshotError);
+          expect((bad.error as EarshotError).retry).toBe(f.retry);
+          const good = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+          expect(good.error).toBeUndefined();
+          expect(good.pages.length).toBeGreaterThan(0);
+        });
+      }
+
+      it('retries a transient fault inside the HTTP layer and succeeds', async () => {
+        srv.fault(t.path, { kind: 'status', status: 503 }, 1);
+        srv.fault(t.path, { kind: 'reset' }, 1);
+        const { pages, error } = await collectPages(c, ctxFor(testHttp({ retries: 3 })), t.options(srv.url));
+        expect(error).toBeUndefined();
+        expect(pages.length).toBeGreaterThan(0);
+      });
+
+      it('arbitrary bytes never escape the collector as anything but an EarshotError', async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom('application/json', 'application/xml', 'text/html'), async (bytes, type) => {
+            srv.route('GET', `${t.path}`, { headers: { 'content-type': type }, body: Buffer.from(bytes) });
+            const { error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+            srv.route('GET', t.path, t.reply);
+            if (error !== undefined) expect(error).toBeInstanceOf(EarshotError);
+          }),
+          { numRuns: 40 },
+        );
+      });
+    });
+  }
+});
+
+it('FetchError redacts secrets in URLs', () => {
+  const e = new FetchError('x', { url: 'https://api.example.com/v1?access_token=abc123&q=acme', failure: 'status', status: 500 });
+  expect(e.url).not.toContain('abc123');
+  expect(e.url).toContain('q=acme');
+});

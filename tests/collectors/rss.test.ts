@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFeed, rss } from '../../collectors/rss.ts';
+import { SourceFault } from '../../src/errors.ts';
+import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
+import { fixture, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
+
+let srv: FixtureServer;
+const xml = (rel: string, type = 'application/rss+xml; charset=utf-8') => ({ headers: { 'content-type': type }, body: fixture(rel) });
+
+beforeAll(async () => {
+  srv = await startFixtureServer();
+  srv.route('GET', '/guardian', xml('rss/rss-parser/guardian.rss'));
+  srv.route('GET', '/uol', xml('rss/rss-parser/uolNoticias.rss', 'text/xml; charset=ISO-8859-1'));
+  srv.route('GET', '/alerts', xml('rss/feedjira/google_alerts_atom.xml', 'application/atom+xml'));
+  srv.route('GET', '/heise', xml('rss/rss-parser/heise.atom', 'application/atom+xml'));
+  srv.route('GET', '/json', xml('rss/feedjira/json_feed.json', 'application/feed+json'));
+  srv.route('GET', '/unix', xml('rss/feedjira/InvalidDateFormat.xml'));
+  srv.route('GET', '/incomplete', xml('rss/rss-parser/incomplete-fields.atom', 'application/atom+xml'));
+  srv.route('GET', '/etag', (req) =>
+    req.headers['if-none-match'] === '"v1"' ? { status: 304 } : { headers: { 'content-type': 'application/rss+xml', etag: '"v1"' }, body: fixture('rss/rss-parser/guardian.rss') },
+  );
+  srv.route('GET', '/captcha', { headers: { 'content-type': 'text/html' }, body: '<html><body><form id="captcha">Please complete the CAPTCHA</form></body></html>' });
+  srv.route('GET', '/empty', { headers: { 'content-type': 'application/rss+xml' }, body: '' });
+});
+afterAll(() => srv.close());
+
+const run = async (path: string, cursor: unknown = null, opts: Record<string, unknown> = {}) =>
+  collectPages(rss, ctxFor(testHttp(), cursor), { url: `${srv.url}${path}`, ...opts });
+
+describe('rss collector', () => {
+  it('maps an RSS 2.0 news feed (Guardian): ids, links, titles, dates, authors', async () => {
+    const { pages, error } = await run('/guardian');
+    expect(error).toBeUndefined();
+    const ms = pages[0]!.mentions;
+    expect(ms.length).toBeGreaterThan(10);
+    for (const m of ms) {
+      expect(typeof m.externalId).toBe('string');
+      expect(m.url).toMatch(/^https?:\/\//);
+      expect(m.title).toBeTruthy();
+      expect(Number.isNaN(new Date(m.publishedAt as string).getTime())).toBe(false);
+      expect(m.platform).toBe('rss');
+    }
+  });
+
+  it('decodes Latin-1 from the HTTP charset (no XML declaration)', async () => {
+    const { pages } = await run('/uol');
+    const text = pages[0]!.mentions.map((m) => `${m.title} ${m.text}`).join(' ');
+    expect(text).toMatch(/simulações|Notícias|ção/);
+    expect(text).not.toContain('\uFFFD');
+  });
+
+  it('unwraps Google Alerts redirect links and strips markup from titles', async () => {
+    const { pages } = await run('/alerts');
+    const ms = pages[0]!.mentions;
+    expect(ms.length).toBeGreaterThan(0);
+    for (const m of ms) {
+      expect(m.url).not.toMatch(/google\.com\/url/);
+      expect(m.title).not.toMatch(/<b>/);
+    }
+    expect(ms.map((m) => m.url)).toContain('https://investorplace.com/2019/07/slack-stock-truly-compelling/');
+  });
+
+  it('reads Atom (heise, German) and JSON Feed', async () => {
+    const atom = (await run('/heise')).pages[0]!.mentions;
+    expect(atom.length).toBeGreaterThan(0);
+    expect(atom[0]!.url).toMatch(/^https?:\/\/www\.heise\.de\//);
+    const json = (await run('/json')).pages[0]!.mentions;
+    expect(json.length).toBeGreaterThan(0);
+    expect(json[0]!.url).toMatch(/^http:\/\/inessential\.com\//);
+  });
+
+  it('survives a Unix-timestamp dc:date beside a valid pubDate, and keeps entries with missing fields, marked', async () => {
+    const unix = (await run('/unix')).pages[0]!.mentions;
+    expect(unix.map((m) => String(m.publishedAt).slice(0, 10))).toEqual(['2017-10-16', '2017-10-17']);
+    const inc = (await run('/incomplete')).pages[0]!.mentions;
+    expect(inc.length).toBeGreaterThan(0);
+    expect(inc.some((m) => (m.raw as { dateMissing: boolean }).dateMissing)).toBe(true);
+    expect(inc.every((m) => typeof m.externalId === 'string' && m.externalId.length > 0)).toBe(true);
+  });
+
+  it('uses conditional GET: a 304 yields an empty page and keeps the validators', async () => {
+    const first = await run('/etag');
+    expect(first.pages[0]!.cursor).toMatchObject({ etag: '"v1"' });
+    const second = await run('/etag', first.pages[0]!.cursor);
+    expect(second.pages).toEqual([{ mentions: [], cursor: { etag: '"v1"' } }]);
+    expect(srv.requests.filter((r) => r.url === '/etag').at(-1)!.headers['if-none-match']).toBe('"v1"');
+  });
+
+  it('reports a captcha page or an empty body as a source fault, never as no mentions', async () => {
+    const c = await run('/captcha');
+    expect(c.pages).toEqual([]);
+    expect(c.error).toBeInstanceOf(SourceFault);
+    expect((c.error as SourceFault).kind).toBe('captcha');
+    expect(((await run('/empty')).error as SourceFault).kind).toBe('empty');
+  });
+
+  it('resolves relative links against xml:base and records the RSSHub platform override', () => {
+    const feed = parseFeed(
+      `<?xml version="1.0"?><rss version="2.0"><channel xml:base="https://rsshub.example/weibo/"><title>t</title><link>https://weibo.com/u/1</link><generator>RSSHub</generator>
+       <item><title>x</title><link>../p/1</link><description><![CDATA[<p>艾克米不错</p> - Powered by RSSHub]]></description></item></channel></rss>`,
+      'https://rsshub.example/weibo/user/1',
+    );
+    // xml:base wins over the channel link for relative item links (RFC 3986 resolution against the base in force).
+    expect(feed.items[0]!.link).toBe('https://rsshub.example/p/1');
+    expect(feed.items[0]!.html).toBe('<p>艾克米不错</p>');
+    expect(feed.generator).toBe('RSSHub');
+  });
+});
+
+describe('rss date parsing', () => {
+  it('reads RFC 822, ISO 8601 and Unix seconds', async () => {
+    const { parseFeedDate } = await import('../../collectors/rss.ts');
+    expect(parseFeedDate('Tue, 17 Oct 2017 22:17:00 +0000')?.toISOString()).toBe('2017-10-17T22:17:00.000Z');
+    expect(parseFeedDate('2017-10-17T22:17:00Z')?.toISOString()).toBe('2017-10-17T22:17:00.000Z');
+    expect(parseFeedDate('1518478934')?.toISOString()).toBe('2018-02-12T23:42:14.000Z');
+    expect(parseFeedDate('not a date')).toBeNull();
+  });
+});
