@@ -64,6 +64,8 @@ export const incidentEvents = pgTable(
   'incident_events',
   {
     id: text('id').primaryKey(),
+    /** Order of events that share a timestamp (one transaction writes several). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     incidentId: text('incident_id')
       .notNull()
       .references(() => incidents.id, { onDelete: 'cascade' }),
