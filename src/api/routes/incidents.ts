@@ -254,7 +254,7 @@ export function incidentRoutes(deps: Deps) {
         .where(eq(incidentMentions.incidentId, id))
         .orderBy(sql`coalesce(${mentions.authorFollowers}, 0) desc`, desc(mentions.publishedAt))
         .limit(100);
-      const events = await deps.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.id));
+      const events = await deps.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.seq));
       return c.json(
         {
           ...incidentView(inc),
