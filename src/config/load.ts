@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import type { CollectorDefinition } from '../../collectors/types.ts';
@@ -136,7 +135,7 @@ export function loadConfigFile(filePath: string, opts: ParseConfigOptions): Conf
       { file: filePath, line: 1, col: 1, path: '', message: `cannot read config file: ${(e as Error).message}` },
     ]);
   }
-  return parseConfig(text, path.basename(filePath) === filePath ? filePath : path.relative(process.cwd(), filePath) || filePath, opts);
+  return parseConfig(text, filePath, opts);
 }
 
 /** The config path: --config, then EARSHOT_CONFIG, then ./earshot.yaml, then the bundled example. */
