@@ -58,7 +58,9 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   const ctx = alertContext(deps, opts.publicUrl);
   const log = ctx.log;
   const dispatcher: Dispatcher = createDispatcher(ctx, {
-    httpFor: (ch) => deps.httpFor({ scope: `channel:${ch.name}`, allowPrivateNetwork: ch.allowPrivateNetwork }),
+    // The dispatcher enforces each channel's provider limit (merging into digests past it); the
+    // client's own per-host limit (60/min by default, meant for scraping) would only add latency.
+    httpFor: (ch) => deps.httpFor({ scope: `channel:${ch.name}`, allowPrivateNetwork: ch.allowPrivateNetwork, rateLimit: { perMinute: 6000, concurrency: 4 } }),
   });
   const slowEvery = opts.slowEveryMs ?? 15 * 60_000;
   const lastSlow = new Map<string, number>();
