@@ -126,7 +126,7 @@ describe('incidents API', () => {
     const path = await ackPath();
     const ok = await call('GET', path);
     expect(ok.status).toBe(200);
-    expect((await ok.json()).status).toBe('acknowledged');
+    expect(((await ok.json()) as { status: string }).status).toBe('acknowledged');
     expect((await call('GET', path)).status).toBe(409);
     expect((await call('GET', `${path.slice(0, -2)}xx`)).status).toBe(400);
     const audits = await deps.db.select().from(auditLog).where(eq(auditLog.action, 'incident.ack'));
