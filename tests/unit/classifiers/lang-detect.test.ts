@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classifiers } from '../../../classifiers/index.ts';
-import { detectLanguage, langDetect } from '../../../classifiers/lang-detect.ts';
+import { detectLanguage, langDetect, langDetectOptions } from '../../../classifiers/lang-detect.ts';
 import { silentLogger } from '../../../src/log.ts';
 
 describe('language detection', () => {
@@ -30,12 +30,51 @@ describe('language detection', () => {
     expect(detectLanguage('@acme_support 你们的客服怎么联系 https://t.co/xyz').code).toBe('zh');
   });
 
-  it('lets a source hint win when detection is unsure', () => {
+  it('lets a source hint win when detection is unsure, but not against the script', () => {
     expect(detectLanguage('ok', 'de')).toMatchObject({ code: 'de' });
+    expect(detectLanguage('Prime video', 'en')).toMatchObject({ code: 'en' });
+    expect(detectLanguage('这个水壶真的很好用，推荐', 'en').code).toBe('zh');
+    expect(detectLanguage('東京大学', 'ja').code).toBe('ja');
+    expect(detectLanguage('The service was slow and the food was cold', 'fr').code).toBe('en');
+  });
+
+  it('handles mixed scripts', () => {
+    expect(detectLanguage('新款iPhone 15 Pro Max和AirPods Pro到货了，Apple Store排队').code).toBe('zh');
+    expect(detectLanguage('韓國 서울에서 먹은 음식이 정말 맛있었어요').code).toBe('ko');
+    expect(detectLanguage('新しいiPhoneを買いました！最高').code).toBe('ja');
+    expect(detectLanguage('Мені дуже подобається цей чайник').code).toBe('uk');
+    expect(detectLanguage('این محصول خیلی خوب است و من راضی هستم').code).toBe('fa');
+    expect(detectLanguage('Nice 👍 #好评').scripts).toEqual(['latin', 'han']);
+  });
+
+  it('gives short posts low confidence and never answers an exotic language for them', () => {
+    for (const t of ['Great', 'Perfect!!!', 'Alexa is phenomenal!', 'Comcast sucks.', 'Review']) {
+      const r = detectLanguage(t);
+      expect(['en', 'und'], t).toContain(r.code);
+      expect(r.confidence, t).toBeLessThanOrEqual(0.6);
+    }
+    expect(detectLanguage('A+')).toMatchObject({ code: 'und', confidence: 0 });
+    expect(detectLanguage('[哈哈][哈哈]')).toMatchObject({ code: 'und' });
+  });
+
+  it('restricts n-gram answers to the configured candidates', async () => {
+    const out = await langDetect.classify({ log: silentLogger() }, [{ id: 'a', text: 'Cardinals baseball advance to Super Regionals' }], [], {
+      candidates: ['en', 'de'],
+      hintBelow: 0.6,
+    });
+    expect(['en', 'de']).toContain(out[0]!.lang!.code);
   });
 
   it('returns one output per input, in order, with scripts', async () => {
-    const out = await langDetect.classify({ log: silentLogger() }, [{ id: 'a', text: 'hello there my friend, how are you' }, { id: 'b', text: '你好' }], [], {});
+    const out = await langDetect.classify(
+      { log: silentLogger() },
+      [
+        { id: 'a', text: 'hello there my friend, how are you' },
+        { id: 'b', text: '你好' },
+      ],
+      [],
+      langDetectOptions.parse({}),
+    );
     expect(out.map((o) => o.lang?.code)).toEqual(['en', 'zh']);
     expect(out[1]!.lang!.scripts).toEqual(['han']);
   });
