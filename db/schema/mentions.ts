@@ -31,7 +31,11 @@ export const mentions = pgTable(
     sourceId: text('source_id'),
     /** Id of the first stored mention of the same story (near-duplicate cluster); itself when original. */
     storyId: text('story_id').notNull(),
-    /** 64-bit SimHash as 16 hex chars, and its four 16-bit bands for candidate lookup. */
+    /**
+     * 64-bit SimHash as 16 hex chars, and its four 16-bit bands for candidate lookup. Only
+     * story originals (id = story_id) are indexed: a new mention is compared with originals, so a
+     * flood of copies does not grow the candidate set.
+     */
     simhash: text('simhash'),
     sh0: integer('sh0'),
     sh1: integer('sh1'),
@@ -57,10 +61,10 @@ export const mentions = pgTable(
     index('mentions_published_idx').on(t.publishedAt, t.id),
     index('mentions_story_idx').on(t.storyId),
     index('mentions_author_idx').on(t.platform, t.authorHandle),
-    index('mentions_sh0_idx').on(t.sh0),
-    index('mentions_sh1_idx').on(t.sh1),
-    index('mentions_sh2_idx').on(t.sh2),
-    index('mentions_sh3_idx').on(t.sh3),
+    index('mentions_sh0_idx').on(t.sh0).where(sql`id = story_id`),
+    index('mentions_sh1_idx').on(t.sh1).where(sql`id = story_id`),
+    index('mentions_sh2_idx').on(t.sh2).where(sql`id = story_id`),
+    index('mentions_sh3_idx').on(t.sh3).where(sql`id = story_id`),
     index('mentions_search_idx').using('gin', t.searchTsv),
   ],
 );

@@ -64,6 +64,8 @@ export interface BatchResult {
   nearDuplicates: number;
   /** Newest published_at among stored mentions, if any. */
   newestPublishedAt: Date | null;
+  /** Milliseconds per phase (normalize, dedup, prepare, nearDup, classify, store). */
+  timings?: Record<string, number>;
 }
 
 export interface CommittedBatch {
@@ -105,6 +107,13 @@ export function createPipeline(deps: PipelineDeps) {
 
   async function processBatch(items: readonly unknown[], opts: BatchOptions): Promise<BatchResult> {
     const now = deps.clock.now();
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (name: string) => {
+      const t = performance.now();
+      timings[name] = Math.round((t - mark) * 10) / 10;
+      mark = t;
+    };
     const { good, rejected } = normalizeBatch(items, now);
 
     // Exact dedup within the batch: the last occurrence carries the freshest counts.
@@ -112,7 +121,9 @@ export function createPipeline(deps: PipelineDeps) {
     for (const { mention } of good) byKey.set(`${mention.platform}\u0000${mention.externalId}`, mention);
     let duplicates = good.length - byKey.size;
 
+    lap('normalize');
     const existing = await findExisting(deps.db, [...byKey.values()]);
+    lap('dedup');
     const metricUpdates: MetricUpdate[] = [];
     for (const e of existing) {
       const key = `${e.platform}\u0000${e.externalId}`;
@@ -158,7 +169,9 @@ export function createPipeline(deps: PipelineDeps) {
       });
     }
 
+    lap('prepare');
     const nearDuplicates = await linkNearDuplicates(fresh, now);
+    lap('nearDup');
 
     // Classify new mentions (with their matched brands as targets).
     const inputs: ClassifierInput[] = fresh.map((c) => ({
@@ -173,6 +186,7 @@ export function createPipeline(deps: PipelineDeps) {
       brands: c.brandIds.map((b) => matcher.target(b)).filter((t) => t !== undefined),
     }));
     const { merged, records } = await deps.classifiers.run(inputs);
+    lap('classify');
 
     const rows: MentionInsert[] = fresh.map((c, i) => toRow(c, merged[i]!, records[i]!, now, opts.sourceId));
     const links: MentionBrandInsert[] = [];
@@ -238,6 +252,8 @@ export function createPipeline(deps: PipelineDeps) {
       }
       await opts.inTransaction?.(tx, result);
     });
+    lap('store');
+    result.timings = timings;
 
     log.debug({ origin: opts.origin, ...result, rejected: rejected.length }, 'batch committed');
     deps.onCommitted?.({
