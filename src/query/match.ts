@@ -34,7 +34,8 @@ export interface PreparedDoc {
   platform: string;
 }
 
-const KEEP = /[\p{L}\p{N}\p{M}#@_']/u;
+// Apostrophes separate words here, so "Acme's" contains the word "acme".
+const KEEP = /[\p{L}\p{N}\p{M}#@_]/u;
 
 function scope(raw: string): Scope {
   const folded = foldText(raw);
@@ -48,6 +49,9 @@ function scope(raw: string): Scope {
     const w = t.kind === 'hashtag' || t.kind === 'mention' ? t.t.slice(1) : t.t;
     words.push(w);
     wordSet.add(w);
+    // Possessives and contractions: "acme's" also counts as "acme".
+    const bare = w.replace(/['’]s$/u, '');
+    if (bare !== w) wordSet.add(bare);
     if (t.kind === 'hashtag' || t.kind === 'mention') tags.add(t.t);
     for (let k = t.start; k < t.start + t.t.length && k < folded.length; k++) tokenOfOffset[k] = i;
   });
