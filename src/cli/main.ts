@@ -172,6 +172,20 @@ export function buildCli(): Command {
       });
     });
 
+  program
+    .command('detect')
+    .description('run the production spike detector over a timestamp,value CSV (NAB format); prints {"detections": [...]}')
+    .requiredOption('-i, --input <file>', 'CSV with a timestamp,value header, rows in time order')
+    .action(async (o: { input: string }) => {
+      const { readFileSync } = await import('node:fs');
+      const { runDetectCli } = await import('../../alerts/spike.ts');
+      try {
+        out(runDetectCli(readFileSync(o.input, 'utf8')));
+      } catch (e) {
+        throw new EarshotError('BAD_REQUEST', `${o.input}: ${(e as Error).message}`);
+      }
+    });
+
   const keys = program.command('keys').description('API keys');
   keys
     .command('create')
