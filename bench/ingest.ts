@@ -136,12 +136,16 @@ async function pipelineRun(h: DbHandle): Promise<{ rate: number; rows: MentionIn
   await deps.pipeline.processBatch(makeItems(500, 'warm'), { origin: 'bench' });
   const items = makeItems(N, 'run');
   const t0 = performance.now();
+  const phases: Record<string, number> = {};
   for (let i = 0; i < items.length; i += BATCH) {
-    await deps.pipeline.processBatch(items.slice(i, i + BATCH), { origin: 'bench', cursor: { key: 'bench', value: { i } } });
+    const r = await deps.pipeline.processBatch(items.slice(i, i + BATCH), { origin: 'bench', cursor: { key: 'bench', value: { i } } });
+    for (const [k, v] of Object.entries(r.timings ?? {})) phases[k] = (phases[k] ?? 0) + v;
     if (process.stderr.isTTY) process.stderr.write(`\r  ${h.kind}: ${Math.min(i + BATCH, N)}/${N}`);
   }
   const secs = (performance.now() - t0) / 1000;
   if (process.stderr.isTTY) process.stderr.write('\n');
+  const total = Object.values(phases).reduce((a, b) => a + b, 0);
+  console.log(`  ${h.kind} time per phase: ${Object.entries(phases).map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`).join(', ')}`);
   const rows = (await deps.db.query.mentions.findMany({ where: (m, { like }) => like(m.externalId, 'run-%') })) as MentionInsert[];
   await deps.close();
   return { rate: N / secs, rows };
