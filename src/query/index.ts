@@ -1,25 +1,27 @@
 import { QuerySyntaxError } from '../errors.ts';
 import type { QueryNode } from './ast.ts';
-import { compileAst, type PreparedDoc, positiveTerms } from './match.ts';
+import { compileAst, positiveTerms } from './compile.ts';
+import type { PreparedDoc } from './prepare.ts';
 import { parseQuery } from './parse.ts';
 
-export { type Field, FIELDS, printQuery, type QueryNode } from './ast.ts';
-export { type MatchDoc, type PreparedDoc, prepareDoc } from './match.ts';
-export { MAX_DEPTH, MAX_QUERY_LENGTH, MIN_WILDCARD_STEM, parseQuery } from './parse.ts';
+export { type Field, FIELDS, type MetaField, printQuery, type QueryNode, stripPositions, type TextScope } from './ast.ts';
+export { type MatchDoc, type PreparedDoc, prepareDoc } from './prepare.ts';
+export { MAX_DEPTH, MAX_NEAR_DISTANCE, MAX_QUERY_LENGTH, MIN_WILDCARD_STEM, parseQuery } from './parse.ts';
 
 export interface CompiledQuery {
   source: string;
   ast: QueryNode;
   match(doc: PreparedDoc): boolean;
-  /** Positive text terms and phrases (not under NOT), for brand target detection and highlighting. */
+  /** Positive text terms/phrases (not under NOT), for brand target detection and highlighting. */
   positiveTerms(): string[];
 }
 
 /**
- * Parse and compile a query to a closure tree; compile once, match many documents.
+ * Parse and compile a query to a tree of closures: compile once per brand, then match every
+ * prepared mention. Throws QuerySyntaxError on a malformed query.
  *
  * @example
- * const q = compileQuery('"acme" NEAR/5 (refund OR 退款)');
+ * const q = compileQuery('("acme" OR "艾克米") NEAR/5 (refund OR 退款) -job');
  * q.match(prepareDoc({ text: 'Acme refused my refund' })) // true
  */
 export function compileQuery(query: string): CompiledQuery {
@@ -29,6 +31,12 @@ export function compileQuery(query: string): CompiledQuery {
   return { source: query, ast, match, positiveTerms: () => [...terms] };
 }
 
+/**
+ * Check a query without compiling it; the message is meant for the person who wrote it.
+ *
+ * @example
+ * validateQuery('acme AND') // { ok: false, message: 'AND needs ... at position 5 (near "AND")', position: 5, token: 'AND' }
+ */
 export function validateQuery(query: string): { ok: true } | { ok: false; message: string; position: number; token: string } {
   try {
     parseQuery(query);
