@@ -121,8 +121,11 @@ function escapeRe(ch: string): string {
 
 function fieldTest(field: MetaField, v: string): Predicate {
   switch (field) {
-    case 'author':
-      return (d) => d.authorHandle === v || d.authorName === v;
+    case 'author': {
+      // The handle exactly; the display name as a phrase (`author:"support team"` matches "Acme Support Team").
+      const phrase = ` ${normalizeFolded(v)} `;
+      return (d) => d.authorHandle === v || d.authorName.includes(phrase);
+    }
     case 'site': {
       const sub = `.${v}`;
       return (d) => d.host === v || d.host.endsWith(sub);

@@ -153,7 +153,11 @@ class Parser {
   }
 
   private needOperandAfter(op: Tok): void {
-    if (!this.startsOperand(this.peek())) {
+    const next = this.peek();
+    if (next && (next.k === 'and' || next.k === 'or' || next.k === 'near')) {
+      fail(`${op.text} and ${next.text} need a word, phrase or group between them`, next.pos, next.text);
+    }
+    if (!this.startsOperand(next)) {
       const what = op.k === 'near' ? 'NEAR' : op.text;
       fail(`${what} needs a word, phrase or group after it`, op.pos, op.text);
     }
@@ -254,16 +258,16 @@ class Parser {
       case 'lp':
         return this.parseGroup(t, ctx);
       case 'phrase':
-        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.value, t.pos, t.text) : phraseNode(t.value, t.pos, t.text, ctx.scope);
+        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.value, t.pos, t.pos, t.text) : phraseNode(t.value, t.pos, t.text, ctx.scope);
       case 'word':
-        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.text, t.pos, t.text) : wordNode(t.text, t.pos, ctx.scope);
+        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.text, t.pos, t.pos, t.text) : wordNode(t.text, t.pos, ctx.scope);
       case 'field': {
         if (ctx.kind === 'meta' || ctx.scope === 'title') {
           fail('a field cannot be used inside another field', t.pos, t.text);
         }
         const inner: Ctx = t.field === 'title' ? { kind: 'text', scope: 'title' } : { kind: 'meta', field: t.field };
         if (t.value === null) return this.parseGroup(this.toks[this.p++]!, inner);
-        if (inner.kind === 'meta') return fieldNode(inner.field, t.value, t.valuePos, t.text);
+        if (inner.kind === 'meta') return fieldNode(inner.field, t.value, t.pos, t.valuePos, t.text);
         return t.quoted ? phraseNode(t.value, t.valuePos, t.text, 'title') : wordNode(t.value, t.valuePos, 'title');
       }
       case 'rp':
@@ -302,7 +306,13 @@ export function parseQuery(query: string): QueryNode {
   if (culprit) {
     const token = tokenAt.get(culprit.pos) ?? '';
     if (culprit === ast) {
-      fail('a query needs at least one positive term: NOT and - only exclude, so this would match almost every mention', culprit.pos, token);
+      // The whole query is at fault: name it (shortened), not just its first token.
+      const whole = query.slice(ast.pos).trim();
+      fail(
+        'a query needs at least one positive term: NOT and - only exclude, so this would match almost every mention',
+        ast.pos,
+        whole.length > 40 ? `${whole.slice(0, 40)}…` : whole,
+      );
     }
     fail('each side of OR needs at least one positive term: this side only excludes, so it would match almost every mention', culprit.pos, token);
   }
@@ -402,8 +412,9 @@ function phraseNode(raw: string, pos: number, text: string, scope: TextScope): Q
   return { type: 'phrase', value: v, scope, pos };
 }
 
-function fieldNode(field: MetaField, raw: string, pos: number, text: string): QueryNode {
-  const value = fieldValue(field, raw, pos, text);
+/** `pos` is where the node starts (for NEAR and OR errors), `valuePos` where its value starts (for value errors). */
+function fieldNode(field: MetaField, raw: string, pos: number, valuePos: number, text: string): QueryNode {
+  const value = fieldValue(field, raw, valuePos, text);
   return { type: 'field', field, value, pos };
 }
 

@@ -1,5 +1,5 @@
 import { foldText, segmentCJK } from '../text.ts';
-import { isWordChar, scriptSegments, WORD_RUN_RE } from './chars.ts';
+import { isWordChar, normalizeFolded, scriptSegments, WORD_RUN_RE } from './chars.ts';
 
 export interface MatchDoc {
   text: string;
@@ -28,6 +28,7 @@ export interface PreparedDoc {
   /** `#tag` / `@handle` -> flat [start, end) pairs of their spans in `norm`. */
   readonly tags: ReadonlyMap<string, readonly number[]>;
   readonly authorHandle: string;
+  /** Normalised display name, padded with spaces. */
   readonly authorName: string;
   readonly url: string;
   /** Host of `url`, lower-case, without `www.`. */
@@ -145,9 +146,7 @@ export function prepareDoc(doc: MatchDoc): PreparedDoc {
     authorHandle: foldText(doc.authorHandle ?? '')
       .trim()
       .replace(/^@/, ''),
-    authorName: foldText(doc.authorName ?? '')
-      .replace(/\s+/gu, ' ')
-      .trim(),
+    authorName: ` ${normalizeFolded(foldText(doc.authorName ?? ''))} `,
     url: foldText(url),
     host: hostOf(url),
     lang: (doc.lang ?? '').trim().toLowerCase().replace(/_/g, '-'),
