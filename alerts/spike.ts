@@ -91,11 +91,26 @@ const tx = (x: number) => Math.log(x + 1);
 const untx = (y: number) => Math.exp(y) - 1;
 const alphaFor = (halfLifeBuckets: number) => 1 - 2 ** (-1 / Math.max(1, halfLifeBuckets));
 
-export function createSpikeDetector(params: Partial<SpikeParams> = {}, saved?: SpikeDetectorState): SpikeDetector {
+export function createSpikeDetector(
+  params: Partial<SpikeParams> = {},
+  saved?: SpikeDetectorState,
+): SpikeDetector {
   const p = { ...defaultSpikeParams, ...params };
   const s: SpikeDetectorState = saved
     ? structuredClone(saved)
-    : { v: 1, intervalMs: p.intervalMs, n: 0, firstAt: 0, lastAt: 0, level: 0, dev: p.minSigma, season: [], recent: [], episodeUntil: 0, episodePeak: 0 };
+    : {
+        v: 1,
+        intervalMs: p.intervalMs,
+        n: 0,
+        firstAt: 0,
+        lastAt: 0,
+        level: 0,
+        dev: p.minSigma,
+        season: [],
+        recent: [],
+        episodeUntil: 0,
+        episodePeak: 0,
+      };
 
   function slot(t: number): number {
     const per = Math.max(1, Math.round(DAY / s.intervalMs));
@@ -155,7 +170,10 @@ export function createSpikeDetector(params: Partial<SpikeParams> = {}, saved?: S
 }
 
 /** Run the detector over a whole series in time order (what the benchmark and `earshot detect` do). */
-export function detectSeries(rows: readonly { at: Date; value: number }[], params?: Partial<SpikeParams>): SpikeSignal[] {
+export function detectSeries(
+  rows: readonly { at: Date; value: number }[],
+  params?: Partial<SpikeParams>,
+): SpikeSignal[] {
   const d = createSpikeDetector(params);
   const out: SpikeSignal[] = [];
   for (const r of rows) {
@@ -196,5 +214,7 @@ export function formatNabTimestamp(d: Date): string {
 
 /** `earshot detect`: the rows at which the production detector opens or re-escalates. */
 export function runDetectCli(csvText: string, params?: Partial<SpikeParams>): string {
-  return JSON.stringify({ detections: detectSeries(parseNabCsv(csvText), params).map((s) => formatNabTimestamp(s.at)) });
+  return JSON.stringify({
+    detections: detectSeries(parseNabCsv(csvText), params).map((s) => formatNabTimestamp(s.at)),
+  });
 }

@@ -9,7 +9,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { defaultSpikeParams, detectSeries, formatNabTimestamp, parseNabCsv, type SpikeParams } from '../alerts/spike.ts';
+import {
+  defaultSpikeParams,
+  detectSeries,
+  formatNabTimestamp,
+  parseNabCsv,
+  type SpikeParams,
+} from '../alerts/spike.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const nabDir = path.resolve(root, '../shared/data/nab');
@@ -33,7 +39,10 @@ const series = set.map((s) => ({
 }));
 
 type Detector = (rows: { at: Date; value: number }[]) => Date[];
-const production = (p: Partial<SpikeParams>): Detector => (rows) => detectSeries(rows, p).map((s) => s.at);
+const production =
+  (p: Partial<SpikeParams>): Detector =>
+  (rows) =>
+    detectSeries(rows, p).map((s) => s.at);
 
 /** A plain rolling z-score (one day of history, 3σ, one-day refractory): the baseline. */
 const zscore: Detector = (rows) => {
@@ -69,9 +78,13 @@ const grid: Partial<SpikeParams>[] = [];
 for (const zOpen of [3, 4, 5])
   for (const minRatio of [1.5, 2.5, 4])
     for (const cooldownHours of [12, 24, 48])
-      for (const window of [1, 3]) for (const levelHalfLifeHours of [6, 24]) grid.push({ zOpen, minRatio, cooldownHours, window, levelHalfLifeHours });
+      for (const window of [1, 3])
+        for (const levelHalfLifeHours of [6, 24])
+          grid.push({ zOpen, minRatio, cooldownHours, window, levelHalfLifeHours });
 
-process.stderr.write(`NAB DEV series: ${series.map((s) => `${s.name} (${s.rows.length} rows)`).join(', ')}\n`);
+process.stderr.write(
+  `NAB DEV series: ${series.map((s) => `${s.name} (${s.rows.length} rows)`).join(', ')}\n`,
+);
 const base = score(zscore);
 const ours = score(production({}));
 
@@ -96,6 +109,8 @@ console.log('\nVolume-spike detection on NAB realTweets (DEV: AAPL, FB, IBM; 8 w
 console.log(`baseline rolling z-score (3σ)      ${fmt(base)}`);
 console.log(`Earshot, defaults (in-sample)     ${fmt(ours)}`);
 console.log(`Earshot, leave-one-series-out     ${fmt(loso)}`);
-console.log(`ratio Earshot/baseline NAB score: ${(ours.nab.standard.normalised / base.nab.standard.normalised).toFixed(2)} (defaults), ${(loso.nab.standard.normalised / base.nab.standard.normalised).toFixed(2)} (LOSO)`);
+console.log(
+  `ratio Earshot/baseline NAB score: ${(ours.nab.standard.normalised / base.nab.standard.normalised).toFixed(2)} (defaults), ${(loso.nab.standard.normalised / base.nab.standard.normalised).toFixed(2)} (LOSO)`,
+);
 console.log(`defaults: ${JSON.stringify(defaultSpikeParams)}`);
 console.log(`LOSO choices:\n  ${chosen.join('\n  ')}`);

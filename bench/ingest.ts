@@ -27,7 +27,10 @@ const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '1000' },
-    pg: { type: 'string', default: process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    pg: {
+      type: 'string',
+      default: process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
     'skip-pglite': { type: 'boolean', default: false },
   },
 });
@@ -54,7 +57,10 @@ const WORDS_EN =
   'price quality delivery service refund battery screen update login store order support team review broke works love hate fast slow cheap expensive warranty replace return package late early manager store app website crash bug fixed great terrible amazing awful recommend never always again today week month friend family kitchen office holiday sale discount'.split(
     ' ',
   );
-const WORDS_ZH = '价格 质量 物流 客服 退款 电池 屏幕 更新 登录 门店 订单 售后 体验 推荐 失望 满意 便宜 太贵 保修 换货 快递 包装 迟到 经理 应用 网站 闪退 修复 优惠 活动'.split(' ');
+const WORDS_ZH =
+  '价格 质量 物流 客服 退款 电池 屏幕 更新 登录 门店 订单 售后 体验 推荐 失望 满意 便宜 太贵 保修 换货 快递 包装 迟到 经理 应用 网站 闪退 修复 优惠 活动'.split(
+    ' ',
+  );
 
 /** A deterministic pseudo-random stream, so runs compare. */
 function rng(seed: number) {
@@ -77,7 +83,9 @@ function makeItems(n: number, salt: string): MentionInput[] {
     const zh = i % 10 < 3;
     const base = zh ? ZH[i % ZH.length]! : EN[i % EN.length]!;
     const words = zh ? WORDS_ZH : WORDS_EN;
-    const extra = Array.from({ length: 8 }, () => words[Math.floor(rand() * words.length)]).join(zh ? '' : ' ');
+    const extra = Array.from({ length: 8 }, () => words[Math.floor(rand() * words.length)]).join(
+      zh ? '' : ' ',
+    );
     out.push({
       platform: ['reddit', 'x', 'weibo', 'rss', 'mastodon'][i % 5]!,
       externalId: `${salt}-${i}`,
@@ -119,7 +127,11 @@ async function pipelineRun(h: DbHandle): Promise<{ rate: number; rows: MentionIn
       ],
       pipeline: { batchSize: BATCH },
     }),
-    env: { dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-bench-')), logLevel: 'silent', secretKey: 'bench' },
+    env: {
+      dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-bench-')),
+      logLevel: 'silent',
+      secretKey: 'bench',
+    },
   };
   const deps = await createDeps(config, {
     collectors,
@@ -138,15 +150,24 @@ async function pipelineRun(h: DbHandle): Promise<{ rate: number; rows: MentionIn
   const t0 = performance.now();
   const phases: Record<string, number> = {};
   for (let i = 0; i < items.length; i += BATCH) {
-    const r = await deps.pipeline.processBatch(items.slice(i, i + BATCH), { origin: 'bench', cursor: { key: 'bench', value: { i } } });
+    const r = await deps.pipeline.processBatch(items.slice(i, i + BATCH), {
+      origin: 'bench',
+      cursor: { key: 'bench', value: { i } },
+    });
     for (const [k, v] of Object.entries(r.timings ?? {})) phases[k] = (phases[k] ?? 0) + v;
     if (process.stderr.isTTY) process.stderr.write(`\r  ${h.kind}: ${Math.min(i + BATCH, N)}/${N}`);
   }
   const secs = (performance.now() - t0) / 1000;
   if (process.stderr.isTTY) process.stderr.write('\n');
   const total = Object.values(phases).reduce((a, b) => a + b, 0);
-  console.log(`  ${h.kind} time per phase: ${Object.entries(phases).map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`).join(', ')}`);
-  const rows = (await deps.db.query.mentions.findMany({ where: (m, { like }) => like(m.externalId, 'run-%') })) as MentionInsert[];
+  console.log(
+    `  ${h.kind} time per phase: ${Object.entries(phases)
+      .map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)}%`)
+      .join(', ')}`,
+  );
+  const rows = (await deps.db.query.mentions.findMany({
+    where: (m, { like }) => like(m.externalId, 'run-%'),
+  })) as MentionInsert[];
   await deps.close();
   return { rate: N / secs, rows };
 }
@@ -200,8 +221,12 @@ results.push(
   }),
 );
 
-console.log(`\nIngest throughput, ${N} mentions, batches of ${BATCH}, language detection on (2 brands + 1 competitor)\n`);
+console.log(
+  `\nIngest throughput, ${N} mentions, batches of ${BATCH}, language detection on (2 brands + 1 competitor)\n`,
+);
 console.log('database     pipeline (mentions/s)   bare bulk insert (rows/s)   pipeline / bare');
 for (const r of results) {
-  console.log(`${r.label.padEnd(12)} ${r.pipeline.toFixed(0).padStart(21)}   ${r.bare.toFixed(0).padStart(25)}   ${r.ratio.toFixed(2).padStart(15)}`);
+  console.log(
+    `${r.label.padEnd(12)} ${r.pipeline.toFixed(0).padStart(21)}   ${r.bare.toFixed(0).padStart(25)}   ${r.ratio.toFixed(2).padStart(15)}`,
+  );
 }

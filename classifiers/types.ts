@@ -30,7 +30,13 @@ export interface ClassifierInput {
   /** Language from the source or from an earlier classifier in the chain. */
   lang?: string | null;
   platform?: string;
-  author?: { handle: string; followers?: number | null; verified?: boolean | null; postsCount?: number | null; createdAt?: Date | null };
+  author?: {
+    handle: string;
+    followers?: number | null;
+    verified?: boolean | null;
+    postsCount?: number | null;
+    createdAt?: Date | null;
+  };
   metrics?: { likes?: number | null; shares?: number | null; replies?: number | null; views?: number | null };
   url?: string | null;
   brands?: BrandTarget[];

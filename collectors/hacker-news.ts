@@ -37,7 +37,10 @@ export function mapHit(h: Hit): MentionInput {
     platform: 'hackernews',
     externalId: id,
     url: `https://news.ycombinator.com/item?id=${id}`,
-    author: { handle: h.author || '[deleted]', url: h.author ? `https://news.ycombinator.com/user?id=${encodeURIComponent(h.author)}` : null },
+    author: {
+      handle: h.author || '[deleted]',
+      url: h.author ? `https://news.ycombinator.com/user?id=${encodeURIComponent(h.author)}` : null,
+    },
     title: isComment ? null : (h.title ?? null),
     text: h.comment_text ?? h.story_text ?? h.title ?? h.story_title ?? '',
     lang: null,
@@ -71,14 +74,23 @@ export const hackerNews = defineCollector({
   rateLimit: { perMinute: 100, concurrency: 2 },
   async *collect(ctx, o) {
     const prev = ctx.cursor as HnCursor | null;
-    const since = prev ? (prev.upper === null ? Math.max(0, prev.since - o.repollHours * 3600) : prev.since) : Math.floor(ctx.backfillSince.getTime() / 1000);
+    const since = prev
+      ? prev.upper === null
+        ? Math.max(0, prev.since - o.repollHours * 3600)
+        : prev.since
+      : Math.floor(ctx.backfillSince.getTime() / 1000);
     let upper = prev?.upper ?? null;
     let newest = prev?.newest ?? since;
     for (let pages = 0; pages < ctx.maxPages; pages++) {
       const filters = [`created_at_i>${since}`];
       if (upper !== null) filters.push(`created_at_i<=${upper}`);
       const res = await ctx.http.get(`${o.baseUrl.replace(/\/$/, '')}/api/v1/search_by_date`, {
-        query: { query: o.query, tags: o.tags, hitsPerPage: o.hitsPerPage, numericFilters: filters.join(',') },
+        query: {
+          query: o.query,
+          tags: o.tags,
+          hitsPerPage: o.hitsPerPage,
+          numericFilters: filters.join(','),
+        },
         signal: ctx.signal,
       });
       const page = pageSchema.safeParse(res.json());
@@ -89,13 +101,16 @@ export const hackerNews = defineCollector({
         if (h.success) hits.push(h.data);
         else ctx.log.warn({ issue: h.error.issues[0]?.message }, 'skipping a malformed hit');
       }
-      if (page.data.hits.length > 0 && hits.length === 0) throw new SourceFault('schema-changed', 'no hit has the expected fields');
+      if (page.data.hits.length > 0 && hits.length === 0)
+        throw new SourceFault('schema-changed', 'no hit has the expected fields');
       for (const h of hits) newest = Math.max(newest, h.created_at_i);
       const oldest = hits.reduce((m, h) => Math.min(m, h.created_at_i), Number.POSITIVE_INFINITY);
       const done = page.data.hits.length < o.hitsPerPage;
       // More than a page within one second would not move the bound: step past it.
       const nextUpper = oldest === upper ? oldest - 1 : oldest;
-      const cursor: HnCursor = done ? { since: newest, upper: null, newest } : { since, upper: nextUpper, newest };
+      const cursor: HnCursor = done
+        ? { since: newest, upper: null, newest }
+        : { since, upper: nextUpper, newest };
       yield { mentions: hits.map(mapHit), cursor };
       if (done) return;
       upper = nextUpper;

@@ -29,7 +29,8 @@ export interface Feed {
   items: FeedItem[];
 }
 
-const RSSHUB_TAIL = /\s*-\s*(Powered by RSSHub|Made with love by RSSHub\(https:\/\/github\.com\/DIYgod\/RSSHub\))\s*$/i;
+const RSSHUB_TAIL =
+  /\s*-\s*(Powered by RSSHub|Made with love by RSSHub\(https:\/\/github\.com\/DIYgod\/RSSHub\))\s*$/i;
 
 /** Dates as feeds write them: RFC 822, ISO 8601, W3C-DTF, Unix seconds. */
 export function parseFeedDate(s: string | null | undefined): Date | null {
@@ -40,7 +41,12 @@ export function parseFeedDate(s: string | null | undefined): Date | null {
   let d = new Date(v);
   if (Number.isNaN(d.getTime())) {
     // "Sun, 19 May 2002 15:21:36 GMT+0100", missing weekday commas, "UT", named zones.
-    d = new Date(v.replace(/\bUT\b/, 'UTC').replace(/GMT([+-]\d{4})/, '$1').replace(/^\w{3},?\s+/, ''));
+    d = new Date(
+      v
+        .replace(/\bUT\b/, 'UTC')
+        .replace(/GMT([+-]\d{4})/, '$1')
+        .replace(/^\w{3},?\s+/, ''),
+    );
   }
   return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1990 ? null : d;
 }
@@ -50,14 +56,15 @@ export function unwrapRedirect(link: string | null): string | null {
   if (!link) return link;
   try {
     const u = new URL(link);
-    if (/(^|\.)google\.[a-z.]+$/.test(u.hostname) && u.pathname === '/url') return resolveUrl(u.searchParams.get('url') ?? u.searchParams.get('q'), null) ?? link;
+    if (/(^|\.)google\.[a-z.]+$/.test(u.hostname) && u.pathname === '/url')
+      return resolveUrl(u.searchParams.get('url') ?? u.searchParams.get('q'), null) ?? link;
   } catch {
     /* not a URL */
   }
   return link;
 }
 
-function textOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: string): string | null {
+function textOf(_$: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: string): string | null {
   const node = el.children(selector).first();
   if (node.length === 0) return null;
   const t = node.text().trim();
@@ -66,7 +73,13 @@ function textOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: s
 
 /** The xml:base in force at an element (nearest ancestor-or-self), resolved against `fallback`. */
 function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: string): string {
-  const chain = [el, ...el.parents().toArray().map((p) => $(p))].reverse();
+  const chain = [
+    el,
+    ...el
+      .parents()
+      .toArray()
+      .map((p) => $(p)),
+  ].reverse();
   let base = fallback;
   for (const node of chain) {
     const b = node.attr('xml:base');
@@ -92,14 +105,21 @@ export function parseFeed(text: string, requestUrl: string): Feed {
   }
   // A cut or corrupted document still parses leniently; refuse it rather than take part of it.
   // (Real feeds sometimes omit the root's closing tag, so any closing tag at the end will do.)
-  if (!/<\/[\w:.-]+>\s*$/.test(trimmed)) throw new SourceFault('parse-error', 'the feed document is incomplete or corrupted');
+  if (!/<\/[\w:.-]+>\s*$/.test(trimmed))
+    throw new SourceFault('parse-error', 'the feed document is incomplete or corrupted');
   const atom = rootName === 'feed';
   const channel = atom ? root : root.children('channel').first();
-  const feedLinkEl = atom ? channel.children('link[rel="alternate"], link:not([rel])').first() : channel.children('link').first();
+  const feedLinkEl = atom
+    ? channel.children('link[rel="alternate"], link:not([rel])').first()
+    : channel.children('link').first();
   const feedBase = baseAt($, channel as cheerio.Cheerio<Element>, requestUrl);
   const feedLink = resolveUrl(atom ? feedLinkEl.attr('href') : feedLinkEl.text(), feedBase);
   const generator = textOf($, channel, 'generator');
-  const itemEls = atom ? channel.children('entry') : rootName === 'rss' ? channel.children('item') : root.find('item');
+  const itemEls = atom
+    ? channel.children('entry')
+    : rootName === 'rss'
+      ? channel.children('item')
+      : root.find('item');
   const items: FeedItem[] = [];
   itemEls.each((_, node) => {
     const el = $(node) as cheerio.Cheerio<Element>;
@@ -110,14 +130,18 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       link = resolveUrl((alt.length ? alt : el.children('link').first()).attr('href'), base);
     } else {
       const guid = el.children('guid').first();
-      link = resolveUrl(textOf($, el, 'link'), base) ?? (guid.attr('isPermaLink') !== 'false' ? resolveUrl(guid.text(), base) : null);
+      link =
+        resolveUrl(textOf($, el, 'link'), base) ??
+        (guid.attr('isPermaLink') !== 'false' ? resolveUrl(guid.text(), base) : null);
     }
     link = unwrapRedirect(link);
     const rawTitle = textOf($, el, 'title');
     const title = rawTitle ? htmlToText(rawTitle) || null : null;
     const html =
       textOf($, el, 'content\\:encoded') ??
-      (atom ? (textOf($, el, 'content') ?? textOf($, el, 'summary')) : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
+      (atom
+        ? (textOf($, el, 'content') ?? textOf($, el, 'summary'))
+        : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
       '';
     const author =
       (atom ? el.children('author').children('name').first().text().trim() : null) ||
@@ -126,7 +150,12 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       (atom ? channel.children('author').children('name').first().text().trim() : null) ||
       null;
     const published = parseFeedDate(
-      textOf($, el, 'pubDate') ?? textOf($, el, 'dc\\:date') ?? textOf($, el, 'published') ?? textOf($, el, 'updated') ?? textOf($, el, 'issued') ?? textOf($, el, 'modified'),
+      textOf($, el, 'pubDate') ??
+        textOf($, el, 'dc\\:date') ??
+        textOf($, el, 'published') ??
+        textOf($, el, 'updated') ??
+        textOf($, el, 'issued') ??
+        textOf($, el, 'modified'),
     );
     const guid = textOf($, el, 'guid') ?? textOf($, el, 'id');
     const categories = el
@@ -159,7 +188,8 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
   }
   const feedLink = resolveUrl(doc.home_page_url as string, requestUrl);
   const items = (doc.items as Record<string, unknown>[]).map((it) => {
-    const authors = (it.authors as { name?: string }[] | undefined) ?? (it.author ? [it.author as { name?: string }] : []);
+    const authors =
+      (it.authors as { name?: string }[] | undefined) ?? (it.author ? [it.author as { name?: string }] : []);
     const link = resolveUrl((it.url as string) ?? (it.external_url as string), feedLink ?? requestUrl);
     const title = typeof it.title === 'string' ? it.title : null;
     const html = (it.content_html as string) ?? (it.content_text as string) ?? (it.summary as string) ?? '';
@@ -189,7 +219,10 @@ export const rss = defineCollector({
     .object({
       url: z.url(),
       /** Platform recorded on mentions (e.g. `weibo` for an RSSHub Weibo route); default `rss`, or `rsshub:<host>`. */
-      platform: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
+      platform: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/)
+        .optional(),
       baseUrl: z.url().optional(),
     })
     .strict(),
@@ -197,12 +230,20 @@ export const rss = defineCollector({
   rateLimit: { perMinute: 30, concurrency: 1 },
   async *collect(ctx, o) {
     const prev = ctx.cursor as RssCursor | null;
-    const url = o.baseUrl ? new URL(new URL(o.url).pathname + new URL(o.url).search, o.baseUrl).toString() : o.url;
-    const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5' };
+    const url = o.baseUrl
+      ? new URL(new URL(o.url).pathname + new URL(o.url).search, o.baseUrl).toString()
+      : o.url;
+    const headers: Record<string, string> = {
+      accept:
+        'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5',
+    };
     if (prev?.etag) headers['if-none-match'] = prev.etag;
     if (prev?.lastModified) headers['if-modified-since'] = prev.lastModified;
     const res = await ctx.http.get(url, { headers, signal: ctx.signal });
-    const cursor: RssCursor = { etag: res.headers.etag ?? prev?.etag, lastModified: res.headers['last-modified'] ?? prev?.lastModified };
+    const cursor: RssCursor = {
+      etag: res.headers.etag ?? prev?.etag,
+      lastModified: res.headers['last-modified'] ?? prev?.lastModified,
+    };
     if (res.status === 304) {
       yield { mentions: [], cursor };
       return;
@@ -231,7 +272,13 @@ export const rss = defineCollector({
         title: it.title,
         text: it.html || it.title || '',
         publishedAt: (it.published ?? now).toISOString(),
-        raw: { feed: feed.title, feedUrl: url, categories: it.categories, dateMissing: it.published === null, rsshub: isRsshub || undefined },
+        raw: {
+          feed: feed.title,
+          feedUrl: url,
+          categories: it.categories,
+          dateMissing: it.published === null,
+          rsshub: isRsshub || undefined,
+        },
       });
     }
     yield { mentions, cursor };

@@ -47,14 +47,25 @@ export interface Deps {
   reloadBrands(): Promise<void>;
   httpFor(opts: HttpForOptions): HttpClient;
   /** Run a mutation and its audit row in one transaction; return before/after to be audited. */
-  mutate<T>(entry: Omit<AuditEntry, 'before' | 'after' | 'entityId'>, fn: (tx: DbOrTx) => Promise<{ result: T; entityId?: string | null; before?: unknown; after?: unknown }>): Promise<T>;
+  mutate<T>(
+    entry: Omit<AuditEntry, 'before' | 'after' | 'entityId'>,
+    fn: (tx: DbOrTx) => Promise<{ result: T; entityId?: string | null; before?: unknown; after?: unknown }>,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
 export interface CreateDepsOptions {
   collectors: readonly CollectorDefinition[];
   classifiers: readonly ClassifierDefinition[];
-  httpFactory: (opts: HttpForOptions & { allowPrivate: string[]; userAgent?: string; proxy?: string; clock: Clock; log: Logger }) => HttpClient;
+  httpFactory: (
+    opts: HttpForOptions & {
+      allowPrivate: string[];
+      userAgent?: string;
+      proxy?: string;
+      clock: Clock;
+      log: Logger;
+    },
+  ) => HttpClient;
   clock?: Clock;
   log?: Logger;
   /** An already-open database (tests share one per file). */
@@ -82,8 +93,12 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
 
   let matcher: BrandMatcher = createBrandMatcher([]);
   const reloadBrands = async () => {
-    const rows = await db.select({ id: brands.id, name: brands.name, query: brands.query, settings: brands.settings }).from(brands);
-    matcher = createBrandMatcher(rows, (b, err) => log.warn({ brand: b.name, err }, 'brand query does not compile; brand skipped'));
+    const rows = await db
+      .select({ id: brands.id, name: brands.name, query: brands.query, settings: brands.settings })
+      .from(brands);
+    matcher = createBrandMatcher(rows, (b, err) =>
+      log.warn({ brand: b.name, err }, 'brand query does not compile; brand skipped'),
+    );
   };
   await reloadBrands();
 
@@ -127,7 +142,12 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
         const r = await fn(tx);
         // A call that changed nothing (no before/after) is not a mutation and leaves no audit row.
         if (r.before !== undefined || r.after !== undefined) {
-          await audit(tx, newId('aud'), { ...entry, entityId: r.entityId, before: r.before, after: r.after }, clock.now());
+          await audit(
+            tx,
+            newId('aud'),
+            { ...entry, entityId: r.entityId, before: r.before, after: r.after },
+            clock.now(),
+          );
         }
         return r.result;
       });
@@ -143,7 +163,8 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
 /** The LLM classifier gets its key from the environment through config, never by reading env itself. */
 function withLlmKey(config: RuntimeConfig): Record<string, Record<string, unknown>> {
   const options = { ...config.config.classifiers.options };
-  if (config.env.anthropicApiKey) options.llm = { apiKey: config.env.anthropicApiKey, ...(options.llm ?? {}) };
+  if (config.env.anthropicApiKey)
+    options.llm = { apiKey: config.env.anthropicApiKey, ...(options.llm ?? {}) };
   return options;
 }
 

@@ -55,7 +55,10 @@ export class NotFoundError extends EarshotError {
 }
 
 export class ConflictError extends EarshotError {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super('CONFLICT', message);
   }
 }
@@ -98,7 +101,15 @@ export function redactUrl(url: string): string {
   }
 }
 
-export type FetchFailure = 'status' | 'timeout' | 'reset' | 'truncated' | 'too-large' | 'dns' | 'tls' | 'aborted';
+export type FetchFailure =
+  | 'status'
+  | 'timeout'
+  | 'reset'
+  | 'truncated'
+  | 'too-large'
+  | 'dns'
+  | 'tls'
+  | 'aborted';
 
 /**
  * An HTTP request that did not produce a usable response. `retry` is true for 429,
@@ -152,8 +163,16 @@ export type SourceFaultKind =
  */
 export class SourceFault extends EarshotError {
   readonly kind: SourceFaultKind;
-  constructor(kind: SourceFaultKind, message: string, opts: { retry?: boolean; cause?: unknown; context?: Record<string, unknown> } = {}) {
-    super('SOURCE_FAULT', message, { retry: opts.retry ?? false, cause: opts.cause, context: { kind, ...opts.context } });
+  constructor(
+    kind: SourceFaultKind,
+    message: string,
+    opts: { retry?: boolean; cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super('SOURCE_FAULT', message, {
+      retry: opts.retry ?? false,
+      cause: opts.cause,
+      context: { kind, ...opts.context },
+    });
     this.kind = kind;
   }
 }
@@ -177,7 +196,9 @@ export class QuerySyntaxError extends EarshotError {
   readonly position: number;
   readonly token: string;
   constructor(message: string, position: number, token: string) {
-    super('QUERY_SYNTAX', `${message} at position ${position} (near "${token}")`, { context: { position, token } });
+    super('QUERY_SYNTAX', `${message} at position ${position} (near "${token}")`, {
+      context: { position, token },
+    });
     this.position = position;
     this.token = token;
   }

@@ -4,7 +4,16 @@ import type { CommittedBatch } from './pipeline/ingest.ts';
 /** In-process events: the SSE stream, alert detection and profiles subscribe here. */
 export interface EventMap {
   mentions: [CommittedBatch];
-  'source-fault': [{ sourceId: string; sourceName: string; kind: string; message: string; consecutiveFailures: number; at: Date }];
+  'source-fault': [
+    {
+      sourceId: string;
+      sourceName: string;
+      kind: string;
+      message: string;
+      consecutiveFailures: number;
+      at: Date;
+    },
+  ];
   'source-ok': [{ sourceId: string; sourceName: string; at: Date }];
   incident: [{ id: string; brandId: string; status: string; level: number; change: string; at: Date }];
 }

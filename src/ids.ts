@@ -2,7 +2,23 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'men' | 'brd' | 'src' | 'key' | 'aud' | 'run' | 'bat' | 'inc' | 'alr' | 'out' | 'req' | 'cus' | 'aut' | 'lbl' | 'pol' | 'sil';
+export type IdPrefix =
+  | 'men'
+  | 'brd'
+  | 'src'
+  | 'key'
+  | 'aud'
+  | 'run'
+  | 'bat'
+  | 'inc'
+  | 'alr'
+  | 'out'
+  | 'req'
+  | 'cus'
+  | 'aut'
+  | 'lbl'
+  | 'pol'
+  | 'sil';
 
 /**
  * Prefixed random ids (`men_4k2...`): readable in logs, unguessable, sortable by nothing.

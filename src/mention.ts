@@ -44,7 +44,10 @@ export const mentionInputSchema = z.object({
     .min(1)
     .max(64)
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
-  externalId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).pipe(z.string().min(1).max(512)),
+  externalId: z
+    .union([z.string(), z.number().int()])
+    .transform((v) => String(v))
+    .pipe(z.string().min(1).max(512)),
   url: z.string().max(4096).nullish(),
   author: authorSchema,
   text: z.string().max(200_000),
@@ -53,8 +56,14 @@ export const mentionInputSchema = z.object({
   publishedAt: dateInput,
   collectedAt: dateInput.optional(),
   metrics: metricsSchema.nullish(),
-  parentId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).nullish(),
-  threadId: z.union([z.string(), z.number().int()]).transform((v) => String(v)).nullish(),
+  parentId: z
+    .union([z.string(), z.number().int()])
+    .transform((v) => String(v))
+    .nullish(),
+  threadId: z
+    .union([z.string(), z.number().int()])
+    .transform((v) => String(v))
+    .nullish(),
   raw: z.unknown().optional(),
 });
 

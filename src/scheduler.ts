@@ -78,6 +78,7 @@ export function createCronScheduler(log: Logger): Scheduler {
       controller.abort(new Error('scheduler stopped'));
       await Promise.allSettled([...entries.values()].map((e) => e.running));
     },
-    jobs: () => [...entries.values()].map((e) => ({ name: e.job.name, cron: e.job.cron, running: Boolean(e.running) })),
+    jobs: () =>
+      [...entries.values()].map((e) => ({ name: e.job.name, cron: e.job.cron, running: Boolean(e.running) })),
   };
 }

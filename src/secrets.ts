@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EarshotError } from './errors.ts';
@@ -32,17 +39,25 @@ export function createSecretBox(material: string | Buffer): SecretBox {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', key, iv);
       const ct = Buffer.concat([c.update(plaintext, 'utf8'), c.final()]);
-      return ['v1', iv.toString('base64url'), c.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+      return [
+        'v1',
+        iv.toString('base64url'),
+        c.getAuthTag().toString('base64url'),
+        ct.toString('base64url'),
+      ].join('.');
     },
     open(envelope) {
       const [v, iv, tag, ct] = envelope.split('.');
-      if (v !== 'v1' || !iv || !tag || ct === undefined) throw new EarshotError('INTERNAL', 'unrecognised secret envelope');
+      if (v !== 'v1' || !iv || !tag || ct === undefined)
+        throw new EarshotError('INTERNAL', 'unrecognised secret envelope');
       try {
         const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         d.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([d.update(Buffer.from(ct, 'base64url')), d.final()]).toString('utf8');
       } catch (cause) {
-        throw new EarshotError('INTERNAL', 'cannot decrypt a stored secret: wrong EARSHOT_SECRET_KEY?', { cause });
+        throw new EarshotError('INTERNAL', 'cannot decrypt a stored secret: wrong EARSHOT_SECRET_KEY?', {
+          cause,
+        });
       }
     },
   };
@@ -53,7 +68,10 @@ export function createSecretBox(material: string | Buffer): SecretBox {
  * created on first use (mode 0600) so a newcomer needs to configure nothing. Back it up with
  * the data: without it, stored secrets cannot be read.
  */
-export function resolveSecretKey(envKey: string | undefined, dataDir: string): { key: Buffer; source: 'env' | 'file' | 'generated' } {
+export function resolveSecretKey(
+  envKey: string | undefined,
+  dataDir: string,
+): { key: Buffer; source: 'env' | 'file' | 'generated' } {
   if (envKey) return { key: deriveKey(envKey), source: 'env' };
   const file = path.join(dataDir, 'secret.key');
   if (existsSync(file)) return { key: deriveKey(readFileSync(file, 'utf8')), source: 'file' };

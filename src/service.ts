@@ -34,7 +34,14 @@ export async function ensureFirstKey(deps: Deps): Promise<string | null> {
   const k = generateApiKey();
   await deps.mutate({ actor: 'system', action: 'key.create', entityType: 'api_key' }, async (tx) => {
     const id = newId('key');
-    await tx.insert(apiKeys).values({ id, name: 'first-admin', role: 'admin', hash: k.hash, prefix: k.prefix, createdAt: deps.clock.now() });
+    await tx.insert(apiKeys).values({
+      id,
+      name: 'first-admin',
+      role: 'admin',
+      hash: k.hash,
+      prefix: k.prefix,
+      createdAt: deps.clock.now(),
+    });
     return { result: null, entityId: id, after: { name: 'first-admin', role: 'admin', prefix: k.prefix } };
   });
   return k.key;
@@ -47,7 +54,10 @@ export interface RunningService {
 }
 
 /** API plus schedules, in one process. */
-export async function startService(deps: Deps, opts: { port?: number; host?: string } = {}): Promise<RunningService> {
+export async function startService(
+  deps: Deps,
+  opts: { port?: number; host?: string } = {},
+): Promise<RunningService> {
   const log = deps.log.child({ component: 'service' });
   const synced = await syncConfig(deps);
   log.info(synced, 'config synced');
@@ -59,10 +69,12 @@ export async function startService(deps: Deps, opts: { port?: number; host?: str
   }
   let rescheduling = Promise.resolve(0);
   const onSourcesChanged = () => {
-    rescheduling = rescheduling.then(() => scheduleSources(deps)).catch((err) => {
-      log.error({ err }, 'rescheduling failed');
-      return 0;
-    });
+    rescheduling = rescheduling
+      .then(() => scheduleSources(deps))
+      .catch((err) => {
+        log.error({ err }, 'rescheduling failed');
+        return 0;
+      });
   };
   const app = createApp(deps, { onSourcesChanged });
   const n = await scheduleSources(deps);

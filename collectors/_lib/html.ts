@@ -14,7 +14,10 @@ export function resolveUrl(href: string | null | undefined, base: string | null 
 }
 
 export function shortHash(...parts: (string | null | undefined)[]): string {
-  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(parts.map((p) => p ?? '').join('\u0000'))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 /**
@@ -23,15 +26,19 @@ export function shortHash(...parts: (string | null | undefined)[]): string {
  */
 export function decodeDocument(body: Buffer, headerCharset?: string): string {
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return body.subarray(3).toString('utf8');
-  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0xfe && body[3] === 0xff) return iconv.decode(body.subarray(4), 'utf32-be');
-  if (body[0] === 0xff && body[1] === 0xfe && body[2] === 0x00 && body[3] === 0x00) return iconv.decode(body.subarray(4), 'utf32-le');
+  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0xfe && body[3] === 0xff)
+    return iconv.decode(body.subarray(4), 'utf32-be');
+  if (body[0] === 0xff && body[1] === 0xfe && body[2] === 0x00 && body[3] === 0x00)
+    return iconv.decode(body.subarray(4), 'utf32-le');
   if (body[0] === 0xfe && body[1] === 0xff) return iconv.decode(body.subarray(2), 'utf16-be');
   if (body[0] === 0xff && body[1] === 0xfe) return iconv.decode(body.subarray(2), 'utf16-le');
   // UTF-16/32 without a BOM: '<' encoded with zero bytes around it.
   if (body[0] === 0x00 && body[1] === 0x3c) return iconv.decode(body, 'utf16-be');
   if (body[0] === 0x3c && body[1] === 0x00 && body[2] !== 0x00) return iconv.decode(body, 'utf16-le');
   const head = body.subarray(0, 1024).toString('latin1');
-  const declared = /<\?xml[^>]*encoding=["']([\w.:-]+)["']/i.exec(head)?.[1] ?? /<meta[^>]+charset=["']?([\w.:-]+)/i.exec(head)?.[1];
+  const declared =
+    /<\?xml[^>]*encoding=["']([\w.:-]+)["']/i.exec(head)?.[1] ??
+    /<meta[^>]+charset=["']?([\w.:-]+)/i.exec(head)?.[1];
   for (const cs of [headerCharset, declared]) {
     if (cs && iconv.encodingExists(cs)) return iconv.decode(body, cs);
   }

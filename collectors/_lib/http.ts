@@ -90,7 +90,10 @@ class HostGate {
           await this.clock.sleep(this.blockedUntil - now, signal);
           continue;
         }
-        this.tokens = Math.min(this.limit.perMinute, this.tokens + ((now - this.last) / 60_000) * this.limit.perMinute);
+        this.tokens = Math.min(
+          this.limit.perMinute,
+          this.tokens + ((now - this.last) / 60_000) * this.limit.perMinute,
+        );
         this.last = now;
         if (this.tokens >= 1) {
           this.tokens -= 1;
@@ -123,7 +126,8 @@ export function rateLimitWaitMs(headers: Record<string, string>, now: number): n
   // X: x-rate-limit-remaining, x-rate-limit-reset epoch seconds.
   // Mastodon: x-ratelimit-remaining, x-ratelimit-reset ISO time.
   // IETF draft (Bluesky): ratelimit-remaining, ratelimit-reset seconds (or epoch on some servers).
-  const remaining = headers['x-ratelimit-remaining'] ?? headers['x-rate-limit-remaining'] ?? headers['ratelimit-remaining'];
+  const remaining =
+    headers['x-ratelimit-remaining'] ?? headers['x-rate-limit-remaining'] ?? headers['ratelimit-remaining'];
   if (remaining === undefined || Number(remaining) >= 1) return undefined;
   const reset = headers['x-ratelimit-reset'] ?? headers['x-rate-limit-reset'] ?? headers['ratelimit-reset'];
   if (reset === undefined) return undefined;
@@ -144,7 +148,12 @@ function decodeBody(buf: Buffer, charset: string | undefined): string {
   return iconv.encodingExists(cs) ? iconv.decode(buf, cs) : buf.toString('utf8');
 }
 
-function makeResponse(url: string, status: number, headers: Record<string, string>, body: Buffer): HttpResponse {
+function makeResponse(
+  url: string,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+): HttpResponse {
   return {
     url,
     status,
@@ -157,10 +166,14 @@ function makeResponse(url: string, status: number, headers: Record<string, strin
         return JSON.parse(text) as T;
       } catch (cause) {
         const looksHtml = /^\s*</.test(text);
-        throw new SourceFault(looksHtml ? 'schema-changed' : 'parse-error', looksHtml ? 'expected JSON, got an HTML page' : 'malformed JSON body', {
-          cause,
-          context: { url, bytes: body.length },
-        });
+        throw new SourceFault(
+          looksHtml ? 'schema-changed' : 'parse-error',
+          looksHtml ? 'expected JSON, got an HTML page' : 'malformed JSON body',
+          {
+            cause,
+            context: { url, bytes: body.length },
+          },
+        );
       }
     },
   };
@@ -168,18 +181,31 @@ function makeResponse(url: string, status: number, headers: Record<string, strin
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }
 
 function classify(err: unknown): FetchFailure {
   const code = (err as { code?: string })?.code ?? '';
   const name = (err as { name?: string })?.name ?? '';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || name === 'TimeoutError') return 'timeout';
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    name === 'TimeoutError'
+  )
+    return 'timeout';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (code.startsWith('ERR_TLS') || code.includes('CERT')) return 'tls';
   if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return 'aborted';
-  if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
+  if (
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE'
+  )
+    return 'reset';
   return 'reset';
 }
 
@@ -201,7 +227,9 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const guard = { allowCidrs: opts.allowPrivate ?? [], allowPrivateNetwork: opts.allowPrivateNetwork };
   const dispatcher: Dispatcher =
     opts.dispatcher ??
-    (opts.proxy ? new ProxyAgent({ uri: opts.proxy }) : createGuardedDispatcher({ ...guard, connectTimeoutMs: opts.timeouts?.connectMs }));
+    (opts.proxy
+      ? new ProxyAgent({ uri: opts.proxy })
+      : createGuardedDispatcher({ ...guard, connectTimeoutMs: opts.timeouts?.connectMs }));
   const gates = new Map<string, HostGate>();
   const breakerLimit = opts.breaker?.failures ?? 5;
   const coolDown = opts.breaker?.coolDownMs ?? 5 * 60_000;
@@ -211,7 +239,10 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const gate = (host: string) => {
     let g = gates.get(host);
     if (!g) {
-      g = new HostGate(opts.hostLimits?.[host] ?? PLATFORM_LIMITS[host] ?? opts.defaultLimit ?? DEFAULT_LIMIT, clock);
+      g = new HostGate(
+        opts.hostLimits?.[host] ?? PLATFORM_LIMITS[host] ?? opts.defaultLimit ?? DEFAULT_LIMIT,
+        clock,
+      );
       gates.set(host, g);
     }
     return g;
@@ -223,13 +254,19 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
     await g.acquire(o.signal);
     const cap = o.maxBytes ?? maxBytes;
     try {
-      const timeoutSignal = AbortSignal.timeout(o.timeoutMs ?? (opts.timeouts?.headersMs ?? 30_000) + (opts.timeouts?.bodyMs ?? 30_000));
+      const timeoutSignal = AbortSignal.timeout(
+        o.timeoutMs ?? (opts.timeouts?.headersMs ?? 30_000) + (opts.timeouts?.bodyMs ?? 30_000),
+      );
       const signal = o.signal ? AbortSignal.any([o.signal, timeoutSignal]) : timeoutSignal;
       let res: Dispatcher.ResponseData<unknown>;
       try {
         res = await request(url, {
           method: o.method ?? 'GET',
-          headers: { 'user-agent': opts.userAgent ?? USER_AGENT, 'accept-encoding': 'gzip, deflate, br', ...o.headers },
+          headers: {
+            'user-agent': opts.userAgent ?? USER_AGENT,
+            'accept-encoding': 'gzip, deflate, br',
+            ...o.headers,
+          },
           body: o.body,
           dispatcher,
           signal,
@@ -240,7 +277,8 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;
         if (cause instanceof EarshotError) throw cause;
-        if (o.signal?.aborted) throw new FetchError('request aborted', { url: url.toString(), failure: 'aborted', cause: err });
+        if (o.signal?.aborted)
+          throw new FetchError('request aborted', { url: url.toString(), failure: 'aborted', cause: err });
         const failure = timeoutSignal.aborted ? 'timeout' : classify(cause);
         throw new FetchError(`${failure} while requesting`, { url: url.toString(), failure, cause: err });
       }
@@ -252,38 +290,78 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
           size += (chunk as Buffer).length;
           if (size > cap) {
             res.body.destroy();
-            throw new FetchError(`response body over ${cap} bytes`, { url: url.toString(), failure: 'too-large', status: res.statusCode });
+            throw new FetchError(`response body over ${cap} bytes`, {
+              url: url.toString(),
+              failure: 'too-large',
+              status: res.statusCode,
+            });
           }
           chunks.push(chunk as Buffer);
         }
       } catch (err) {
         if (err instanceof FetchError) throw err;
         const failure = timeoutSignal.aborted ? 'timeout' : 'truncated';
-        throw new FetchError(`${failure}: the response body ended early`, { url: url.toString(), failure, status: res.statusCode, cause: err });
+        throw new FetchError(`${failure}: the response body ended early`, {
+          url: url.toString(),
+          failure,
+          status: res.statusCode,
+          cause: err,
+        });
       }
       let body = Buffer.concat(chunks);
       const declared = headers['content-length'];
-      if (declared !== undefined && !headers['content-encoding'] && Number(declared) > body.length && o.method !== 'HEAD') {
-        throw new FetchError(`truncated: ${body.length} of ${declared} bytes`, { url: url.toString(), failure: 'truncated', status: res.statusCode });
+      if (
+        declared !== undefined &&
+        !headers['content-encoding'] &&
+        Number(declared) > body.length &&
+        o.method !== 'HEAD'
+      ) {
+        throw new FetchError(`truncated: ${body.length} of ${declared} bytes`, {
+          url: url.toString(),
+          failure: 'truncated',
+          status: res.statusCode,
+        });
       }
       const enc = (headers['content-encoding'] ?? '').toLowerCase();
       if (body.length > 0 && enc && enc !== 'identity') {
         try {
-          body = enc.includes('br') ? brotliDecompressSync(body) : enc.includes('gzip') ? gunzipSync(body) : enc.includes('deflate') ? inflateSync(body) : body;
+          body = enc.includes('br')
+            ? brotliDecompressSync(body)
+            : enc.includes('gzip')
+              ? gunzipSync(body)
+              : enc.includes('deflate')
+                ? inflateSync(body)
+                : body;
         } catch (cause) {
-          throw new FetchError(`truncated: cannot decode ${enc} body`, { url: url.toString(), failure: 'truncated', status: res.statusCode, cause });
+          throw new FetchError(`truncated: cannot decode ${enc} body`, {
+            url: url.toString(),
+            failure: 'truncated',
+            status: res.statusCode,
+            cause,
+          });
         }
-        if (body.length > cap) throw new FetchError(`response body over ${cap} bytes`, { url: url.toString(), failure: 'too-large', status: res.statusCode });
+        if (body.length > cap)
+          throw new FetchError(`response body over ${cap} bytes`, {
+            url: url.toString(),
+            failure: 'too-large',
+            status: res.statusCode,
+          });
       }
       const wait = rateLimitWaitMs(headers, clock.now().getTime());
-      if (wait !== undefined && wait > 0) g.blockedUntil = Math.max(g.blockedUntil, clock.now().getTime() + Math.min(wait, maxWait));
-      const accepted = o.acceptStatus ? o.acceptStatus.includes(res.statusCode) : (res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 304;
+      if (wait !== undefined && wait > 0)
+        g.blockedUntil = Math.max(g.blockedUntil, clock.now().getTime() + Math.min(wait, maxWait));
+      const accepted = o.acceptStatus
+        ? o.acceptStatus.includes(res.statusCode)
+        : (res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 304;
       if (!accepted) {
         throw new FetchError(`upstream answered ${res.statusCode}`, {
           url: url.toString(),
           failure: 'status',
           status: res.statusCode,
-          retryAfterMs: res.statusCode === 429 || res.statusCode >= 500 ? rateLimitWaitMs(headers, clock.now().getTime()) : undefined,
+          retryAfterMs:
+            res.statusCode === 429 || res.statusCode >= 500
+              ? rateLimitWaitMs(headers, clock.now().getTime())
+              : undefined,
         });
       }
       return makeResponse(url.toString(), res.statusCode, headers, body);
@@ -294,13 +372,18 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
 
   async function requestWithRetry(rawUrl: string, o: HttpRequestOptions = {}): Promise<HttpResponse> {
     const url = new URL(rawUrl);
-    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(o.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const now = clock.now().getTime();
     if (openUntil > now) {
-      throw new EarshotError('CIRCUIT_OPEN', `circuit open after ${failures} consecutive failures; next try after ${new Date(openUntil).toISOString()}`, {
-        retry: true,
-        context: { host: url.host },
-      });
+      throw new EarshotError(
+        'CIRCUIT_OPEN',
+        `circuit open after ${failures} consecutive failures; next try after ${new Date(openUntil).toISOString()}`,
+        {
+          retry: true,
+          context: { host: url.host },
+        },
+      );
     }
     const attempts = (o.retries ?? retries) + 1;
     for (let attempt = 1; ; attempt++) {
@@ -320,7 +403,10 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const backoff = Math.min(maxWait, base * 2 ** (attempt - 1)) * (0.5 + random() / 2);
         const wait = asked !== undefined ? asked : backoff;
         if (wait > maxWait) throw err;
-        log.debug({ url: url.host, attempt, waitMs: Math.round(wait), err: (err as Error).message }, 'retrying request');
+        log.debug(
+          { url: url.host, attempt, waitMs: Math.round(wait), err: (err as Error).message },
+          'retrying request',
+        );
         await clock.sleep(wait, o.signal);
       }
     }

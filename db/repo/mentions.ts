@@ -1,6 +1,6 @@
 import { and, gte, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
-import { brandHourly, mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
+import { brandHourly, type mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
 
 export type MentionInsert = typeof mentions.$inferInsert;
 export type MentionBrandInsert = typeof mentionBrands.$inferInsert;
@@ -25,7 +25,10 @@ export interface ExistingMention {
 }
 
 /** Stored mentions among (platform, externalId) keys, in one query per chunk. */
-export async function findExisting(db: DbOrTx, keys: readonly { platform: string; externalId: string }[]): Promise<ExistingMention[]> {
+export async function findExisting(
+  db: DbOrTx,
+  keys: readonly { platform: string; externalId: string }[],
+): Promise<ExistingMention[]> {
   if (keys.length === 0) return [];
   const out: ExistingMention[] = [];
   const wanted = new Set(keys.map((k) => `${k.platform}\u0000${k.externalId}`));
@@ -42,7 +45,15 @@ export async function findExisting(db: DbOrTx, keys: readonly { platform: string
         views: mentions.views,
       })
       .from(mentions)
-      .where(and(inArray(mentions.platform, platforms), inArray(mentions.externalId, part.map((k) => k.externalId))));
+      .where(
+        and(
+          inArray(mentions.platform, platforms),
+          inArray(
+            mentions.externalId,
+            part.map((k) => k.externalId),
+          ),
+        ),
+      );
     for (const r of rows) if (wanted.has(`${r.platform}\u0000${r.externalId}`)) out.push(r);
   }
   return out;
@@ -56,14 +67,29 @@ export interface NearDupCandidate {
 }
 
 /** Story originals sharing at least one SimHash band with any of `bandSets`, published since `since`. */
-export async function findNearDupCandidates(db: DbOrTx, bandSets: readonly number[][], since: Date): Promise<NearDupCandidate[]> {
+export async function findNearDupCandidates(
+  db: DbOrTx,
+  bandSets: readonly number[][],
+  since: Date,
+): Promise<NearDupCandidate[]> {
   if (bandSets.length === 0) return [];
   const col = [mentions.sh0, mentions.sh1, mentions.sh2, mentions.sh3] as const;
   const per = [0, 1, 2, 3].map((i) => [...new Set(bandSets.map((b) => b[i]!))]);
   const rows = await db
-    .select({ id: mentions.id, storyId: mentions.storyId, simhash: mentions.simhash, publishedAt: mentions.publishedAt })
+    .select({
+      id: mentions.id,
+      storyId: mentions.storyId,
+      simhash: mentions.simhash,
+      publishedAt: mentions.publishedAt,
+    })
     .from(mentions)
-    .where(and(sql`${mentions.id} = ${mentions.storyId}`, gte(mentions.publishedAt, since), or(...col.map((c, i) => inArray(c, per[i]!)))));
+    .where(
+      and(
+        sql`${mentions.id} = ${mentions.storyId}`,
+        gte(mentions.publishedAt, since),
+        or(...col.map((c, i) => inArray(c, per[i]!))),
+      ),
+    );
   return rows.filter((r): r is NearDupCandidate => r.simhash !== null);
 }
 
@@ -135,7 +161,8 @@ export async function insertMentions(db: DbOrTx, rows: readonly MentionInsert[])
       }),
     );
     const res = await db.execute(
-      sql.raw(`insert into mentions (${COLS}) select ${SEL} from json_to_recordset(`)
+      sql
+        .raw(`insert into mentions (${COLS}) select ${SEL} from json_to_recordset(`)
         .append(sql`${payload}::json`)
         .append(sql.raw(`) as x(${RECORD}) on conflict (platform, external_id) do nothing returning id`)),
     );
@@ -193,7 +220,16 @@ export async function updateMetrics(db: DbOrTx, rows: readonly MetricUpdate[], a
       where m.id = v.id`);
     await db
       .insert(metricSnapshots)
-      .values(part.map((r) => ({ mentionId: r.id, at, likes: r.likes, shares: r.shares, replies: r.replies, views: r.views })))
+      .values(
+        part.map((r) => ({
+          mentionId: r.id,
+          at,
+          likes: r.likes,
+          shares: r.shares,
+          replies: r.replies,
+          views: r.views,
+        })),
+      )
       .onConflictDoNothing();
   }
 }

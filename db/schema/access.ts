@@ -30,5 +30,8 @@ export const auditLog = pgTable(
     after: jsonb('after').$type<unknown>(),
     requestId: text('request_id'),
   },
-  (t) => [index('audit_log_entity_idx').on(t.entityType, t.entityId, t.at), index('audit_log_at_idx').on(t.at)],
+  (t) => [
+    index('audit_log_entity_idx').on(t.entityType, t.entityId, t.at),
+    index('audit_log_at_idx').on(t.at),
+  ],
 );

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { ts } from './_types.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
@@ -151,5 +162,8 @@ export const brandHourly = pgTable(
     engagement: bigint('engagement', { mode: 'number' }).notNull().default(0),
     reach: bigint('reach', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.brandId, t.hour, t.platform, t.lang] }), index('brand_hourly_hour_idx').on(t.hour)],
+  (t) => [
+    primaryKey({ columns: [t.brandId, t.hour, t.platform, t.lang] }),
+    index('brand_hourly_hour_idx').on(t.hour),
+  ],
 );

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { ts, tsvector } from './_types.ts';
 import { brands } from './brands.ts';
 
@@ -48,7 +58,10 @@ export const mentions = pgTable(
     spamScore: real('spam_score'),
     topics: jsonb('topics').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     /** Every classifier's output keyed by `<id>@<version>`, so mentions can be re-classified later. */
-    classifications: jsonb('classifications').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    classifications: jsonb('classifications')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     /** Manual corrections (community manager labels) that override classifier output. */
     labels: jsonb('labels').$type<Record<string, unknown>>(),
     raw: jsonb('raw').$type<unknown>(),

@@ -1,5 +1,5 @@
-import { bodyLimit } from 'hono/body-limit';
 import { sql } from 'drizzle-orm';
+import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { createAuthenticator, requireAuth } from './auth.ts';
@@ -38,7 +38,9 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   });
 
   app.onError(handleError);
-  app.notFound((c) => errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.notFound((c) =>
+    errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -57,7 +59,12 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
     '/v1/*',
     bodyLimit({
       maxSize: deps.config.config.server.maxBodyBytes,
-      onError: (c) => errorBody(c, 'PAYLOAD_TOO_LARGE', `request body over ${deps.config.config.server.maxBodyBytes} bytes`),
+      onError: (c) =>
+        errorBody(
+          c,
+          'PAYLOAD_TOO_LARGE',
+          `request body over ${deps.config.config.server.maxBodyBytes} bytes`,
+        ),
     }),
   );
   app.use('/v1/*', requireAuth(createAuthenticator(deps.db, deps.clock)));
@@ -74,7 +81,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
     info: {
       title: 'Earshot API',
       version: '1',
-      description: 'Self-hosted social listening: mentions, brands, sources, ingestion. Send `Authorization: Bearer <key>`.',
+      description:
+        'Self-hosted social listening: mentions, brands, sources, ingestion. Send `Authorization: Bearer <key>`.',
     },
     security: [{ bearer: [] }],
   });

@@ -42,7 +42,10 @@ export function createAuthenticator(db: Db, clock: Clock, ttlMs = 5_000) {
     cache.set(hash, { p, until: now + ttlMs });
     if (p && (touched.get(p.keyId) ?? 0) < now - 60_000) {
       touched.set(p.keyId, now);
-      await db.update(apiKeys).set({ lastUsedAt: new Date(now) }).where(eq(apiKeys.id, p.keyId));
+      await db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(now) })
+        .where(eq(apiKeys.id, p.keyId));
     }
     return p;
   };

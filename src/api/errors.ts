@@ -1,9 +1,9 @@
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from '@hono/zod-openapi';
-import { EarshotError, type ErrorCode, ValidationError } from '../errors.ts';
 import { formatPath } from '../config/load.ts';
+import { EarshotError, type ErrorCode, ValidationError } from '../errors.ts';
 
 /** The closed list of codes an API client can see. */
 export const apiErrorCodes = [
@@ -25,7 +25,9 @@ export const errorSchema = z
       message: z.string(),
       field: z.string().optional().openapi({ example: 'sources[2].url' }),
       requestId: z.string(),
-      details: z.array(z.object({ index: z.number().optional(), field: z.string(), message: z.string() })).optional(),
+      details: z
+        .array(z.object({ index: z.number().optional(), field: z.string(), message: z.string() }))
+        .optional(),
     }),
   })
   .openapi('Error');
@@ -71,7 +73,14 @@ export class ApiError extends EarshotError {
 /** `app.onError`: every thrown error becomes the one envelope; internals are never leaked. */
 export function handleError(err: Error, c: Context) {
   if (err instanceof HTTPException) {
-    const byStatus: Partial<Record<number, ApiErrorCode>> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
+    const byStatus: Partial<Record<number, ApiErrorCode>> = {
+      400: 'BAD_REQUEST',
+      401: 'UNAUTHORIZED',
+      403: 'FORBIDDEN',
+      404: 'NOT_FOUND',
+      413: 'PAYLOAD_TOO_LARGE',
+      429: 'RATE_LIMITED',
+    };
     const code = byStatus[err.status];
     if (code) return errorBody(c, code, err.message || code.toLowerCase().replace(/_/g, ' '));
   }
@@ -79,11 +88,14 @@ export function handleError(err: Error, c: Context) {
   if (err instanceof ValidationError) return errorBody(c, 'BAD_REQUEST', err.message, { field: err.field });
   if (err instanceof EarshotError && err.code !== 'INTERNAL') {
     const code = toApiCode(err.code);
-    if (code !== 'INTERNAL') return errorBody(c, code, err.message, { field: (err as { field?: string }).field });
+    if (code !== 'INTERNAL')
+      return errorBody(c, code, err.message, { field: (err as { field?: string }).field });
   }
   if (err instanceof z.ZodError) {
     const i = err.issues[0];
-    return errorBody(c, 'BAD_REQUEST', i?.message ?? 'invalid input', { field: i ? formatPath(i.path) : undefined });
+    return errorBody(c, 'BAD_REQUEST', i?.message ?? 'invalid input', {
+      field: i ? formatPath(i.path) : undefined,
+    });
   }
   const log = c.get('log' as never) as { error: (o: unknown, m: string) => void } | undefined;
   log?.error({ err }, 'unhandled error');

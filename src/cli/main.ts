@@ -5,7 +5,7 @@ import { openDb } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { audit } from '../../db/repo/audit.ts';
 import { apiKeys, type Role, sourceHealth, sources } from '../../db/schema/index.ts';
-import { loadRuntimeConfig, readEnv, type RuntimeConfig } from '../config/load.ts';
+import { loadRuntimeConfig, type RuntimeConfig, readEnv } from '../config/load.ts';
 import { syncConfig } from '../config/sync.ts';
 import { createDeps, type Deps } from '../deps.ts';
 import { ConfigError, EarshotError } from '../errors.ts';
@@ -31,7 +31,10 @@ function loadConfig(configPath: string | undefined): RuntimeConfig {
 
 async function withDeps<T>(configPath: string | undefined, fn: (deps: Deps) => Promise<T>): Promise<T> {
   const config = loadConfig(configPath);
-  const deps = await createDeps(config, { ...productionPlugins(), log: createLogger({ level: config.env.logLevel }) });
+  const deps = await createDeps(config, {
+    ...productionPlugins(),
+    log: createLogger({ level: config.env.logLevel }),
+  });
   try {
     return await fn(deps);
   } finally {
@@ -54,7 +57,10 @@ async function withDb<T>(fn: (h: Awaited<ReturnType<typeof openDb>>) => Promise<
 export function buildCli(): Command {
   const program = new Command('earshot')
     .description('Earshot: self-hosted social listening and sentiment monitoring')
-    .option('-c, --config <file>', 'config file (default: $EARSHOT_CONFIG, ./earshot.yaml, then earshot.example.yaml)')
+    .option(
+      '-c, --config <file>',
+      'config file (default: $EARSHOT_CONFIG, ./earshot.yaml, then earshot.example.yaml)',
+    )
     .showHelpAfterError();
   const cfgPath = () => program.opts<{ config?: string }>().config;
 
@@ -65,9 +71,14 @@ export function buildCli(): Command {
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .action(async (o: { port?: number; host?: string }) => {
       const config = loadConfig(cfgPath());
-      const deps = await createDeps(config, { ...productionPlugins(), log: createLogger({ level: config.env.logLevel }) });
+      const deps = await createDeps(config, {
+        ...productionPlugins(),
+        log: createLogger({ level: config.env.logLevel }),
+      });
       const svc = await startService(deps, { port: o.port, host: o.host });
-      err(`Earshot listening on ${svc.url} (database: ${deps.handle.kind}; API docs at ${svc.url}/openapi.json)`);
+      err(
+        `Earshot listening on ${svc.url} (database: ${deps.handle.kind}; API docs at ${svc.url}/openapi.json)`,
+      );
       const shutdown = async (signal: string) => {
         err(`${signal}: shutting down`);
         await svc.stop();
@@ -136,7 +147,11 @@ export function buildCli(): Command {
     .action(async (o: { json?: boolean }) => {
       await withDeps(cfgPath(), async (deps) => {
         await syncConfig(deps);
-        const rows = await deps.db.select().from(sources).leftJoin(sourceHealth, eq(sourceHealth.sourceId, sources.id)).orderBy(sources.name);
+        const rows = await deps.db
+          .select()
+          .from(sources)
+          .leftJoin(sourceHealth, eq(sourceHealth.sourceId, sources.id))
+          .orderBy(sources.name);
         const views = rows.map((r) => healthView(r.sources, r.source_health ?? undefined, deps.clock.now()));
         if (o.json) return out(JSON.stringify(views, null, 2));
         out(
@@ -165,16 +180,31 @@ export function buildCli(): Command {
       await withDeps(cfgPath(), async (deps) => {
         await syncConfig(deps);
         const bar = progress('ingest', undefined);
-        const s = await ingestFile(deps, o.input, { restart: o.restart, onProgress: (p) => bar.update(p.lines, { stored: p.stored, dup: p.duplicates }) });
+        const s = await ingestFile(deps, o.input, {
+          restart: o.restart,
+          onProgress: (p) => bar.update(p.lines, { stored: p.stored, dup: p.duplicates }),
+        });
         bar.stop();
         for (const e of s.errors.slice(0, 20)) err(`${o.input}:${e.index} ${e.field}: ${e.message}`);
-        out(JSON.stringify({ file: s.file, lines: s.lines, resumedAfter: s.skipped, stored: s.stored, duplicates: s.duplicates, updated: s.updated, rejected: s.rejected }));
+        out(
+          JSON.stringify({
+            file: s.file,
+            lines: s.lines,
+            resumedAfter: s.skipped,
+            stored: s.stored,
+            duplicates: s.duplicates,
+            updated: s.updated,
+            rejected: s.rejected,
+          }),
+        );
       });
     });
 
   program
     .command('detect')
-    .description('run the production spike detector over a timestamp,value CSV (NAB format); prints {"detections": [...]}')
+    .description(
+      'run the production spike detector over a timestamp,value CSV (NAB format); prints {"detections": [...]}',
+    )
     .requiredOption('-i, --input <file>', 'CSV with a timestamp,value header, rows in time order')
     .action(async (o: { input: string }) => {
       const { readFileSync } = await import('node:fs');
@@ -190,7 +220,9 @@ export function buildCli(): Command {
   keys
     .command('create')
     .description('create a key and print it once')
-    .addOption(new Option('--role <role>', 'role').choices(['admin', 'editor', 'viewer']).makeOptionMandatory())
+    .addOption(
+      new Option('--role <role>', 'role').choices(['admin', 'editor', 'viewer']).makeOptionMandatory(),
+    )
     .requiredOption('--name <name>', 'who or what uses the key')
     .action(async (o: { role: Role; name: string }) => {
       await withDb(async (h) => {
@@ -198,8 +230,21 @@ export function buildCli(): Command {
         const id = newId('key');
         const now = new Date();
         await h.db.transaction(async (tx) => {
-          await tx.insert(apiKeys).values({ id, name: o.name, role: o.role, hash: k.hash, prefix: k.prefix, createdAt: now });
-          await audit(tx, newId('aud'), { actor: 'cli', action: 'key.create', entityType: 'api_key', entityId: id, after: { name: o.name, role: o.role, prefix: k.prefix } }, now);
+          await tx
+            .insert(apiKeys)
+            .values({ id, name: o.name, role: o.role, hash: k.hash, prefix: k.prefix, createdAt: now });
+          await audit(
+            tx,
+            newId('aud'),
+            {
+              actor: 'cli',
+              action: 'key.create',
+              entityType: 'api_key',
+              entityId: id,
+              after: { name: o.name, role: o.role, prefix: k.prefix },
+            },
+            now,
+          );
         });
         err(`created ${o.role} key ${id} for "${o.name}"; it is shown once:`);
         out(k.key);
@@ -211,11 +256,23 @@ export function buildCli(): Command {
     .option('--all', 'include revoked keys')
     .action(async (o: { all?: boolean }) => {
       await withDb(async (h) => {
-        const rows = await h.db.select().from(apiKeys).where(o.all ? undefined : isNull(apiKeys.revokedAt)).orderBy(desc(apiKeys.createdAt));
+        const rows = await h.db
+          .select()
+          .from(apiKeys)
+          .where(o.all ? undefined : isNull(apiKeys.revokedAt))
+          .orderBy(desc(apiKeys.createdAt));
         out(
           table(
             ['id', 'name', 'role', 'prefix', 'created', 'last used', 'revoked'],
-            rows.map((r) => [r.id, r.name, r.role, `${r.prefix}…`, r.createdAt.toISOString(), r.lastUsedAt?.toISOString() ?? '-', r.revokedAt?.toISOString() ?? '-']),
+            rows.map((r) => [
+              r.id,
+              r.name,
+              r.role,
+              `${r.prefix}…`,
+              r.createdAt.toISOString(),
+              r.lastUsedAt?.toISOString() ?? '-',
+              r.revokedAt?.toISOString() ?? '-',
+            ]),
           ),
         );
       });
@@ -228,8 +285,18 @@ export function buildCli(): Command {
       await withDb(async (h) => {
         const now = new Date();
         const done = await h.db.transaction(async (tx) => {
-          const r = await tx.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
-          if (r.length) await audit(tx, newId('aud'), { actor: 'cli', action: 'key.revoke', entityType: 'api_key', entityId: id }, now);
+          const r = await tx
+            .update(apiKeys)
+            .set({ revokedAt: now })
+            .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+            .returning({ id: apiKeys.id });
+          if (r.length)
+            await audit(
+              tx,
+              newId('aud'),
+              { actor: 'cli', action: 'key.revoke', entityType: 'api_key', entityId: id },
+              now,
+            );
           return r.length > 0;
         });
         if (!done) throw new EarshotError('NOT_FOUND', `no active key ${id}`);

@@ -9,7 +9,11 @@ export interface Progress {
  * A progress line on stderr when it is a terminal; silent otherwise (CI logs, pipes), so
  * stdout stays clean for JSON output.
  */
-export function progress(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(
+  label: string,
+  total: number | undefined,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (!stream.isTTY) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
@@ -25,7 +29,13 @@ export function progress(label: string, total: number | undefined, stream: NodeJ
   return {
     update(done, extra) {
       if (!total) bar.setTotal(Math.max(done, 1));
-      bar.update(done, { info: extra ? Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(' ') : '' });
+      bar.update(done, {
+        info: extra
+          ? Object.entries(extra)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')
+          : '',
+      });
     },
     stop: () => bar.stop(),
   };

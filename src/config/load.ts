@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { CollectorDefinition } from '../../collectors/types.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
@@ -46,7 +46,13 @@ function positionOf(lc: LineCounter, offset: number): { line: number; col: numbe
 }
 
 /** Replace `${VAR}` references in every scalar, reporting missing variables at their position. */
-function substituteEnv(doc: Document, lc: LineCounter, file: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[]) {
+function substituteEnv(
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+) {
   const visit = (node: unknown, p: (string | number)[]) => {
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -54,13 +60,18 @@ function substituteEnv(doc: Document, lc: LineCounter, file: string, env: NodeJS
         visit(pair.value, [...p, key]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => visit(item, [...p, i]));
+      for (const [i, item] of node.items.entries()) visit(item, [...p, i]);
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
       node.value = node.value.replace(ENV_REF, (_m, name: string) => {
         const v = env[name];
         if (v === undefined || v === '') {
           const pos = positionOf(lc, node.range?.[0] ?? 0);
-          issues.push({ file, ...pos, path: formatPath(p), message: `environment variable ${name} is not set` });
+          issues.push({
+            file,
+            ...pos,
+            path: formatPath(p),
+            message: `environment variable ${name} is not set`,
+          });
           return '';
         }
         return v;
@@ -132,14 +143,24 @@ export function loadConfigFile(filePath: string, opts: ParseConfigOptions): Conf
     text = readFileSync(filePath, 'utf8');
   } catch (e) {
     throw new ConfigError([
-      { file: filePath, line: 1, col: 1, path: '', message: `cannot read config file: ${(e as Error).message}` },
+      {
+        file: filePath,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `cannot read config file: ${(e as Error).message}`,
+      },
     ]);
   }
   return parseConfig(text, filePath, opts);
 }
 
 /** The config path: --config, then EARSHOT_CONFIG, then ./earshot.yaml, then the bundled example. */
-export function resolveConfigPath(explicit: string | undefined, env: EnvSettings, exists: (p: string) => boolean): string {
+export function resolveConfigPath(
+  explicit: string | undefined,
+  env: EnvSettings,
+  exists: (p: string) => boolean,
+): string {
   if (explicit) return explicit;
   if (env.configPath) return env.configPath;
   if (exists('earshot.yaml')) return 'earshot.yaml';

@@ -4,7 +4,9 @@ import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/ru
 import type { CollectorDefinition } from '../../collectors/types.ts';
 
 /** A query validator injected by the caller (the query language lives in src/query). */
-export type QueryValidator = (q: string) => { ok: true } | { ok: false; message: string; position: number; token: string };
+export type QueryValidator = (
+  q: string,
+) => { ok: true } | { ok: false; message: string; position: number; token: string };
 
 const cronExpr = z.string().refine((s) => cron.validate(s), { message: 'Invalid cron expression' });
 
@@ -67,23 +69,31 @@ export function sourceSchema(collectors: readonly CollectorDefinition[]) {
         return;
       }
       const base = commonOptions.safeParse(v.options ?? {});
-      if (!base.success) for (const i of base.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
+      if (!base.success)
+        for (const i of base.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
       const r = c.options.safeParse(v.options ?? {});
-      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
+      if (!r.success)
+        for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
       const allowed = new Set(c.secrets ?? []);
       for (const k of Object.keys(v.secrets)) {
         if (!allowed.has(k)) {
           ctx.addIssue({
             code: 'custom',
             path: ['secrets', k],
-            message: allowed.size ? `Unknown secret; one of: ${[...allowed].join(', ')}` : `Source type ${c.id} takes no secrets`,
+            message: allowed.size
+              ? `Unknown secret; one of: ${[...allowed].join(', ')}`
+              : `Source type ${c.id} takes no secrets`,
           });
         }
       }
     })
     .transform((v) => {
       const c = collectors.find((x) => x.id === v.type)!;
-      return { ...v, options: c.options.parse(v.options ?? {}) as Record<string, unknown>, schedule: v.schedule ?? c.defaultSchedule };
+      return {
+        ...v,
+        options: c.options.parse(v.options ?? {}) as Record<string, unknown>,
+        schedule: v.schedule ?? c.defaultSchedule,
+      };
     });
 }
 
@@ -95,7 +105,11 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
           port: z.number().int().min(0).max(65535).default(8787),
           host: z.string().default('127.0.0.1'),
           publicUrl: z.url().optional(),
-          maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+          maxBodyBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(10 * 1024 * 1024),
         })
         .strict()
         .default({ port: 8787, host: '127.0.0.1', maxBodyBytes: 10 * 1024 * 1024 }),
@@ -111,7 +125,12 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
           batchSize: z.number().int().min(1).max(10_000).default(1000),
         })
         .strict()
-        .default({ dropUnmatched: false, nearDuplicateDistance: 3, nearDuplicateWindowDays: 7, batchSize: 1000 }),
+        .default({
+          dropUnmatched: false,
+          nearDuplicateDistance: 3,
+          nearDuplicateWindowDays: 7,
+          batchSize: 1000,
+        }),
       classifiers: z
         .object({
           disabled: z.array(z.string()).default([]),
@@ -128,20 +147,40 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
       const seen = new Map<string, number>();
       cfg.brands.forEach((b, i) => {
         const key = b.name.toLowerCase();
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'name'], message: `Duplicate brand name "${b.name}"` });
+        if (seen.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['brands', i, 'name'],
+            message: `Duplicate brand name "${b.name}"`,
+          });
         seen.set(key, i);
       });
       const src = new Set<string>();
       cfg.sources.forEach((s, i) => {
-        if (src.has(s.name)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'name'], message: `Duplicate source name "${s.name}"` });
+        if (src.has(s.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources', i, 'name'],
+            message: `Duplicate source name "${s.name}"`,
+          });
         src.add(s.name);
       });
       const policies = new Set(cfg.alerts.policies.map((p) => p.name));
       const channelNames = new Set(cfg.alerts.channels.map((c) => c.name));
       cfg.brands.forEach((b, i) => {
-        if (b.alerts?.policy && !policies.has(b.alerts.policy)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'alerts', 'policy'], message: `Unknown policy "${b.alerts.policy}"` });
+        if (b.alerts?.policy && !policies.has(b.alerts.policy))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['brands', i, 'alerts', 'policy'],
+            message: `Unknown policy "${b.alerts.policy}"`,
+          });
         for (const [k, c] of (b.alerts?.digests?.channels ?? []).entries()) {
-          if (!channelNames.has(c)) ctx.addIssue({ code: 'custom', path: ['brands', i, 'alerts', 'digests', 'channels', k], message: `Unknown channel "${c}"` });
+          if (!channelNames.has(c))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['brands', i, 'alerts', 'digests', 'channels', k],
+              message: `Unknown channel "${c}"`,
+            });
         }
       });
     });

@@ -1,8 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { brands, sources } from '../../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
-import { isDeepStrictEqual } from 'node:util';
 
 export interface SyncSummary {
   brandsCreated: number;
@@ -20,7 +20,13 @@ export interface SyncSummary {
  */
 export async function syncConfig(deps: Deps): Promise<SyncSummary> {
   const cfg = deps.config.config;
-  const s: SyncSummary = { brandsCreated: 0, brandsUpdated: 0, sourcesCreated: 0, sourcesUpdated: 0, sourcesDisabled: 0 };
+  const s: SyncSummary = {
+    brandsCreated: 0,
+    brandsUpdated: 0,
+    sourcesCreated: 0,
+    sourcesUpdated: 0,
+    sourcesDisabled: 0,
+  };
   const now = deps.clock.now();
   const entry = (action: string, entityType: string) => ({ actor: 'config', action, entityType });
 
@@ -28,14 +34,31 @@ export async function syncConfig(deps: Deps): Promise<SyncSummary> {
     name: b.name,
     query: b.query,
     competitors: [...b.competitors],
-    settings: { aliases: [...b.aliases], locale: b.locale, topics: b.topics, retentionDays: b.retentionDays, alerts: b.alerts },
+    settings: {
+      aliases: [...b.aliases],
+      locale: b.locale,
+      topics: b.topics,
+      retentionDays: b.retentionDays,
+      alerts: b.alerts,
+    },
   }));
   const names = new Set(wanted.map((b) => b.name.toLowerCase()));
   for (const b of cfg.brands) {
     for (const comp of b.competitors) {
       if (names.has(comp.toLowerCase())) continue;
       names.add(comp.toLowerCase());
-      wanted.push({ name: comp, query: `"${comp.replace(/"/g, '')}"`, competitors: [], settings: { aliases: [], locale: b.locale, topics: undefined, retentionDays: undefined, alerts: undefined } });
+      wanted.push({
+        name: comp,
+        query: `"${comp.replace(/"/g, '')}"`,
+        competitors: [],
+        settings: {
+          aliases: [],
+          locale: b.locale,
+          topics: undefined,
+          retentionDays: undefined,
+          alerts: undefined,
+        },
+      });
     }
   }
   for (const w of wanted) {
@@ -44,15 +67,35 @@ export async function syncConfig(deps: Deps): Promise<SyncSummary> {
       const cur = (await tx.select().from(brands).where(eq(brands.name, w.name)).limit(1))[0];
       if (!cur) {
         const id = newId('brd');
-        await tx.insert(brands).values({ id, name: w.name, query: w.query, competitors: w.competitors, settings, origin: 'config', createdAt: now, updatedAt: now });
+        await tx.insert(brands).values({
+          id,
+          name: w.name,
+          query: w.query,
+          competitors: w.competitors,
+          settings,
+          origin: 'config',
+          createdAt: now,
+          updatedAt: now,
+        });
         s.brandsCreated++;
         return { result: null, entityId: id, after: w };
       }
-      const same = cur.query === w.query && isDeepStrictEqual(cur.competitors, w.competitors) && isDeepStrictEqual(cur.settings, settings);
+      const same =
+        cur.query === w.query &&
+        isDeepStrictEqual(cur.competitors, w.competitors) &&
+        isDeepStrictEqual(cur.settings, settings);
       if (same) return { result: null, entityId: cur.id };
-      await tx.update(brands).set({ query: w.query, competitors: w.competitors, settings, origin: 'config', updatedAt: now }).where(eq(brands.id, cur.id));
+      await tx
+        .update(brands)
+        .set({ query: w.query, competitors: w.competitors, settings, origin: 'config', updatedAt: now })
+        .where(eq(brands.id, cur.id));
       s.brandsUpdated++;
-      return { result: null, entityId: cur.id, before: { query: cur.query, competitors: cur.competitors, settings: cur.settings }, after: w };
+      return {
+        result: null,
+        entityId: cur.id,
+        before: { query: cur.query, competitors: cur.competitors, settings: cur.settings },
+        after: w,
+      };
     });
   }
 
@@ -73,23 +116,48 @@ export async function syncConfig(deps: Deps): Promise<SyncSummary> {
       const redacted = { ...fields, secrets: Object.keys(src.secrets) };
       if (!cur) {
         const id = newId('src');
-        await tx.insert(sources).values({ id, name: src.name, ...fields, secretsEnc: secrets ? deps.secrets.seal(JSON.stringify(secrets)) : null, origin: 'config', createdAt: now, updatedAt: now });
+        await tx.insert(sources).values({
+          id,
+          name: src.name,
+          ...fields,
+          secretsEnc: secrets ? deps.secrets.seal(JSON.stringify(secrets)) : null,
+          origin: 'config',
+          createdAt: now,
+          updatedAt: now,
+        });
         s.sourcesCreated++;
         return { result: null, entityId: id, after: redacted };
       }
       const curSecrets = cur.secretsEnc ? JSON.parse(deps.secrets.open(cur.secretsEnc)) : null;
       const same =
         isDeepStrictEqual(
-          { type: cur.type, options: cur.options, schedule: cur.schedule, enabled: cur.enabled, allowPrivateNetwork: cur.allowPrivateNetwork, backfillDays: cur.backfillDays },
+          {
+            type: cur.type,
+            options: cur.options,
+            schedule: cur.schedule,
+            enabled: cur.enabled,
+            allowPrivateNetwork: cur.allowPrivateNetwork,
+            backfillDays: cur.backfillDays,
+          },
           JSON.parse(JSON.stringify(fields)),
         ) && isDeepStrictEqual(curSecrets, secrets);
       if (same) return { result: null, entityId: cur.id };
       await tx
         .update(sources)
-        .set({ ...fields, secretsEnc: secrets ? deps.secrets.seal(JSON.stringify(secrets)) : null, origin: 'config', updatedAt: now })
+        .set({
+          ...fields,
+          secretsEnc: secrets ? deps.secrets.seal(JSON.stringify(secrets)) : null,
+          origin: 'config',
+          updatedAt: now,
+        })
         .where(eq(sources.id, cur.id));
       s.sourcesUpdated++;
-      return { result: null, entityId: cur.id, before: { type: cur.type, options: cur.options, schedule: cur.schedule, enabled: cur.enabled }, after: redacted };
+      return {
+        result: null,
+        entityId: cur.id,
+        before: { type: cur.type, options: cur.options, schedule: cur.schedule, enabled: cur.enabled },
+        after: redacted,
+      };
     });
   }
   const stale = await deps.db.select().from(sources).where(eq(sources.origin, 'config'));
@@ -98,7 +166,12 @@ export async function syncConfig(deps: Deps): Promise<SyncSummary> {
     await deps.mutate(entry('source.disable', 'source'), async (tx) => {
       await tx.update(sources).set({ enabled: false, updatedAt: now }).where(eq(sources.id, cur.id));
       s.sourcesDisabled++;
-      return { result: null, entityId: cur.id, before: { enabled: true }, after: { enabled: false, reason: 'removed from config' } };
+      return {
+        result: null,
+        entityId: cur.id,
+        before: { enabled: true },
+        after: { enabled: false, reason: 'removed from config' },
+      };
     });
   }
   await deps.reloadBrands();

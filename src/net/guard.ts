@@ -45,7 +45,8 @@ export function isAddressAllowed(ip: string, allowCidrs: readonly string[] = [])
   } catch {
     return false;
   }
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   for (const c of allowCidrs) {
     try {
       const [net, bits] = ipaddr.parseCIDR(c);
@@ -68,9 +69,13 @@ export interface GuardOptions {
 }
 
 export function blockedError(host: string, ip: string): EarshotError {
-  return new EarshotError('BLOCKED_ADDRESS', `refusing to connect to ${host} (${ip}): private or special address; allow it with network.allowPrivate or the source's allowPrivateNetwork`, {
-    context: { host, ip },
-  });
+  return new EarshotError(
+    'BLOCKED_ADDRESS',
+    `refusing to connect to ${host} (${ip}): private or special address; allow it with network.allowPrivate or the source's allowPrivateNetwork`,
+    {
+      context: { host, ip },
+    },
+  );
 }
 
 /**
@@ -80,7 +85,7 @@ export function blockedError(host: string, ip: string): EarshotError {
  */
 export function createGuardedDispatcher(opts: GuardOptions = {}): Dispatcher {
   const allow = opts.allowPrivateNetwork ? null : (opts.allowCidrs ?? []);
-  const check = (host: string, ip: string) => allow === null || isAddressAllowed(ip, allow);
+  const check = (ip: string) => allow === null || isAddressAllowed(ip, allow);
   return new Agent({
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 10_000,
     connect: {
@@ -89,12 +94,17 @@ export function createGuardedDispatcher(opts: GuardOptions = {}): Dispatcher {
         // Literal IPs never reach lookup in every Node version; they are checked by guardUrl too.
         dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
           if (err) return callback(err, '', 0);
-          const list = (addresses as unknown as LookupAddress[]).filter((a) => check(hostname, a.address));
+          const list = (addresses as unknown as LookupAddress[]).filter((a) => check(a.address));
           if (list.length === 0) {
             const first = (addresses as unknown as LookupAddress[])[0];
-            return callback(blockedError(hostname, first?.address ?? '?') as unknown as NodeJS.ErrnoException, '', 0);
+            return callback(
+              blockedError(hostname, first?.address ?? '?') as unknown as NodeJS.ErrnoException,
+              '',
+              0,
+            );
           }
-          if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+          if ((options as { all?: boolean }).all)
+            return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
           return callback(null, list[0]!.address, list[0]!.family);
         });
       },

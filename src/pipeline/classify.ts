@@ -9,7 +9,9 @@ import type { Logger } from '../log.ts';
  */
 export interface ClassifierChain {
   ids: string[];
-  run(inputs: ClassifierInput[]): Promise<{ merged: ClassifierOutput[]; records: Record<string, ClassifierOutput>[] }>;
+  run(
+    inputs: ClassifierInput[],
+  ): Promise<{ merged: ClassifierOutput[]; records: Record<string, ClassifierOutput>[] }>;
 }
 
 export function createClassifierChain(
@@ -37,11 +39,17 @@ export function createClassifierChain(
         try {
           outs = await def.classify(ctx, inputs, merged, options);
         } catch (err) {
-          ctx.log.error({ err, classifier: def.id }, 'classifier failed; its results are skipped for this batch');
+          ctx.log.error(
+            { err, classifier: def.id },
+            'classifier failed; its results are skipped for this batch',
+          );
           continue;
         }
         if (outs.length !== inputs.length) {
-          ctx.log.error({ classifier: def.id, got: outs.length, want: inputs.length }, 'classifier returned a wrong count; skipped');
+          ctx.log.error(
+            { classifier: def.id, got: outs.length, want: inputs.length },
+            'classifier returned a wrong count; skipped',
+          );
           continue;
         }
         const key = `${def.id}@${def.version}`;

@@ -1,14 +1,20 @@
 import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { sourceHealth, type SourceState, sources } from '../../db/schema/index.ts';
+import { type SourceState, sourceHealth, type sources } from '../../db/schema/index.ts';
 import type { SourceFaultKind } from '../errors.ts';
 
 type HealthRow = typeof sourceHealth.$inferSelect;
 type SourceRow = typeof sources.$inferSelect;
 
 /** Fault kinds that retrying will not fix: a person has to act (new cookie, key, quota). */
-const BLOCKING: ReadonlySet<string> = new Set<SourceFaultKind>(['blocked', 'captcha', 'login-wall', 'auth-expired', 'quota-exhausted']);
+const BLOCKING: ReadonlySet<string> = new Set<SourceFaultKind>([
+  'blocked',
+  'captcha',
+  'login-wall',
+  'auth-expired',
+  'quota-exhausted',
+]);
 
 /** A source is silent when nothing new arrived for this many times its usual interval. */
 export const SILENT_FACTOR = 4;
@@ -30,7 +36,10 @@ export const healthSchema = z
     itemsLastRun: z.number().int(),
     avgItemsPerRun: z.number(),
     lastMentionAt: z.string().nullable(),
-    lagSeconds: z.number().nullable().openapi({ description: 'Now minus the newest stored mention of this source' }),
+    lagSeconds: z
+      .number()
+      .nullable()
+      .openapi({ description: 'Now minus the newest stored mention of this source' }),
     lastNewAt: z.string().nullable(),
     usualNewIntervalSeconds: z.number().nullable(),
   })
@@ -40,7 +49,8 @@ export type HealthView = z.infer<typeof healthSchema>;
 
 export function stateOf(h: HealthRow | undefined, now: Date): SourceState {
   if (!h || h.runs === 0) return 'never-run';
-  if (h.consecutiveFailures > 0) return h.lastErrorKind && BLOCKING.has(h.lastErrorKind) ? 'blocked' : 'failing';
+  if (h.consecutiveFailures > 0)
+    return h.lastErrorKind && BLOCKING.has(h.lastErrorKind) ? 'blocked' : 'failing';
   if (h.lastNewAt && h.avgNewIntervalSec) {
     const silentFor = (now.getTime() - h.lastNewAt.getTime()) / 1000;
     if (silentFor > Math.max(SILENT_MIN_SECONDS, SILENT_FACTOR * h.avgNewIntervalSec)) return 'silent';
@@ -59,13 +69,17 @@ export function healthView(s: SourceRow, h: HealthRow | undefined, now: Date): H
     lastRunAt: iso(h?.lastRunAt),
     lastSuccessAt: iso(h?.lastSuccessAt),
     lastError:
-      h?.lastErrorAt && h.lastErrorKind ? { at: h.lastErrorAt.toISOString(), kind: h.lastErrorKind, message: h.lastErrorMessage ?? '' } : null,
+      h?.lastErrorAt && h.lastErrorKind
+        ? { at: h.lastErrorAt.toISOString(), kind: h.lastErrorKind, message: h.lastErrorMessage ?? '' }
+        : null,
     consecutiveFailures: h?.consecutiveFailures ?? 0,
     runs: h?.runs ?? 0,
     itemsLastRun: h?.lastItems ?? 0,
     avgItemsPerRun: Math.round((h?.avgItems ?? 0) * 100) / 100,
     lastMentionAt: iso(h?.lastMentionAt),
-    lagSeconds: h?.lastMentionAt ? Math.max(0, Math.round((now.getTime() - h.lastMentionAt.getTime()) / 1000)) : null,
+    lagSeconds: h?.lastMentionAt
+      ? Math.max(0, Math.round((now.getTime() - h.lastMentionAt.getTime()) / 1000))
+      : null,
     lastNewAt: iso(h?.lastNewAt),
     usualNewIntervalSeconds: h?.avgNewIntervalSec ? Math.round(h.avgNewIntervalSec) : null,
   };
@@ -96,7 +110,9 @@ export async function recordSuccess(
     lastNewAt = now;
   }
   const lastMentionAt =
-    run.newestPublishedAt && (!h?.lastMentionAt || run.newestPublishedAt > h.lastMentionAt) ? run.newestPublishedAt : (h?.lastMentionAt ?? null);
+    run.newestPublishedAt && (!h?.lastMentionAt || run.newestPublishedAt > h.lastMentionAt)
+      ? run.newestPublishedAt
+      : (h?.lastMentionAt ?? null);
   const values = {
     sourceId,
     state: 'ok' as const,
@@ -111,7 +127,10 @@ export async function recordSuccess(
     avgNewIntervalSec: avgNew,
     updatedAt: now,
   };
-  await tx.insert(sourceHealth).values(values).onConflictDoUpdate({ target: sourceHealth.sourceId, set: values });
+  await tx
+    .insert(sourceHealth)
+    .values(values)
+    .onConflictDoUpdate({ target: sourceHealth.sourceId, set: values });
 }
 
 export async function recordFault(
@@ -135,7 +154,9 @@ export async function recordFault(
     lastItems: 0,
     updatedAt: now,
   };
-  await tx.insert(sourceHealth).values(values).onConflictDoUpdate({ target: sourceHealth.sourceId, set: values });
+  await tx
+    .insert(sourceHealth)
+    .values(values)
+    .onConflictDoUpdate({ target: sourceHealth.sourceId, set: values });
   return { consecutiveFailures, state };
 }
-

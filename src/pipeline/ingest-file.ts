@@ -37,10 +37,21 @@ export async function ingestFile(
 ): Promise<FileIngestSummary> {
   const sha = await sha256File(file);
   const key = `file:${sha}`;
-  const cur = opts.restart ? [] : await deps.db.select({ value: cursors.value }).from(cursors).where(eq(cursors.key, key)).limit(1);
+  const cur = opts.restart
+    ? []
+    : await deps.db.select({ value: cursors.value }).from(cursors).where(eq(cursors.key, key)).limit(1);
   const resumeAt = (cur[0]?.value as { line?: number } | undefined)?.line ?? 0;
   const size = opts.batchSize ?? deps.config.config.pipeline.batchSize;
-  const s: FileIngestSummary = { file: path.basename(file), lines: 0, skipped: resumeAt, stored: 0, duplicates: 0, updated: 0, rejected: 0, errors: [] };
+  const s: FileIngestSummary = {
+    file: path.basename(file),
+    lines: 0,
+    skipped: resumeAt,
+    stored: 0,
+    duplicates: 0,
+    updated: 0,
+    rejected: 0,
+    errors: [],
+  };
 
   let items: unknown[] = [];
   let lineNos: number[] = [];
@@ -54,13 +65,17 @@ export async function ingestFile(
     s.duplicates += r.duplicates;
     s.updated += r.updated;
     s.rejected += r.rejected.length;
-    for (const e of r.rejected) if (s.errors.length < 1000) s.errors.push({ ...e, index: lineNos[e.index] ?? e.index });
+    for (const e of r.rejected)
+      if (s.errors.length < 1000) s.errors.push({ ...e, index: lineNos[e.index] ?? e.index });
     items = [];
     lineNos = [];
     opts.onProgress?.(s);
   };
 
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  const rl = createInterface({
+    input: createReadStream(file, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let lineNo = 0;
   for await (const line of rl) {
     lineNo++;
@@ -72,7 +87,8 @@ export async function ingestFile(
       lineNos.push(lineNo);
     } catch (e) {
       s.rejected++;
-      if (s.errors.length < 1000) s.errors.push({ index: lineNo, field: '(line)', message: `not valid JSON: ${(e as Error).message}` });
+      if (s.errors.length < 1000)
+        s.errors.push({ index: lineNo, field: '(line)', message: `not valid JSON: ${(e as Error).message}` });
     }
     if (items.length >= size) await flush(lineNo);
   }

@@ -15,7 +15,10 @@ export interface IngestSummary {
  * Parse a JSON array or NDJSON body into items. A line that is not JSON becomes a
  * rejection (with its 0-based index), never a failure of the whole body.
  */
-export function parseItems(body: string, hint?: 'json' | 'ndjson'): { items: unknown[]; errors: Rejected[]; indexMap: number[] } {
+export function parseItems(
+  body: string,
+  hint?: 'json' | 'ndjson',
+): { items: unknown[]; errors: Rejected[]; indexMap: number[] } {
   const trimmed = body.trimStart();
   const errors: Rejected[] = [];
   if (hint === 'json' || (hint === undefined && trimmed.startsWith('['))) {
@@ -55,7 +58,15 @@ export async function ingestItems(
   opts: { origin: string; indexMap?: number[]; batchSize?: number },
 ): Promise<IngestSummary> {
   const size = opts.batchSize ?? deps.config.config.pipeline.batchSize;
-  const s: IngestSummary = { received: items.length, stored: 0, duplicates: 0, updated: 0, rejected: 0, errors: [], batches: 0 };
+  const s: IngestSummary = {
+    received: items.length,
+    stored: 0,
+    duplicates: 0,
+    updated: 0,
+    rejected: 0,
+    errors: [],
+    batches: 0,
+  };
   for (let off = 0; off < items.length; off += size) {
     const r = await deps.pipeline.processBatch(items.slice(off, off + size), { origin: opts.origin });
     s.batches++;

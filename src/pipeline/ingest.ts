@@ -4,8 +4,8 @@ import type { Db, DbOrTx } from '../../db/client.ts';
 import {
   addBrandHourly,
   findExisting,
-  type HourlyDelta,
   findNearDupCandidates,
+  type HourlyDelta,
   insertMentionBrands,
   insertMentions,
   type MentionBrandInsert,
@@ -71,7 +71,13 @@ export interface BatchResult {
 export interface CommittedBatch {
   batchId: string;
   sourceId?: string;
-  mentions: { id: string; brandIds: string[]; storyId: string; publishedAt: Date; sentiment: string | null }[];
+  mentions: {
+    id: string;
+    brandIds: string[];
+    storyId: string;
+    publishedAt: Date;
+    sentiment: string | null;
+  }[];
   updatedIds: string[];
 }
 
@@ -131,7 +137,9 @@ export function createPipeline(deps: PipelineDeps) {
       byKey.delete(key);
       duplicates++;
       const next = metricsOf(m);
-      const changed = (['likes', 'shares', 'replies', 'views'] as const).some((k) => next[k] !== null && next[k] !== e[k]);
+      const changed = (['likes', 'shares', 'replies', 'views'] as const).some(
+        (k) => next[k] !== null && next[k] !== e[k],
+      );
       if (changed) metricUpdates.push({ id: e.id, ...next });
     }
 
@@ -165,7 +173,9 @@ export function createPipeline(deps: PipelineDeps) {
         hash: simhash(features(tokens, folded)),
         storyId: id,
         brandIds,
-        searchText: tokens.map((t) => (t.kind === 'hashtag' || t.kind === 'mention' ? t.t.slice(1) : t.t)).join(' '),
+        searchText: tokens
+          .map((t) => (t.kind === 'hashtag' || t.kind === 'mention' ? t.t.slice(1) : t.t))
+          .join(' '),
       });
     }
 
@@ -230,7 +240,10 @@ export function createPipeline(deps: PipelineDeps) {
       await addBrandHourly(tx, hourlyDeltas(rows, links, insertedIds));
       if (metricUpdates.length) await updateMetrics(tx, metricUpdates, now);
       for (const r of rows) {
-        if (insertedIds.has(r.id) && (!result.newestPublishedAt || r.publishedAt > result.newestPublishedAt)) {
+        if (
+          insertedIds.has(r.id) &&
+          (!result.newestPublishedAt || r.publishedAt > result.newestPublishedAt)
+        ) {
           result.newestPublishedAt = r.publishedAt;
         }
       }
@@ -298,7 +311,8 @@ export function createPipeline(deps: PipelineDeps) {
       if (!best) {
         for (const p of seen) {
           const d = hamming(c.hash!, p.hash!);
-          if (d <= maxD && (!best || d < best.d)) best = { storyId: p.storyId, d, at: p.m.publishedAt.getTime() };
+          if (d <= maxD && (!best || d < best.d))
+            best = { storyId: p.storyId, d, at: p.m.publishedAt.getTime() };
         }
       }
       if (best) {
@@ -315,7 +329,13 @@ export function createPipeline(deps: PipelineDeps) {
 
 export type Pipeline = ReturnType<typeof createPipeline>;
 
-function toRow(c: Candidate, out: ClassifierOutput, records: Record<string, unknown>, now: Date, sourceId?: string): MentionInsert {
+function toRow(
+  c: Candidate,
+  out: ClassifierOutput,
+  records: Record<string, unknown>,
+  now: Date,
+  sourceId?: string,
+): MentionInsert {
   const m = c.m;
   const b = c.hash ? bands(c.hash) : null;
   return {
@@ -358,7 +378,11 @@ function toRow(c: Candidate, out: ClassifierOutput, records: Record<string, unkn
 }
 
 /** Aggregate the batch's new brand links into hourly rollup increments. */
-function hourlyDeltas(rows: readonly MentionInsert[], links: readonly MentionBrandInsert[], inserted: Set<string>): HourlyDelta[] {
+function hourlyDeltas(
+  rows: readonly MentionInsert[],
+  links: readonly MentionBrandInsert[],
+  inserted: Set<string>,
+): HourlyDelta[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const acc = new Map<string, HourlyDelta>();
   for (const l of links) {
@@ -369,7 +393,19 @@ function hourlyDeltas(rows: readonly MentionInsert[], links: readonly MentionBra
     const key = `${l.brandId}|${hour.getTime()}|${m.platform}|${lang}`;
     let d = acc.get(key);
     if (!d) {
-      d = { brandId: l.brandId, hour, platform: m.platform, lang, total: 0, positive: 0, negative: 0, neutral: 0, sentimentSum: 0, engagement: 0, reach: 0 };
+      d = {
+        brandId: l.brandId,
+        hour,
+        platform: m.platform,
+        lang,
+        total: 0,
+        positive: 0,
+        negative: 0,
+        neutral: 0,
+        sentimentSum: 0,
+        engagement: 0,
+        reach: 0,
+      };
       acc.set(key, d);
     }
     d.total++;

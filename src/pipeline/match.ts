@@ -1,5 +1,11 @@
 import type { BrandTarget } from '../../classifiers/types.ts';
-import { type CompiledQuery, compileQuery, type MatchDoc, type PreparedDoc, prepareDoc } from '../query/index.ts';
+import {
+  type CompiledQuery,
+  compileQuery,
+  type MatchDoc,
+  type PreparedDoc,
+  prepareDoc,
+} from '../query/index.ts';
 
 export interface BrandRow {
   id: string;
@@ -19,7 +25,10 @@ export interface BrandMatcher {
  * Compiles every brand's query once; each mention is prepared once and evaluated against all.
  * A brand whose stored query no longer compiles is skipped (and reported), never fatal.
  */
-export function createBrandMatcher(rows: readonly BrandRow[], onInvalid?: (brand: BrandRow, err: unknown) => void): BrandMatcher {
+export function createBrandMatcher(
+  rows: readonly BrandRow[],
+  onInvalid?: (brand: BrandRow, err: unknown) => void,
+): BrandMatcher {
   const compiled: { id: string; q: CompiledQuery }[] = [];
   const targets = new Map<string, BrandTarget>();
   for (const b of rows) {
@@ -27,7 +36,12 @@ export function createBrandMatcher(rows: readonly BrandRow[], onInvalid?: (brand
       const q = compileQuery(b.query);
       compiled.push({ id: b.id, q });
       const terms = new Set<string>([b.name, ...(b.settings.aliases ?? []), ...q.positiveTerms()]);
-      targets.set(b.id, { id: b.id, name: b.name, terms: [...terms].filter((t) => t.length > 0), topics: b.settings.topics });
+      targets.set(b.id, {
+        id: b.id,
+        name: b.name,
+        terms: [...terms].filter((t) => t.length > 0),
+        topics: b.settings.topics,
+      });
     } catch (err) {
       onInvalid?.(b, err);
     }

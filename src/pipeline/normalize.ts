@@ -1,5 +1,5 @@
 import { formatPath } from '../config/load.ts';
-import { type NormalizedMention, mentionInputSchema } from '../mention.ts';
+import { mentionInputSchema, type NormalizedMention } from '../mention.ts';
 import { htmlToText } from '../text.ts';
 
 export interface Rejected {
@@ -22,7 +22,10 @@ const SAFE_URL = /^https?:\/\//i;
  * @example
  * const { good, rejected } = normalizeBatch(items, new Date());
  */
-export function normalizeBatch(items: readonly unknown[], now: Date): { good: Normalized[]; rejected: Rejected[] } {
+export function normalizeBatch(
+  items: readonly unknown[],
+  now: Date,
+): { good: Normalized[]; rejected: Rejected[] } {
   const good: Normalized[] = [];
   const rejected: Rejected[] = [];
   items.forEach((item, index) => {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { cursors, sourceRuns, sources } from '../../db/schema/index.ts';
+import { cursors, sourceRuns, type sources } from '../../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { EarshotError, faultKindOf } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -61,13 +61,24 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
     const def = deps.collectors.find((c) => c.id === source.type);
     if (!def) throw new EarshotError('CONFIG', `unknown source type ${source.type}`);
     const parsed = def.options.safeParse(source.options);
-    if (!parsed.success) throw new EarshotError('CONFIG', `stored options no longer valid: ${parsed.error.issues[0]?.message}`);
-    const secrets = source.secretsEnc ? (JSON.parse(deps.secrets.open(source.secretsEnc)) as Record<string, string>) : {};
+    if (!parsed.success)
+      throw new EarshotError('CONFIG', `stored options no longer valid: ${parsed.error.issues[0]?.message}`);
+    const secrets = source.secretsEnc
+      ? (JSON.parse(deps.secrets.open(source.secretsEnc)) as Record<string, string>)
+      : {};
     const key = cursorKey(source.id);
-    const stored = await deps.db.select({ value: cursors.value }).from(cursors).where(eq(cursors.key, key)).limit(1);
+    const stored = await deps.db
+      .select({ value: cursors.value })
+      .from(cursors)
+      .where(eq(cursors.key, key))
+      .limit(1);
     const signal = opts.signal ?? new AbortController().signal;
     const ctx = {
-      http: deps.httpFor({ scope: key, allowPrivateNetwork: source.allowPrivateNetwork, rateLimit: def.rateLimit }),
+      http: deps.httpFor({
+        scope: key,
+        allowPrivateNetwork: source.allowPrivateNetwork,
+        rateLimit: def.rateLimit,
+      }),
       log,
       clock: deps.clock,
       signal,
@@ -91,7 +102,10 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
           sourceId: source.id,
           cursor: { key, value: page.cursor },
           inTransaction: async (tx) => {
-            await tx.update(sourceRuns).set({ pages: summary.pages, items: summary.items }).where(eq(sourceRuns.id, runId));
+            await tx
+              .update(sourceRuns)
+              .set({ pages: summary.pages, items: summary.items })
+              .where(eq(sourceRuns.id, runId));
           },
         });
         summary.stored += r.stored;
@@ -106,7 +120,12 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
     if (!opts.dryRun) {
       const now = deps.clock.now();
       await deps.db.transaction(async (tx) => {
-        await recordSuccess(tx, source.id, { items: summary.items, stored: summary.stored, newestPublishedAt: newest }, now);
+        await recordSuccess(
+          tx,
+          source.id,
+          { items: summary.items, stored: summary.stored, newestPublishedAt: newest },
+          now,
+        );
         await tx
           .update(sourceRuns)
           .set({ status: 'ok', finishedAt: now, stored: summary.stored, duplicates: summary.duplicates })
@@ -128,7 +147,14 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
         const r = await recordFault(tx, source.id, { kind, message }, now);
         await tx
           .update(sourceRuns)
-          .set({ status: 'fault', finishedAt: now, stored: summary.stored, duplicates: summary.duplicates, errorKind: kind, errorMessage: message.slice(0, 1000) })
+          .set({
+            status: 'fault',
+            finishedAt: now,
+            stored: summary.stored,
+            duplicates: summary.duplicates,
+            errorKind: kind,
+            errorMessage: message.slice(0, 1000),
+          })
           .where(eq(sourceRuns.id, runId));
         return r;
       });

@@ -1,4 +1,4 @@
-import { type Token, cjkRuns } from '../text.ts';
+import { cjkRuns, type Token } from '../text.ts';
 
 /**
  * 64-bit SimHash (Charikar) over token features, for near-duplicate detection of reposts
@@ -33,7 +33,9 @@ function fnv1a(s: string, seed: number): number {
 const REPOST_RUNS = new Set(['转发', '转发微博', '转', '转载', '分享', '回复']);
 
 export function features(tokens: readonly Token[], folded: string): string[] {
-  const words = tokens.filter((t) => (t.kind === 'word' || t.kind === 'num' || t.kind === 'hashtag') && t.t !== 'rt').map((t) => t.t);
+  const words = tokens
+    .filter((t) => (t.kind === 'word' || t.kind === 'num' || t.kind === 'hashtag') && t.t !== 'rt')
+    .map((t) => t.t);
   const out: string[] = [...words];
   for (let i = 1; i < words.length; i++) out.push(`${words[i - 1]} ${words[i]}`);
   for (const run of cjkRuns(folded)) {

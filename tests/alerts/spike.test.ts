@@ -49,14 +49,16 @@ describe('spike detector', () => {
   });
 
   it('learns a daily rise that repeats and stops firing on it', () => {
-    const rows = series(14 * DAYS, (i) => ((i % DAYS) >= 200 && (i % DAYS) < 230 ? 200 : 30));
+    const rows = series(14 * DAYS, (i) => (i % DAYS >= 200 && i % DAYS < 230 ? 200 : 30));
     const late = detectSeries(rows).filter((s) => s.at.getTime() > start + 7 * DAYS * FIVE_MIN);
     expect(late).toEqual([]);
   });
 
   it('re-escalates when a running episode rises markedly', () => {
     const at = 4 * DAYS;
-    const rows = series(6 * DAYS, (i) => (i >= at && i < at + 6 ? 300 : i >= at + 6 && i < at + 18 ? 1500 : 30));
+    const rows = series(6 * DAYS, (i) =>
+      i >= at && i < at + 6 ? 300 : i >= at + 6 && i < at + 18 ? 1500 : 30,
+    );
     const kinds = detectSeries(rows).map((s) => s.kind);
     expect(kinds).toEqual(['open', 'escalate']);
   });

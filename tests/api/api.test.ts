@@ -22,7 +22,6 @@ const tokenSource = defineCollector({
 let h: DbHandle;
 let deps: Deps;
 let app: ReturnType<typeof createApp>;
-let admin: string;
 let editor: string;
 let viewer: string;
 
@@ -41,13 +40,23 @@ beforeEach(async () => {
   });
   await syncConfig(deps);
   app = createApp(deps);
-  [admin, editor, viewer] = await Promise.all([makeKey(deps, 'admin'), makeKey(deps, 'editor'), makeKey(deps, 'viewer')]);
+  [, editor, viewer] = await Promise.all([
+    makeKey(deps, 'admin'),
+    makeKey(deps, 'editor'),
+    makeKey(deps, 'viewer'),
+  ]);
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
 const body = async (r: Promise<Response> | Response): Promise<any> => (await r).json();
 
-const call = (method: string, path: string, key?: string, payload?: unknown, headers: Record<string, string> = {}) =>
+const call = (
+  method: string,
+  path: string,
+  key?: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) =>
   app.request(path, {
     method,
     headers: {
@@ -80,13 +89,18 @@ describe('access control', () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
     expect(await body(call('GET', '/readyz'))).toMatchObject({ status: 'ready' });
     const doc = await body(call('GET', '/openapi.json'));
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/mentions', '/v1/ingest', '/v1/brands', '/v1/sources/{id}/health']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/mentions', '/v1/ingest', '/v1/brands', '/v1/sources/{id}/health']),
+    );
   });
 });
 
 describe('brands', () => {
   it('create, update, delete: each audited with before/after in the same transaction', async () => {
-    const created = await call('POST', '/v1/brands', editor, { name: 'Globex', query: 'globex NEAR/3 (refund OR scam)' });
+    const created = await call('POST', '/v1/brands', editor, {
+      name: 'Globex',
+      query: 'globex NEAR/3 (refund OR scam)',
+    });
     expect(created.status).toBe(201);
     const b = await body(created);
     const patched = await call('PATCH', `/v1/brands/${b.id}`, editor, { query: '"globex corp"' });
@@ -106,7 +120,9 @@ describe('brands', () => {
     const e = (await body(r)).error;
     expect(e.field).toBe('query');
     expect(e.message).toMatch(/position \d+/);
-    expect((await body(call('GET', '/v1/brands', viewer))).data.map((x: { name: string }) => x.name)).toEqual(['Acme']);
+    expect((await body(call('GET', '/v1/brands', viewer))).data.map((x: { name: string }) => x.name)).toEqual(
+      ['Acme'],
+    );
   });
 
   it('400 names the field of a schema error; 409 on a duplicate name', async () => {
@@ -121,7 +137,11 @@ describe('brands', () => {
 
 describe('sources', () => {
   it('validates options against the collector, encrypts secrets at rest and never returns them', async () => {
-    const bad = await call('POST', '/v1/sources', editor, { name: 's', type: 'token-source', options: { url: 'nope' } });
+    const bad = await call('POST', '/v1/sources', editor, {
+      name: 's',
+      type: 'token-source',
+      options: { url: 'nope' },
+    });
     expect(bad.status).toBe(400);
     expect((await body(bad)).error.field).toBe('options.url');
     const r = await call('POST', '/v1/sources', editor, {
@@ -146,10 +166,20 @@ describe('sources', () => {
 
 describe('ingest and mentions', () => {
   it('accepts a JSON array, keeps the good items, reports bad ones by index and field', async () => {
-    const items = [makeMention({ text: 'acme one' }), { ...makeMention(), author: {} }, makeMention({ text: '我喜欢艾克米' })];
+    const items = [
+      makeMention({ text: 'acme one' }),
+      { ...makeMention(), author: {} },
+      makeMention({ text: '我喜欢艾克米' }),
+    ];
     const r = await call('POST', '/v1/ingest', editor, items);
     expect(r.status).toBe(200);
-    expect(await body(r)).toMatchObject({ received: 3, stored: 2, duplicate: 0, rejected: 1, errors: [{ index: 1, field: 'author.handle' }] });
+    expect(await body(r)).toMatchObject({
+      received: 3,
+      stored: 2,
+      duplicate: 0,
+      rejected: 1,
+      errors: [{ index: 1, field: 'author.handle' }],
+    });
     const again = await body(call('POST', '/v1/ingest', editor, [items[0]]));
     expect(again).toMatchObject({ stored: 0, duplicate: 1 });
   });
@@ -170,7 +200,11 @@ describe('ingest and mentions', () => {
 
   it('lists with filters, full-text search (English and Chinese) and stable cursor pagination', async () => {
     const items = Array.from({ length: 7 }, (_, i) =>
-      makeMention({ text: i % 2 ? `acme kettle number ${i}` : `艾克米水壶第${i}号质量很好`, platform: i < 4 ? 'reddit' : 'weibo', publishedAt: '2026-11-25T07:00:00Z' }),
+      makeMention({
+        text: i % 2 ? `acme kettle number ${i}` : `艾克米水壶第${i}号质量很好`,
+        platform: i < 4 ? 'reddit' : 'weibo',
+        publishedAt: '2026-11-25T07:00:00Z',
+      }),
     );
     await call('POST', '/v1/ingest', editor, items);
     const seen: string[] = [];
@@ -188,7 +222,11 @@ describe('ingest and mentions', () => {
     expect(kettle.data).toHaveLength(3);
     const zh = await body(call('GET', `/v1/mentions?q=${encodeURIComponent('水壶')}&platform=weibo`, viewer));
     expect(zh.data.length).toBeGreaterThan(0);
-    expect(zh.data.every((m: { platform: string; text: string }) => m.platform === 'weibo' && m.text.includes('水壶'))).toBe(true);
+    expect(
+      zh.data.every(
+        (m: { platform: string; text: string }) => m.platform === 'weibo' && m.text.includes('水壶'),
+      ),
+    ).toBe(true);
     const one = await body(call('GET', `/v1/mentions/${seen[0]}`, viewer));
     expect(one).toMatchObject({ id: seen[0], brands: [{ name: 'Acme' }] });
     expect((await call('GET', '/v1/mentions?from=yesterday', viewer)).status).toBe(400);

@@ -3,16 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/index.ts';
 import { EarshotError, FetchError } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
-import { type Fault, fixture, type FixtureServer, type Reply, startFixtureServer } from '../helpers/fixture-server.ts';
+import {
+  type Fault,
+  type FixtureServer,
+  fixture,
+  type Reply,
+  startFixtureServer,
+} from '../helpers/fixture-server.ts';
 
 /**
  * Every registered collector against the fault matrix. A collector without an entry here fails
  * this test: a new source is covered the day it is registered.
  */
-const table: Record<string, { path: string; reply: Reply; options: (base: string) => Record<string, unknown> }> = {
+const table: Record<
+  string,
+  { path: string; reply: Reply; options: (base: string) => Record<string, unknown> }
+> = {
   rss: {
     path: '/feed.xml',
-    reply: { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body: fixture('rss/rss-parser/guardian.rss') },
+    reply: {
+      headers: { 'content-type': 'application/rss+xml; charset=utf-8' },
+      body: fixture('rss/rss-parser/guardian.rss'),
+    },
     options: (base) => ({ url: `${base}/feed.xml` }),
   },
   'hacker-news': {
@@ -20,7 +32,9 @@ const table: Record<string, { path: string; reply: Reply; options: (base: string
     reply: {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(
-        (JSON.parse(fixture('hackernews/fixtures.json').toString()) as { url: string; reply: unknown }[]).find((r) => r.url === '/api/v1/search_by_date?hitsPerPage=1&tags=(comment)')!.reply,
+        (
+          JSON.parse(fixture('hackernews/fixtures.json').toString()) as { url: string; reply: unknown }[]
+        ).find((r) => r.url === '/api/v1/search_by_date?hitsPerPage=1&tags=(comment)')!.reply,
       ),
     },
     options: (base) => ({ query: 'apple', baseUrl: base, hitsPerPage: 100 }),
@@ -63,7 +77,11 @@ describe('collector contract', () => {
       for (const f of faults) {
         it(`${f.name}: typed error (retry=${f.retry}), no page, and the next good run succeeds`, async () => {
           srv.fault(t.path, f.fault, 1);
-          const bad = await collectPages(c, ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } })), t.options(srv.url));
+          const bad = await collectPages(
+            c,
+            ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } })),
+            t.options(srv.url),
+          );
           expect(bad.pages).toEqual([]);
           expect(bad.error).toBeInstanceOf(EarshotError);
           expect((bad.error as EarshotError).retry).toBe(f.retry);
@@ -83,12 +101,16 @@ describe('collector contract', () => {
 
       it('arbitrary bytes never escape the collector as anything but an EarshotError', async () => {
         await fc.assert(
-          fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom('application/json', 'application/xml', 'text/html'), async (bytes, type) => {
-            srv.route('GET', `${t.path}`, { headers: { 'content-type': type }, body: Buffer.from(bytes) });
-            const { error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
-            srv.route('GET', t.path, t.reply);
-            if (error !== undefined) expect(error).toBeInstanceOf(EarshotError);
-          }),
+          fc.asyncProperty(
+            fc.uint8Array({ maxLength: 400 }),
+            fc.constantFrom('application/json', 'application/xml', 'text/html'),
+            async (bytes, type) => {
+              srv.route('GET', `${t.path}`, { headers: { 'content-type': type }, body: Buffer.from(bytes) });
+              const { error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+              srv.route('GET', t.path, t.reply);
+              if (error !== undefined) expect(error).toBeInstanceOf(EarshotError);
+            },
+          ),
           { numRuns: 40 },
         );
       });
@@ -97,7 +119,11 @@ describe('collector contract', () => {
 });
 
 it('FetchError redacts secrets in URLs', () => {
-  const e = new FetchError('x', { url: 'https://api.example.com/v1?access_token=abc123&q=acme', failure: 'status', status: 500 });
+  const e = new FetchError('x', {
+    url: 'https://api.example.com/v1?access_token=abc123&q=acme',
+    failure: 'status',
+    status: 500,
+  });
   expect(e.url).not.toContain('abc123');
   expect(e.url).toContain('q=acme');
 });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, rateLimitWaitMs } from '../../collectors/_lib/http.ts';
 import { EarshotError, FetchError } from '../../src/errors.ts';
 import { isAddressAllowed } from '../../src/net/guard.ts';
-import { type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
 import { recordingClock, testHttp } from '../helpers/collect.ts';
+import { type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
 
 let srv: FixtureServer;
 beforeAll(async () => {
@@ -15,7 +15,20 @@ afterAll(() => srv.close());
 
 describe('private-address guard', () => {
   it('classifies addresses', () => {
-    for (const ip of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.16.5.4', '169.254.169.254', '100.64.0.1', '::1', 'fc00::1', 'fe80::1', '::ffff:127.0.0.1', '0.0.0.0', '224.0.0.1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '192.168.0.1',
+      '172.16.5.4',
+      '169.254.169.254',
+      '100.64.0.1',
+      '::1',
+      'fc00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+    ]) {
       expect(isAddressAllowed(ip), ip).toBe(false);
     }
     for (const ip of ['93.184.216.34', '2606:2800:220:1::1']) expect(isAddressAllowed(ip), ip).toBe(true);
@@ -72,10 +85,20 @@ describe('retries and faults', () => {
   it('types timeouts, truncated bodies and oversized bodies', async () => {
     const http = testHttp({ timeouts: { headersMs: 150, bodyMs: 150 } });
     srv.fault('/ok', { kind: 'timeout' }, 1);
-    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({ failure: 'timeout', retry: true });
+    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({
+      failure: 'timeout',
+      retry: true,
+    });
     srv.fault('/ok', { kind: 'truncated' }, 1);
-    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({ failure: 'truncated', retry: true });
-    expect(await testHttp({ maxBytes: 1000 }).get(`${srv.url}/big`).catch((e) => e)).toMatchObject({ failure: 'too-large', retry: false });
+    expect(await http.get(`${srv.url}/ok`).catch((e) => e)).toMatchObject({
+      failure: 'truncated',
+      retry: true,
+    });
+    expect(
+      await testHttp({ maxBytes: 1000 })
+        .get(`${srv.url}/big`)
+        .catch((e) => e),
+    ).toMatchObject({ failure: 'too-large', retry: false });
   });
 
   it('opens the circuit after consecutive failures', async () => {
@@ -95,10 +118,18 @@ describe('rate-limit headers', () => {
     expect(rateLimitWaitMs({ 'retry-after': 'Wed, 25 Nov 2026 08:01:00 GMT' }, now)).toBe(60_000);
   });
   it('reads exhausted budgets from Reddit, X, Mastodon and IETF headers', () => {
-    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '0.0', 'x-ratelimit-reset': '525' }, now)).toBe(525_000);
-    expect(rateLimitWaitMs({ 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(now / 1000 + 90) }, now)).toBe(90_000);
-    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2026-11-25T08:05:00.000Z' }, now)).toBe(300_000);
+    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '0.0', 'x-ratelimit-reset': '525' }, now)).toBe(
+      525_000,
+    );
+    expect(
+      rateLimitWaitMs({ 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(now / 1000 + 90) }, now),
+    ).toBe(90_000);
+    expect(
+      rateLimitWaitMs({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2026-11-25T08:05:00.000Z' }, now),
+    ).toBe(300_000);
     expect(rateLimitWaitMs({ 'ratelimit-remaining': '0', 'ratelimit-reset': '12' }, now)).toBe(12_000);
-    expect(rateLimitWaitMs({ 'x-ratelimit-remaining': '599.0', 'x-ratelimit-reset': '525' }, now)).toBeUndefined();
+    expect(
+      rateLimitWaitMs({ 'x-ratelimit-remaining': '599.0', 'x-ratelimit-reset': '525' }, now),
+    ).toBeUndefined();
   });
 });

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFeed, rss } from '../../collectors/rss.ts';
 import { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
-import { fixture, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
+import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 let srv: FixtureServer;
-const xml = (rel: string, type = 'application/rss+xml; charset=utf-8') => ({ headers: { 'content-type': type }, body: fixture(rel) });
+const xml = (rel: string, type = 'application/rss+xml; charset=utf-8') => ({
+  headers: { 'content-type': type },
+  body: fixture(rel),
+});
 
 beforeAll(async () => {
   srv = await startFixtureServer();
@@ -17,9 +20,17 @@ beforeAll(async () => {
   srv.route('GET', '/unix', xml('rss/feedjira/InvalidDateFormat.xml'));
   srv.route('GET', '/incomplete', xml('rss/rss-parser/incomplete-fields.atom', 'application/atom+xml'));
   srv.route('GET', '/etag', (req) =>
-    req.headers['if-none-match'] === '"v1"' ? { status: 304 } : { headers: { 'content-type': 'application/rss+xml', etag: '"v1"' }, body: fixture('rss/rss-parser/guardian.rss') },
+    req.headers['if-none-match'] === '"v1"'
+      ? { status: 304 }
+      : {
+          headers: { 'content-type': 'application/rss+xml', etag: '"v1"' },
+          body: fixture('rss/rss-parser/guardian.rss'),
+        },
   );
-  srv.route('GET', '/captcha', { headers: { 'content-type': 'text/html' }, body: '<html><body><form id="captcha">Please complete the CAPTCHA</form></body></html>' });
+  srv.route('GET', '/captcha', {
+    headers: { 'content-type': 'text/html' },
+    body: '<html><body><form id="captcha">Please complete the CAPTCHA</form></body></html>',
+  });
   srv.route('GET', '/empty', { headers: { 'content-type': 'application/rss+xml' }, body: '' });
 });
 afterAll(() => srv.close());

@@ -3,9 +3,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineClassifier } from '../../classifiers/types.ts';
 import type { DbHandle } from '../../db/client.ts';
-import { auditLog, brands, cursors, ingestBatches, mentionBrands, mentions, metricSnapshots } from '../../db/schema/index.ts';
-import type { Deps } from '../../src/deps.ts';
+import {
+  auditLog,
+  brands,
+  cursors,
+  ingestBatches,
+  mentionBrands,
+  mentions,
+  metricSnapshots,
+} from '../../db/schema/index.ts';
 import { syncConfig } from '../../src/config/sync.ts';
+import type { Deps } from '../../src/deps.ts';
 import { makeDeps, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
 
@@ -18,8 +26,19 @@ const fakeSentiment = defineClassifier({
   classify: (_ctx, inputs) =>
     inputs.map((i) => {
       const neg = /awful|太差/.test(i.text);
-      const s = { label: neg ? ('negative' as const) : ('positive' as const), score: neg ? -0.8 : 0.6, confidence: 0.9 };
-      const brandSentiment = Object.fromEntries((i.brands ?? []).map((b) => [b.id, /globex was awful/i.test(i.text) && b.name === 'Acme' ? { ...s, label: 'positive' as const, score: 0.7 } : s]));
+      const s = {
+        label: neg ? ('negative' as const) : ('positive' as const),
+        score: neg ? -0.8 : 0.6,
+        confidence: 0.9,
+      };
+      const brandSentiment = Object.fromEntries(
+        (i.brands ?? []).map((b) => [
+          b.id,
+          /globex was awful/i.test(i.text) && b.name === 'Acme'
+            ? { ...s, label: 'positive' as const, score: 0.7 }
+            : s,
+        ]),
+      );
       return { sentiment: s, brandSentiment };
     }),
 });
@@ -81,7 +100,10 @@ describe('ingest pipeline', () => {
     const links = await deps.db.select().from(mentionBrands);
     const linked = (ext: string) => {
       const id = rows.find((m) => m.externalId === ext)!.id;
-      return links.filter((l) => l.mentionId === id).map((l) => l.brandId).sort();
+      return links
+        .filter((l) => l.mentionId === id)
+        .map((l) => l.brandId)
+        .sort();
     };
     expect(linked(String(items[0]!.externalId))).toEqual([acme.id]);
     expect(linked(String(items[1]!.externalId))).toEqual([acme.id]);
@@ -102,30 +124,44 @@ describe('ingest pipeline', () => {
   });
 
   it('scores sentiment per brand when a post names several', async () => {
-    await deps.pipeline.processBatch([makeMention({ text: 'Loved Acme, Globex was awful' })], { origin: 'test' });
+    await deps.pipeline.processBatch([makeMention({ text: 'Loved Acme, Globex was awful' })], {
+      origin: 'test',
+    });
     const rows = await deps.db
       .select({ name: brands.name, label: mentionBrands.sentimentLabel })
       .from(mentionBrands)
       .innerJoin(brands, eq(brands.id, mentionBrands.brandId));
-    expect(Object.fromEntries(rows.map((r) => [r.name, r.label]))).toEqual({ Acme: 'positive', Globex: 'negative' });
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.label]))).toEqual({
+      Acme: 'positive',
+      Globex: 'negative',
+    });
   });
 
   it('dedups on (platform, externalId): a re-poll refreshes counts and snapshots them, never duplicates', async () => {
     const m = makeMention({ text: 'acme launch', metrics: { likes: 3, shares: 1 } });
     await deps.pipeline.processBatch([m], { origin: 'test' });
-    const again = await deps.pipeline.processBatch([{ ...m, metrics: { likes: 50, shares: 9 } }, { ...m, metrics: { likes: 50, shares: 9 } }], { origin: 'test' });
+    const again = await deps.pipeline.processBatch(
+      [
+        { ...m, metrics: { likes: 50, shares: 9 } },
+        { ...m, metrics: { likes: 50, shares: 9 } },
+      ],
+      { origin: 'test' },
+    );
     expect(again).toMatchObject({ stored: 0, duplicates: 2, updated: 1 });
     const rows = await deps.db.select().from(mentions);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ likes: 50, shares: 9 });
     const snaps = await deps.db.select().from(metricSnapshots);
     expect(snaps).toMatchObject([{ mentionId: rows[0]!.id, likes: 50, shares: 9 }]);
-    const unchanged = await deps.pipeline.processBatch([{ ...m, metrics: { likes: 50, shares: 9 } }], { origin: 'test' });
+    const unchanged = await deps.pipeline.processBatch([{ ...m, metrics: { likes: 50, shares: 9 } }], {
+      origin: 'test',
+    });
     expect(unchanged).toMatchObject({ stored: 0, duplicates: 1, updated: 0 });
   });
 
   it('links near-duplicates (reposts, syndications) to the first as one story, in English and Chinese', async () => {
-    const base = 'Acme recalls 20,000 kettles after reports of overheating bases in several countries, the company said on Tuesday';
+    const base =
+      'Acme recalls 20,000 kettles after reports of overheating bases in several countries, the company said on Tuesday';
     const zh = '艾克米宣布召回两万台电水壶，原因是多个国家报告底座过热，公司周二表示将为用户全额退款';
     const first = makeMention({ text: base, publishedAt: '2026-11-25T06:00:00Z' });
     const firstZh = makeMention({ text: zh, publishedAt: '2026-11-25T06:00:00Z' });
@@ -135,7 +171,9 @@ describe('ingest pipeline', () => {
         makeMention({ text: `RT @news: ${base} https://t.co/abc`, platform: 'x' }),
         makeMention({ text: `${base}.`, platform: 'rss', url: 'https://other.example/story' }),
         makeMention({ text: `转发：${zh}！`, platform: 'weibo' }),
-        makeMention({ text: 'Acme opens a new flagship store in Berlin with a rooftop cafe and a repair bar for old kettles' }),
+        makeMention({
+          text: 'Acme opens a new flagship store in Berlin with a rooftop cafe and a repair bar for old kettles',
+        }),
       ],
       { origin: 'test' },
     );
@@ -143,7 +181,9 @@ describe('ingest pipeline', () => {
     const rows = await deps.db.select().from(mentions);
     const byText = (t: string) => rows.find((m) => m.text.includes(t))!;
     const story = byText(base).storyId;
-    expect(rows.find((m) => m.externalId === first.externalId)!.storyId).toBe(rows.find((m) => m.externalId === first.externalId)!.id);
+    expect(rows.find((m) => m.externalId === first.externalId)!.storyId).toBe(
+      rows.find((m) => m.externalId === first.externalId)!.id,
+    );
     expect(rows.filter((m) => m.storyId === story)).toHaveLength(3);
     const zhStory = rows.find((m) => m.externalId === firstZh.externalId)!.id;
     expect(rows.filter((m) => m.storyId === zhStory)).toHaveLength(2);
@@ -171,7 +211,10 @@ describe('ingest pipeline', () => {
   });
 
   it('commits the cursor with the rows, and neither when the transaction fails', async () => {
-    await deps.pipeline.processBatch([makeMention()], { origin: 'test', cursor: { key: 'source:x', value: { page: 1 } } });
+    await deps.pipeline.processBatch([makeMention()], {
+      origin: 'test',
+      cursor: { key: 'source:x', value: { page: 1 } },
+    });
     await expect(
       deps.pipeline.processBatch([makeMention(), makeMention()], {
         origin: 'test',
@@ -192,7 +235,10 @@ describe('ingest pipeline', () => {
     expect(rows.map((r) => r.actor)).toEqual(['config', 'config']);
     // A second sync with no change writes nothing new.
     await syncConfig(deps);
-    const after = await deps.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(eq(auditLog.action, 'brand.sync'));
+    const after = await deps.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditLog)
+      .where(eq(auditLog.action, 'brand.sync'));
     expect(after[0]!.n).toBe(2);
   });
 });

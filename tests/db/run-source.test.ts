@@ -15,7 +15,9 @@ import { openTestDb, truncateAll } from '../helpers/pg.ts';
 
 /** A scripted source: pages of 3 mentions after the cursor position; faults on demand. */
 const script = { failAt: -1, fault: null as Error | null, total: 9, seen: [] as unknown[] };
-const ids = Array.from({ length: 20 }, (_, i) => makeMention({ externalId: `post-${i}`, text: `acme post ${i}`, platform: 'fake' }));
+const ids = Array.from({ length: 20 }, (_, i) =>
+  makeMention({ externalId: `post-${i}`, text: `acme post ${i}`, platform: 'fake' }),
+);
 
 const fake = defineCollector({
   id: 'fake',
@@ -52,7 +54,10 @@ beforeEach(async () => {
     handle: h,
     clock,
     collectors: [fake],
-    config: { brands: [{ name: 'Acme', query: 'acme' }], sources: [{ name: 'f', type: 'fake', options: { query: 'acme' } }] },
+    config: {
+      brands: [{ name: 'Acme', query: 'acme' }],
+      sources: [{ name: 'f', type: 'fake', options: { query: 'acme' } }],
+    },
   });
   await syncConfig(deps);
 });
@@ -64,7 +69,10 @@ describe('running a source', () => {
     const r = await runSource(deps, await source());
     expect(r).toMatchObject({ status: 'ok', pages: 3, items: 9, stored: 9 });
     const s = await source();
-    const [c] = await deps.db.select().from(cursors).where(eq(cursors.key, cursorKey(s.id)));
+    const [c] = await deps.db
+      .select()
+      .from(cursors)
+      .where(eq(cursors.key, cursorKey(s.id)));
     expect(c!.value).toEqual({ at: 9 });
     script.total = 12;
     const r2 = await runSource(deps, s);
@@ -75,12 +83,25 @@ describe('running a source', () => {
 
   it('keeps the pages before a fault, records the fault kind, and the next run neither skips nor repeats', async () => {
     script.failAt = 6;
-    script.fault = new FetchError('upstream answered 503', { url: 'https://x.test/a?token=secret', failure: 'status', status: 503 });
+    script.fault = new FetchError('upstream answered 503', {
+      url: 'https://x.test/a?token=secret',
+      failure: 'status',
+      status: 503,
+    });
     const r = await runSource(deps, await source());
-    expect(r).toMatchObject({ status: 'fault', pages: 2, stored: 6, error: { kind: 'upstream', retry: true } });
+    expect(r).toMatchObject({
+      status: 'fault',
+      pages: 2,
+      stored: 6,
+      error: { kind: 'upstream', retry: true },
+    });
     const s = await source();
     let health = healthView(s, (await deps.db.query.sourceHealth.findFirst())!, clock.now());
-    expect(health).toMatchObject({ state: 'failing', consecutiveFailures: 1, lastError: { kind: 'upstream' } });
+    expect(health).toMatchObject({
+      state: 'failing',
+      consecutiveFailures: 1,
+      lastError: { kind: 'upstream' },
+    });
     expect(health.lastError!.message).not.toContain('secret');
 
     script.fault = null;
@@ -123,7 +144,10 @@ describe('running a source', () => {
 
   it('a dry run prints normalised mentions and stores nothing', async () => {
     const printed: string[] = [];
-    const r = await runSource(deps, await source(), { dryRun: true, onMention: (m) => printed.push(m.externalId) });
+    const r = await runSource(deps, await source(), {
+      dryRun: true,
+      onMention: (m) => printed.push(m.externalId),
+    });
     expect(r.items).toBe(9);
     expect(printed).toHaveLength(9);
     expect(await deps.db.select().from(mentions)).toHaveLength(0);

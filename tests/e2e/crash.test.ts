@@ -10,19 +10,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin/earshot.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv, killWhen?: (stderr: string) => boolean) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, cwd: root });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-      if (killWhen?.(stderr)) p.kill('SIGKILL');
-    });
-    p.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, cwd: root });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      p.stderr.on('data', (d) => {
+        stderr += d;
+        if (killWhen?.(stderr)) p.kill('SIGKILL');
+      });
+      p.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
 }
 
 /**
@@ -53,7 +55,11 @@ describe('crash safety', () => {
       LOG_LEVEL: 'debug',
     };
     // Kill after the second committed batch is logged.
-    const first = await run(['ingest', '--input', file], env, (s) => (s.match(/batch committed/g) ?? []).length >= 2);
+    const first = await run(
+      ['ingest', '--input', file],
+      env,
+      (s) => (s.match(/batch committed/g) ?? []).length >= 2,
+    );
     expect(first.signal).toBe('SIGKILL');
     const second = await run(['ingest', '--input', file], env);
     expect(second.code).toBe(0);
@@ -64,10 +70,18 @@ describe('crash safety', () => {
 
     const h = await openDb({ dataDir: path.join(dir, 'pglite') });
     try {
-      const [{ n }] = (await h.query<{ n: number }>('select count(*)::int as n from mentions')) as [{ n: number }];
-      const [{ d }] = (await h.query<{ d: number }>('select count(distinct external_id)::int as d from mentions')) as [{ d: number }];
-      const [{ s }] = (await h.query<{ s: number }>('select coalesce(sum(stored),0)::int as s from ingest_batches')) as [{ s: number }];
-      const [cur] = await h.query<{ value: { line: number } }>("select value from cursors where key like 'file:%'");
+      const [{ n }] = (await h.query<{ n: number }>('select count(*)::int as n from mentions')) as [
+        { n: number },
+      ];
+      const [{ d }] = (await h.query<{ d: number }>(
+        'select count(distinct external_id)::int as d from mentions',
+      )) as [{ d: number }];
+      const [{ s }] = (await h.query<{ s: number }>(
+        'select coalesce(sum(stored),0)::int as s from ingest_batches',
+      )) as [{ s: number }];
+      const [cur] = await h.query<{ value: { line: number } }>(
+        "select value from cursors where key like 'file:%'",
+      );
       expect(n).toBe(N);
       expect(d).toBe(N);
       expect(s).toBe(N);

@@ -1,5 +1,5 @@
-import type { CollectContext, CollectPage, CollectorDefinition } from '../../collectors/types.ts';
 import { createHttpClient, type HttpClientOptions } from '../../collectors/_lib/http.ts';
+import type { CollectContext, CollectorDefinition, CollectPage } from '../../collectors/types.ts';
 import type { Clock } from '../../src/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { HttpClient } from '../../src/net/types.ts';
@@ -31,7 +31,11 @@ export function recordingClock(start = new Date('2026-11-25T08:00:00Z')): Clock 
   };
 }
 
-export function ctxFor<C>(http: HttpClient, cursor: C | null = null, over: Partial<CollectContext<C>> = {}): CollectContext<C> {
+export function ctxFor<C>(
+  http: HttpClient,
+  cursor: C | null = null,
+  over: Partial<CollectContext<C>> = {},
+): CollectContext<C> {
   return {
     http,
     log: silentLogger(),
@@ -53,7 +57,8 @@ export async function collectPages<C>(
 ): Promise<{ pages: CollectPage<C>[]; error?: unknown }> {
   const pages: CollectPage<C>[] = [];
   try {
-    for await (const p of def.collect(ctx as never, def.options.parse(options) as never)) pages.push(p as CollectPage<C>);
+    for await (const p of def.collect(ctx as never, def.options.parse(options) as never))
+      pages.push(p as CollectPage<C>);
     return { pages };
   } catch (error) {
     return { pages, error };

@@ -21,6 +21,7 @@ export function createScheduler(): Scheduler {
       controller.abort();
       await Promise.allSettled([...jobs.values()].map((e) => e.running));
     },
-    jobs: () => [...jobs.values()].map((e) => ({ name: e.job.name, cron: e.job.cron, running: Boolean(e.running) })),
+    jobs: () =>
+      [...jobs.values()].map((e) => ({ name: e.job.name, cron: e.job.cron, running: Boolean(e.running) })),
   };
 }

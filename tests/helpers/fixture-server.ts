@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 /** The shared recordings, beside the repository (`../shared/fixtures`). */
-export const fixturesDir = path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared/fixtures');
+export const fixturesDir = path.resolve(
+  fileURLToPath(new URL('../..', import.meta.url)),
+  '../shared/fixtures',
+);
 export const fixture = (rel: string) => readFileSync(path.join(fixturesDir, rel));
 
 export interface Reply {
@@ -69,7 +72,8 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const sockets = new Set<import('node:net').Socket>();
 
   const send = (res: ServerResponse, r: Reply) => {
-    const body = r.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
+    const body =
+      r.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
     res.writeHead(r.status ?? 200, { 'content-length': String(body.length), ...r.headers });
     res.end(body);
   };
@@ -86,7 +90,10 @@ export async function startFixtureServer(): Promise<FixtureServer> {
         case 'status':
           return send(res, {
             status: fault.status,
-            headers: { 'content-type': 'text/plain', ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}) },
+            headers: {
+              'content-type': 'text/plain',
+              ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+            },
             body: fault.body ?? `status ${fault.status}`,
           });
         case 'timeout':
@@ -94,17 +101,26 @@ export async function startFixtureServer(): Promise<FixtureServer> {
         case 'reset':
           return req.socket.destroy();
         case 'html':
-          return send(res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: fault.body });
+          return send(res, {
+            status: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: fault.body,
+          });
         case 'truncated':
         case 'malformed': {
           if (!route) return send(res, { status: 404, body: 'no route' });
           const r = typeof route.reply === 'function' ? route.reply(req) : route.reply;
-          const full = r.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
+          const full =
+            r.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
           const part = full.subarray(0, Math.max(1, Math.floor(full.length / 2)));
           if (fault.kind === 'malformed') {
             const headers = { ...r.headers };
             delete (headers as Record<string, unknown>)['content-encoding'];
-            return send(res, { status: 200, headers, body: Buffer.concat([part, Buffer.from('\u0000}{<<garbage')]) });
+            return send(res, {
+              status: 200,
+              headers,
+              body: Buffer.concat([part, Buffer.from('\u0000}{<<garbage')]),
+            });
           }
           res.writeHead(200, { ...r.headers, 'content-length': String(full.length) });
           res.write(part);
@@ -112,7 +128,12 @@ export async function startFixtureServer(): Promise<FixtureServer> {
         }
       }
     }
-    if (!route) return send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: `no fixture for ${req.method} ${pq}` });
+    if (!route)
+      return send(res, {
+        status: 404,
+        headers: { 'content-type': 'text/plain' },
+        body: `no fixture for ${req.method} ${pq}`,
+      });
     send(res, typeof route.reply === 'function' ? route.reply(req) : route.reply);
   });
   server.on('connection', (s) => {
@@ -140,15 +161,27 @@ export async function startFixtureServer(): Promise<FixtureServer> {
 /** Interactions of a VCR.py / Betamax / R vcr cassette as replies keyed by path+query. */
 export function cassette(rel: string): { method: string; pathAndQuery: string; reply: Reply }[] {
   const raw = fixture(rel).toString('utf8');
-  const doc = rel.endsWith('.json') ? JSON.parse(raw) : parseYaml(raw, { customTags: [{ tag: '!!binary', resolve: (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'base64') }] } as never);
+  const doc = rel.endsWith('.json')
+    ? JSON.parse(raw)
+    : parseYaml(raw, {
+        customTags: [
+          { tag: '!!binary', resolve: (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'base64') },
+        ],
+      } as never);
   const list = (doc.interactions ?? doc.http_interactions ?? []) as Record<string, unknown>[];
   return list.map((i) => {
     const req = i.request as { method: string; uri: string };
-    const res = i.response as { status: { code: number } | number; headers?: Record<string, string[] | string>; body: { string?: string | Buffer; base64_string?: string } };
+    const res = i.response as {
+      status: { code: number } | number;
+      headers?: Record<string, string[] | string>;
+      body: { string?: string | Buffer; base64_string?: string };
+    };
     const u = new URL(req.uri);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    let body: string | Buffer = res.body.string ?? (res.body.base64_string ? Buffer.from(res.body.base64_string, 'base64') : '');
+    for (const [k, v] of Object.entries(res.headers ?? {}))
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    let body: string | Buffer =
+      res.body.string ?? (res.body.base64_string ? Buffer.from(res.body.base64_string, 'base64') : '');
     // R vcr stores decoded bodies but keeps the gzip header; Betamax likewise for text bodies.
     if (typeof body === 'string') delete headers['content-encoding'];
     delete headers['content-length'];

@@ -8,13 +8,13 @@ import { apiKeys, type Role } from '../../db/schema/index.ts';
 import { type Clock, FakeClock } from '../../src/clock.ts';
 import type { RuntimeConfig } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
-import { createDeps, type CreateDepsOptions, type Deps } from '../../src/deps.ts';
+import { type CreateDepsOptions, createDeps, type Deps } from '../../src/deps.ts';
 import { newId } from '../../src/ids.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { validateQuery } from '../../src/query/index.ts';
-import { createScheduler } from './fake-scheduler.ts';
 import { generateApiKey } from '../../src/secrets.ts';
+import { createScheduler } from './fake-scheduler.ts';
 
 export interface HarnessOptions {
   handle: DbHandle;
@@ -34,7 +34,11 @@ export async function makeDeps(o: HarnessOptions): Promise<Deps & { clock: FakeC
   const config: RuntimeConfig = {
     file: 'test.yaml',
     config: configSchema(collectors, validateQuery).parse(o.config ?? {}),
-    env: { dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-test-')), logLevel: 'silent', secretKey: 'test-secret-key-material' },
+    env: {
+      dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-test-')),
+      logLevel: 'silent',
+      secretKey: 'test-secret-key-material',
+    },
   };
   return createDeps(config, {
     collectors,
@@ -56,7 +60,9 @@ export async function makeDeps(o: HarnessOptions): Promise<Deps & { clock: FakeC
 
 let seq = 0;
 /** A valid mention with unique ids; override any field. */
-export function makeMention(over: Partial<MentionInput> & { author?: Partial<MentionInput['author']> } = {}): MentionInput {
+export function makeMention(
+  over: Partial<MentionInput> & { author?: Partial<MentionInput['author']> } = {},
+): MentionInput {
   seq++;
   const { author, ...rest } = over;
   return {
@@ -74,6 +80,8 @@ export function makeMention(over: Partial<MentionInput> & { author?: Partial<Men
 /** Create an API key of a role directly in the database; returns the bearer value. */
 export async function makeKey(deps: Deps, role: Role): Promise<string> {
   const k = generateApiKey();
-  await deps.db.insert(apiKeys).values({ id: newId('key'), name: `test-${role}`, role, hash: k.hash, prefix: k.prefix });
+  await deps.db
+    .insert(apiKeys)
+    .values({ id: newId('key'), name: `test-${role}`, role, hash: k.hash, prefix: k.prefix });
   return k.key;
 }

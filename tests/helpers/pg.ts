@@ -12,10 +12,12 @@ import * as schema from '../../db/schema/index.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = path.join(root, 'tests/.artifacts');
 
-export const adminUrl = () => process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const adminUrl = () =>
+  process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Which database the storage suite runs on (set per vitest project). */
-export const testDbKind = (): 'pglite' | 'postgres' => (process.env.EARSHOT_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
+export const testDbKind = (): 'pglite' | 'postgres' =>
+  process.env.EARSHOT_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
 
 function migrationsHash(): string {
   const h = createHash('sha256');
@@ -109,6 +111,8 @@ export async function openTestDb(kind: 'pglite' | 'postgres' = testDbKind()): Pr
 
 /** Empty every table (between tests of one file). */
 export async function truncateAll(h: DbHandle): Promise<void> {
-  const rows = await h.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'");
+  const rows = await h.query<{ tablename: string }>(
+    "select tablename from pg_tables where schemaname = 'public'",
+  );
   if (rows.length) await h.query(`truncate table ${rows.map((r) => `"${r.tablename}"`).join(', ')} cascade`);
 }

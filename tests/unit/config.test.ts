@@ -17,7 +17,10 @@ const parse = (text: string, env: Record<string, string> = {}) =>
   parseConfig(text, 'earshot.yaml', {
     collectors: [rss],
     env,
-    validateQuery: (q) => (q.includes('((') ? { ok: false, message: 'unbalanced parenthesis at position 1 (near "(")', position: 1, token: '(' } : { ok: true }),
+    validateQuery: (q) =>
+      q.includes('((')
+        ? { ok: false, message: 'unbalanced parenthesis at position 1 (near "(")', position: 1, token: '(' }
+        : { ok: true },
   });
 
 function issuesOf(text: string, env: Record<string, string> = {}): string[] {
@@ -32,19 +35,30 @@ function issuesOf(text: string, env: Record<string, string> = {}): string[] {
 
 describe('config', () => {
   it('parses a valid file with defaults and the collector default schedule', () => {
-    const c = parse(`brands:\n  - name: Acme\n    query: acme\nsources:\n  - name: n\n    type: rss\n    options: { url: "https://e.com/f.xml" }\n`);
-    expect(c.sources[0]).toMatchObject({ name: 'n', schedule: '*/10 * * * *', enabled: true, options: { url: 'https://e.com/f.xml' } });
+    const c = parse(
+      `brands:\n  - name: Acme\n    query: acme\nsources:\n  - name: n\n    type: rss\n    options: { url: "https://e.com/f.xml" }\n`,
+    );
+    expect(c.sources[0]).toMatchObject({
+      name: 'n',
+      schedule: '*/10 * * * *',
+      enabled: true,
+      options: { url: 'https://e.com/f.xml' },
+    });
     expect(c.server.port).toBe(8787);
     expect(Object.isFrozen(c.brands[0])).toBe(true);
   });
 
   it('names file:line:col and the path of a bad option', () => {
     const text = `brands: []\nsources:\n  - name: n\n    type: rss\n    options:\n      url: not-a-url\n`;
-    expect(issuesOf(text)).toEqual([expect.stringMatching(/^earshot\.yaml:6:12 sources\[0\]\.options\.url: /)]);
+    expect(issuesOf(text)).toEqual([
+      expect.stringMatching(/^earshot\.yaml:6:12 sources\[0\]\.options\.url: /),
+    ]);
   });
 
   it('locates a missing required field at its parent', () => {
-    expect(issuesOf(`brands:\n  - name: Acme\n`)).toEqual([expect.stringMatching(/^earshot\.yaml:2:5 brands\[0\]\.query: /)]);
+    expect(issuesOf(`brands:\n  - name: Acme\n`)).toEqual([
+      expect.stringMatching(/^earshot\.yaml:2:5 brands\[0\]\.query: /),
+    ]);
   });
 
   it('rejects unknown keys, unknown source types, bad cron and bad queries, each at its line', () => {
@@ -65,14 +79,18 @@ describe('config', () => {
     );
     expect(msgs.some((m) => /^earshot\.yaml:1:1 .*brandz/.test(m))).toBe(true);
     expect(msgs.some((m) => m.startsWith('earshot.yaml:4:12 brands[0].query: unbalanced'))).toBe(true);
-    expect(msgs.some((m) => m.startsWith('earshot.yaml:7:11 sources[0].type: Unknown source type "nope"'))).toBe(true);
+    expect(
+      msgs.some((m) => m.startsWith('earshot.yaml:7:11 sources[0].type: Unknown source type "nope"')),
+    ).toBe(true);
     expect(msgs.some((m) => m.startsWith('earshot.yaml:10:15 sources[1].schedule: Invalid cron'))).toBe(true);
   });
 
-  it('resolves ${ENV} references and reports a missing one at its line, without its value', () => {
+  it('resolves $-brace ENV references and reports a missing one at its line, without its value', () => {
     const text = `sources:\n  - name: s\n    type: rss\n    options: { url: "https://e.com" }\n    secrets: { token: "\${FEED_TOKEN}" }\n`;
     expect(parse(text, { FEED_TOKEN: 'abc' }).sources[0]!.secrets).toEqual({ token: 'abc' });
-    expect(issuesOf(text)).toEqual(['earshot.yaml:5:23 sources[0].secrets.token: environment variable FEED_TOKEN is not set']);
+    expect(issuesOf(text)).toEqual([
+      'earshot.yaml:5:23 sources[0].secrets.token: environment variable FEED_TOKEN is not set',
+    ]);
   });
 
   it('reports YAML syntax errors and duplicate names', () => {

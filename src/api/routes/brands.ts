@@ -73,9 +73,17 @@ export async function findBrand(db: DbOrTx, idOrName: string): Promise<BrandRow>
   return rows[0];
 }
 
-const idParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: 'Brand id or name' }) });
+const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'Brand id or name' }),
+});
 const err = (d: string) => ({ content: { 'application/json': { schema: errorSchema } }, description: d });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 
 export function brandRoutes(deps: Deps) {
   const app = router();
@@ -112,7 +120,8 @@ export function brandRoutes(deps: Deps) {
       path: '/v1/brands',
       tags: ['brands'],
       summary: 'Create a brand',
-      description: 'The query uses the Boolean query language (docs/query-language.md); a malformed query is a 400 naming the position.',
+      description:
+        'The query uses the Boolean query language (docs/query-language.md); a malformed query is a 400 naming the position.',
       request: { body: { content: { 'application/json': { schema: brandInput } }, required: true } },
       responses: { 201: json(brandSchema, 'Created'), 400: err('Invalid input'), 409: err('Name taken') },
     }),
@@ -120,24 +129,36 @@ export function brandRoutes(deps: Deps) {
       const input = c.req.valid('json');
       checkQuery(input.query);
       const now = deps.clock.now();
-      const row = await deps.mutate({ actor: actorOf(c), action: 'brand.create', entityType: 'brand', requestId: c.get('requestId') }, async (tx) => {
-        const taken = await tx.select({ id: brands.id }).from(brands).where(eq(brands.name, input.name)).limit(1);
-        if (taken[0]) throw new ApiError('CONFLICT', `a brand named "${input.name}" exists`, 'name');
-        const [created] = await tx
-          .insert(brands)
-          .values({
-            id: newId('brd'),
-            name: input.name,
-            query: input.query,
-            competitors: input.competitors,
-            settings: { aliases: input.aliases, locale: input.locale, topics: input.topics, retentionDays: input.retentionDays },
-            origin: 'api',
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning();
-        return { result: created!, entityId: created!.id, after: brandView(created!) };
-      });
+      const row = await deps.mutate(
+        { actor: actorOf(c), action: 'brand.create', entityType: 'brand', requestId: c.get('requestId') },
+        async (tx) => {
+          const taken = await tx
+            .select({ id: brands.id })
+            .from(brands)
+            .where(eq(brands.name, input.name))
+            .limit(1);
+          if (taken[0]) throw new ApiError('CONFLICT', `a brand named "${input.name}" exists`, 'name');
+          const [created] = await tx
+            .insert(brands)
+            .values({
+              id: newId('brd'),
+              name: input.name,
+              query: input.query,
+              competitors: input.competitors,
+              settings: {
+                aliases: input.aliases,
+                locale: input.locale,
+                topics: input.topics,
+                retentionDays: input.retentionDays,
+              },
+              origin: 'api',
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning();
+          return { result: created!, entityId: created!.id, after: brandView(created!) };
+        },
+      );
       await deps.reloadBrands();
       return c.json(brandView(row), 201);
     },
@@ -149,37 +170,52 @@ export function brandRoutes(deps: Deps) {
       path: '/v1/brands/{id}',
       tags: ['brands'],
       summary: 'Update a brand',
-      request: { params: idParam, body: { content: { 'application/json': { schema: brandPatch } }, required: true } },
-      responses: { 200: json(brandSchema, 'Updated'), 400: err('Invalid input'), 404: err('Not found'), 409: err('Name taken') },
+      request: {
+        params: idParam,
+        body: { content: { 'application/json': { schema: brandPatch } }, required: true },
+      },
+      responses: {
+        200: json(brandSchema, 'Updated'),
+        400: err('Invalid input'),
+        404: err('Not found'),
+        409: err('Name taken'),
+      },
     }),
     async (c) => {
       const patch = c.req.valid('json');
       checkQuery(patch.query);
       const id = c.req.valid('param').id;
-      const row = await deps.mutate({ actor: actorOf(c), action: 'brand.update', entityType: 'brand', requestId: c.get('requestId') }, async (tx) => {
-        const before = await findBrand(tx, id);
-        if (patch.name && patch.name !== before.name) {
-          const taken = await tx.select({ id: brands.id }).from(brands).where(eq(brands.name, patch.name)).limit(1);
-          if (taken[0]) throw new ApiError('CONFLICT', `a brand named "${patch.name}" exists`, 'name');
-        }
-        const settings = { ...before.settings };
-        if (patch.aliases) settings.aliases = patch.aliases;
-        if (patch.locale) settings.locale = patch.locale;
-        if (patch.topics) settings.topics = patch.topics;
-        if (patch.retentionDays) settings.retentionDays = patch.retentionDays;
-        const [after] = await tx
-          .update(brands)
-          .set({
-            name: patch.name ?? before.name,
-            query: patch.query ?? before.query,
-            competitors: patch.competitors ?? before.competitors,
-            settings,
-            updatedAt: deps.clock.now(),
-          })
-          .where(eq(brands.id, before.id))
-          .returning();
-        return { result: after!, entityId: before.id, before: brandView(before), after: brandView(after!) };
-      });
+      const row = await deps.mutate(
+        { actor: actorOf(c), action: 'brand.update', entityType: 'brand', requestId: c.get('requestId') },
+        async (tx) => {
+          const before = await findBrand(tx, id);
+          if (patch.name && patch.name !== before.name) {
+            const taken = await tx
+              .select({ id: brands.id })
+              .from(brands)
+              .where(eq(brands.name, patch.name))
+              .limit(1);
+            if (taken[0]) throw new ApiError('CONFLICT', `a brand named "${patch.name}" exists`, 'name');
+          }
+          const settings = { ...before.settings };
+          if (patch.aliases) settings.aliases = patch.aliases;
+          if (patch.locale) settings.locale = patch.locale;
+          if (patch.topics) settings.topics = patch.topics;
+          if (patch.retentionDays) settings.retentionDays = patch.retentionDays;
+          const [after] = await tx
+            .update(brands)
+            .set({
+              name: patch.name ?? before.name,
+              query: patch.query ?? before.query,
+              competitors: patch.competitors ?? before.competitors,
+              settings,
+              updatedAt: deps.clock.now(),
+            })
+            .where(eq(brands.id, before.id))
+            .returning();
+          return { result: after!, entityId: before.id, before: brandView(before), after: brandView(after!) };
+        },
+      );
       await deps.reloadBrands();
       return c.json(brandView(row), 200);
     },
@@ -196,11 +232,14 @@ export function brandRoutes(deps: Deps) {
     }),
     async (c) => {
       const id = c.req.valid('param').id;
-      await deps.mutate({ actor: actorOf(c), action: 'brand.delete', entityType: 'brand', requestId: c.get('requestId') }, async (tx) => {
-        const before = await findBrand(tx, id);
-        await tx.delete(brands).where(eq(brands.id, before.id));
-        return { result: null, entityId: before.id, before: brandView(before) };
-      });
+      await deps.mutate(
+        { actor: actorOf(c), action: 'brand.delete', entityType: 'brand', requestId: c.get('requestId') },
+        async (tx) => {
+          const before = await findBrand(tx, id);
+          await tx.delete(brands).where(eq(brands.id, before.id));
+          return { result: null, entityId: before.id, before: brandView(before) };
+        },
+      );
       await deps.reloadBrands();
       return c.body(null, 204);
     },

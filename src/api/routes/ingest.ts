@@ -20,7 +20,12 @@ const mentionIn = z
     lang: z.string().nullable().optional(),
     publishedAt: z.string().openapi({ example: '2026-11-25T08:00:00Z' }),
     metrics: z
-      .object({ likes: z.number().int().optional(), shares: z.number().int().optional(), replies: z.number().int().optional(), views: z.number().int().optional() })
+      .object({
+        likes: z.number().int().optional(),
+        shares: z.number().int().optional(),
+        replies: z.number().int().optional(),
+        views: z.number().int().optional(),
+      })
       .optional(),
     parentId: z.string().nullable().optional(),
     raw: z.unknown().optional(),
@@ -31,7 +36,10 @@ const resultSchema = z
   .object({
     received: z.number().int(),
     stored: z.number().int(),
-    duplicate: z.number().int().openapi({ description: 'Already stored (their engagement counts are refreshed)' }),
+    duplicate: z
+      .number()
+      .int()
+      .openapi({ description: 'Already stored (their engagement counts are refreshed)' }),
     updated: z.number().int(),
     rejected: z.number().int(),
     errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
@@ -55,39 +63,51 @@ export function ingestRoutes(deps: Deps) {
         body: {
           content: {
             'application/json': { schema: z.array(mentionIn) },
-            'application/x-ndjson': { schema: z.string().openapi({ description: 'One MentionIn JSON object per line' }) },
+            'application/x-ndjson': {
+              schema: z.string().openapi({ description: 'One MentionIn JSON object per line' }),
+            },
           },
           required: true,
         },
       },
       responses: {
         200: { content: { 'application/json': { schema: resultSchema } }, description: 'Counts' },
-        400: { content: { 'application/json': { schema: errorSchema } }, description: 'Nothing usable in the body' },
+        400: {
+          content: { 'application/json': { schema: errorSchema } },
+          description: 'Nothing usable in the body',
+        },
         413: { content: { 'application/json': { schema: errorSchema } }, description: 'Body too large' },
       },
     }),
   );
   app.post('/v1/ingest', async (c) => {
-      const type = c.req.header('content-type') ?? '';
-      const body = await c.req.text();
-      const hint = /ndjson|jsonl|jsonlines/i.test(type) ? 'ndjson' : undefined;
-      const parsed = parseItems(body, hint);
-      const bodyError = parsed.errors.find((e) => e.index === -1);
-      if (bodyError) return errorBody(c, 'BAD_REQUEST', bodyError.message, { field: bodyError.field });
-      const s = await ingestItems(deps, parsed.items, { origin: 'api', indexMap: parsed.indexMap });
-      const errors = [...parsed.errors, ...s.errors].sort((a, b) => a.index - b.index);
-      const accepted = s.stored + s.duplicates;
-      if (errors.length > 0 && accepted === 0) {
-        const first = errors[0]!;
-        return errorBody(c, 'BAD_REQUEST', `item ${first.index}: ${first.field}: ${first.message}`, {
-          field: `[${first.index}].${first.field}`,
-          details: errors.slice(0, 100),
-        });
-      }
-      return c.json(
-        { received: s.received + parsed.errors.length, stored: s.stored, duplicate: s.duplicates, updated: s.updated, rejected: errors.length, errors: errors.slice(0, 1000) },
-        200,
-      );
+    const type = c.req.header('content-type') ?? '';
+    const body = await c.req.text();
+    const hint = /ndjson|jsonl|jsonlines/i.test(type) ? 'ndjson' : undefined;
+    const parsed = parseItems(body, hint);
+    const bodyError = parsed.errors.find((e) => e.index === -1);
+    if (bodyError) return errorBody(c, 'BAD_REQUEST', bodyError.message, { field: bodyError.field });
+    const s = await ingestItems(deps, parsed.items, { origin: 'api', indexMap: parsed.indexMap });
+    const errors = [...parsed.errors, ...s.errors].sort((a, b) => a.index - b.index);
+    const accepted = s.stored + s.duplicates;
+    if (errors.length > 0 && accepted === 0) {
+      const first = errors[0]!;
+      return errorBody(c, 'BAD_REQUEST', `item ${first.index}: ${first.field}: ${first.message}`, {
+        field: `[${first.index}].${first.field}`,
+        details: errors.slice(0, 100),
+      });
+    }
+    return c.json(
+      {
+        received: s.received + parsed.errors.length,
+        stored: s.stored,
+        duplicate: s.duplicates,
+        updated: s.updated,
+        rejected: errors.length,
+        errors: errors.slice(0, 1000),
+      },
+      200,
+    );
   });
   return app;
 }

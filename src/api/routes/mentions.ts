@@ -6,7 +6,11 @@ import { foldText, tokenize } from '../../text.ts';
 import { ApiError, errorSchema } from '../errors.ts';
 import { router } from '../types.ts';
 
-const sentimentSchema = z.object({ label: z.enum(['positive', 'negative', 'neutral']), score: z.number(), confidence: z.number().nullable() });
+const sentimentSchema = z.object({
+  label: z.enum(['positive', 'negative', 'neutral']),
+  score: z.number(),
+  confidence: z.number().nullable(),
+});
 
 const mentionSchema = z
   .object({
@@ -34,9 +38,17 @@ const mentionSchema = z
     }),
     parentId: z.string().nullable(),
     threadId: z.string().nullable(),
-    storyId: z.string().openapi({ description: 'Id of the first mention of the same story (near-duplicates share it)' }),
+    storyId: z
+      .string()
+      .openapi({ description: 'Id of the first mention of the same story (near-duplicates share it)' }),
     sentiment: sentimentSchema.nullable(),
-    brands: z.array(z.object({ id: z.string(), name: z.string(), sentiment: sentimentSchema.omit({ confidence: true }).nullable() })),
+    brands: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        sentiment: sentimentSchema.omit({ confidence: true }).nullable(),
+      }),
+    ),
     topics: z.array(z.string()),
     crisisScore: z.number().nullable(),
     spamScore: z.number().nullable(),
@@ -44,11 +56,21 @@ const mentionSchema = z
   .openapi('Mention');
 
 const mentionDetailSchema = mentionSchema
-  .extend({ classifications: z.record(z.string(), z.unknown()), labels: z.record(z.string(), z.unknown()).nullable(), raw: z.unknown() })
+  .extend({
+    classifications: z.record(z.string(), z.unknown()),
+    labels: z.record(z.string(), z.unknown()).nullable(),
+    raw: z.unknown(),
+  })
   .openapi('MentionDetail');
 
 type MentionRow = typeof mentions.$inferSelect;
-type BrandLink = { mentionId: string; brandId: string; name: string; sentimentLabel: string | null; sentimentScore: number | null };
+type BrandLink = {
+  mentionId: string;
+  brandId: string;
+  name: string;
+  sentimentLabel: string | null;
+  sentimentScore: number | null;
+};
 
 function view(m: MentionRow, links: BrandLink[]) {
   return {
@@ -56,7 +78,13 @@ function view(m: MentionRow, links: BrandLink[]) {
     platform: m.platform,
     externalId: m.externalId,
     url: m.url,
-    author: { handle: m.authorHandle, name: m.authorName, followers: m.authorFollowers, verified: m.authorVerified, url: m.authorUrl },
+    author: {
+      handle: m.authorHandle,
+      name: m.authorName,
+      followers: m.authorFollowers,
+      verified: m.authorVerified,
+      url: m.authorUrl,
+    },
     text: m.text,
     title: m.title,
     lang: m.lang,
@@ -88,11 +116,19 @@ const listQuery = z.object({
   brand: z.string().optional().openapi({ description: 'Brand id or name' }),
   platform: z.string().optional().openapi({ description: 'Comma-separated platforms' }),
   lang: z.string().optional().openapi({ description: 'Comma-separated language codes' }),
-  sentiment: z.enum(['positive', 'negative', 'neutral']).optional().openapi({ description: "Per-brand sentiment when `brand` is given, else the mention's" }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'published at or after (ISO 8601)' }),
+  sentiment: z
+    .enum(['positive', 'negative', 'neutral'])
+    .optional()
+    .openapi({ description: "Per-brand sentiment when `brand` is given, else the mention's" }),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'published at or after (ISO 8601)' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'published before (ISO 8601)' }),
   author: z.string().optional().openapi({ description: 'Author handle (exact, case-insensitive)' }),
-  q: z.string().max(500).optional().openapi({ description: 'Full-text search over text and title (all words must occur; Chinese is segmented)' }),
+  q: z.string().max(500).optional().openapi({
+    description: 'Full-text search over text and title (all words must occur; Chinese is segmented)',
+  }),
   story: z.string().optional().openapi({ description: 'Only mentions of this story id' }),
   excludeSpam: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -107,7 +143,8 @@ function decodeCursor(s: string): { at: Date; id: string } {
   const raw = Buffer.from(s, 'base64url').toString('utf8');
   const [at, id] = raw.split('|');
   const d = new Date(at ?? '');
-  if (!id || Number.isNaN(d.getTime())) throw new ApiError('BAD_REQUEST', 'cursor: not a cursor returned by this API', 'cursor');
+  if (!id || Number.isNaN(d.getTime()))
+    throw new ApiError('BAD_REQUEST', 'cursor: not a cursor returned by this API', 'cursor');
   return { at: d, id };
 }
 
@@ -152,11 +189,16 @@ export function mentionRoutes(deps: Deps) {
       path: '/v1/mentions',
       tags: ['mentions'],
       summary: 'List mentions, newest first',
-      description: 'Cursor pagination with a stable order (published_at desc, id desc). Filters combine with AND.',
+      description:
+        'Cursor pagination with a stable order (published_at desc, id desc). Filters combine with AND.',
       request: { query: listQuery },
       responses: {
         200: {
-          content: { 'application/json': { schema: z.object({ data: z.array(mentionSchema), nextCursor: z.string().nullable() }) } },
+          content: {
+            'application/json': {
+              schema: z.object({ data: z.array(mentionSchema), nextCursor: z.string().nullable() }),
+            },
+          },
           description: 'A page of mentions',
         },
         400: err('Invalid filter'),
@@ -176,12 +218,37 @@ export function mentionRoutes(deps: Deps) {
         brandId = b[0].id;
         const linkConds = [eq(mentionBrands.mentionId, mentions.id), eq(mentionBrands.brandId, brandId)];
         if (f.sentiment) linkConds.push(eq(mentionBrands.sentimentLabel, f.sentiment));
-        where.push(exists(deps.db.select({ one: sql`1` }).from(mentionBrands).where(and(...linkConds))));
+        where.push(
+          exists(
+            deps.db
+              .select({ one: sql`1` })
+              .from(mentionBrands)
+              .where(and(...linkConds)),
+          ),
+        );
       } else if (f.sentiment) {
         where.push(eq(mentions.sentimentLabel, f.sentiment));
       }
-      if (f.platform) where.push(inArray(mentions.platform, f.platform.split(',').map((s) => s.trim()).filter(Boolean)));
-      if (f.lang) where.push(inArray(mentions.lang, f.lang.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)));
+      if (f.platform)
+        where.push(
+          inArray(
+            mentions.platform,
+            f.platform
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+        );
+      if (f.lang)
+        where.push(
+          inArray(
+            mentions.lang,
+            f.lang
+              .split(',')
+              .map((s) => s.trim().toLowerCase())
+              .filter(Boolean),
+          ),
+        );
       if (f.from) where.push(gte(mentions.publishedAt, new Date(f.from)));
       if (f.to) where.push(lt(mentions.publishedAt, new Date(f.to)));
       if (f.author) where.push(sql`lower(${mentions.authorHandle}) = ${f.author.toLowerCase()}`);
@@ -195,7 +262,12 @@ export function mentionRoutes(deps: Deps) {
       }
       if (f.cursor) {
         const cur = decodeCursor(f.cursor);
-        where.push(or(lt(mentions.publishedAt, cur.at), and(eq(mentions.publishedAt, cur.at), lt(mentions.id, cur.id)))!);
+        where.push(
+          or(
+            lt(mentions.publishedAt, cur.at),
+            and(eq(mentions.publishedAt, cur.at), lt(mentions.id, cur.id)),
+          )!,
+        );
       }
       const rows = await deps.db
         .select()
@@ -204,7 +276,10 @@ export function mentionRoutes(deps: Deps) {
         .orderBy(desc(mentions.publishedAt), desc(mentions.id))
         .limit(f.limit + 1);
       const page = rows.slice(0, f.limit);
-      const links = await brandLinks(deps, page.map((m) => m.id));
+      const links = await brandLinks(
+        deps,
+        page.map((m) => m.id),
+      );
       const last = page.at(-1);
       return c.json(
         {
@@ -234,10 +309,17 @@ export function mentionRoutes(deps: Deps) {
       const m = rows[0];
       if (!m) throw new ApiError('NOT_FOUND', `mention ${id} not found`);
       const links = await brandLinks(deps, [m.id]);
-      return c.json({ ...view(m, links.get(m.id) ?? []), classifications: m.classifications, labels: m.labels ?? null, raw: m.raw ?? null }, 200);
+      return c.json(
+        {
+          ...view(m, links.get(m.id) ?? []),
+          classifications: m.classifications,
+          labels: m.labels ?? null,
+          raw: m.raw ?? null,
+        },
+        200,
+      );
     },
   );
 
   return app;
 }
-

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import cron from 'node-cron';
 import { eq, or } from 'drizzle-orm';
+import cron from 'node-cron';
 import type { DbOrTx } from '../../../db/client.ts';
 import { sourceHealth, sources } from '../../../db/schema/index.ts';
 import { formatPath } from '../../config/load.ts';
 import type { Deps } from '../../deps.ts';
 import { newId } from '../../ids.ts';
-import { healthView, healthSchema } from '../../pipeline/health.ts';
+import { healthSchema, healthView } from '../../pipeline/health.ts';
 import { ApiError, errorSchema } from '../errors.ts';
 import { actorOf, router } from '../types.ts';
 
@@ -39,7 +39,10 @@ const sourceInput = z
     enabled: z.boolean().default(true),
     allowPrivateNetwork: z.boolean().default(false),
     backfillDays: z.number().int().min(0).max(3650).default(7),
-    secrets: z.record(z.string(), z.string().min(1)).optional().openapi({ description: 'Write-only; stored encrypted (AES-256-GCM)' }),
+    secrets: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .openapi({ description: 'Write-only; stored encrypted (AES-256-GCM)' }),
   })
   .strict()
   .openapi('SourceInput');
@@ -82,9 +85,20 @@ export async function findSource(db: DbOrTx, idOrName: string): Promise<SourceRo
 }
 
 /** Validate type, options, secrets and schedule against the collector registry; 400 naming the field. */
-export function checkSource(deps: Deps, type: string, options: Record<string, unknown>, secrets?: Record<string, string>, schedule?: string) {
+export function checkSource(
+  deps: Deps,
+  type: string,
+  options: Record<string, unknown>,
+  secrets?: Record<string, string>,
+  schedule?: string,
+) {
   const c = deps.collectors.find((x) => x.id === type);
-  if (!c) throw new ApiError('BAD_REQUEST', `type: unknown source type; one of ${deps.collectors.map((x) => x.id).join(', ')}`, 'type');
+  if (!c)
+    throw new ApiError(
+      'BAD_REQUEST',
+      `type: unknown source type; one of ${deps.collectors.map((x) => x.id).join(', ')}`,
+      'type',
+    );
   const r = c.options.safeParse(options);
   if (!r.success) {
     const i = r.error.issues[0]!;
@@ -92,15 +106,29 @@ export function checkSource(deps: Deps, type: string, options: Record<string, un
     throw new ApiError('BAD_REQUEST', `${field}: ${i.message}`, field);
   }
   for (const k of Object.keys(secrets ?? {})) {
-    if (!(c.secrets ?? []).includes(k)) throw new ApiError('BAD_REQUEST', `secrets.${k}: source type ${type} takes no such secret`, `secrets.${k}`);
+    if (!(c.secrets ?? []).includes(k))
+      throw new ApiError(
+        'BAD_REQUEST',
+        `secrets.${k}: source type ${type} takes no such secret`,
+        `secrets.${k}`,
+      );
   }
-  if (schedule !== undefined && !cron.validate(schedule)) throw new ApiError('BAD_REQUEST', 'schedule: invalid cron expression', 'schedule');
+  if (schedule !== undefined && !cron.validate(schedule))
+    throw new ApiError('BAD_REQUEST', 'schedule: invalid cron expression', 'schedule');
   return { collector: c, options: r.data as Record<string, unknown> };
 }
 
-const idParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: 'Source id or name' }) });
+const idParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'Source id or name' }),
+});
 const err = (d: string) => ({ content: { 'application/json': { schema: errorSchema } }, description: d });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 
 export function sourceRoutes(deps: Deps, onChange: () => void) {
   const app = router();
@@ -161,30 +189,46 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const { collector, options } = checkSource(deps, input.type, input.options, input.secrets, input.schedule);
+      const { collector, options } = checkSource(
+        deps,
+        input.type,
+        input.options,
+        input.secrets,
+        input.schedule,
+      );
       const now = deps.clock.now();
-      const row = await deps.mutate({ actor: actorOf(c), action: 'source.create', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
-        const taken = await tx.select({ id: sources.id }).from(sources).where(eq(sources.name, input.name)).limit(1);
-        if (taken[0]) throw new ApiError('CONFLICT', `a source named "${input.name}" exists`, 'name');
-        const [s] = await tx
-          .insert(sources)
-          .values({
-            id: newId('src'),
-            name: input.name,
-            type: input.type,
-            options,
-            secretsEnc: input.secrets && Object.keys(input.secrets).length ? deps.secrets.seal(JSON.stringify(input.secrets)) : null,
-            schedule: input.schedule ?? collector.defaultSchedule,
-            enabled: input.enabled,
-            allowPrivateNetwork: input.allowPrivateNetwork,
-            backfillDays: input.backfillDays,
-            origin: 'api',
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning();
-        return { result: s!, entityId: s!.id, after: sourceView(s!, Object.keys(input.secrets ?? {})) };
-      });
+      const row = await deps.mutate(
+        { actor: actorOf(c), action: 'source.create', entityType: 'source', requestId: c.get('requestId') },
+        async (tx) => {
+          const taken = await tx
+            .select({ id: sources.id })
+            .from(sources)
+            .where(eq(sources.name, input.name))
+            .limit(1);
+          if (taken[0]) throw new ApiError('CONFLICT', `a source named "${input.name}" exists`, 'name');
+          const [s] = await tx
+            .insert(sources)
+            .values({
+              id: newId('src'),
+              name: input.name,
+              type: input.type,
+              options,
+              secretsEnc:
+                input.secrets && Object.keys(input.secrets).length
+                  ? deps.secrets.seal(JSON.stringify(input.secrets))
+                  : null,
+              schedule: input.schedule ?? collector.defaultSchedule,
+              enabled: input.enabled,
+              allowPrivateNetwork: input.allowPrivateNetwork,
+              backfillDays: input.backfillDays,
+              origin: 'api',
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning();
+          return { result: s!, entityId: s!.id, after: sourceView(s!, Object.keys(input.secrets ?? {})) };
+        },
+      );
       onChange();
       return c.json(sourceView(row, Object.keys(input.secrets ?? {})), 201);
     },
@@ -196,42 +240,65 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
       path: '/v1/sources/{id}',
       tags: ['sources'],
       summary: 'Update a source (secrets given here replace the stored ones)',
-      request: { params: idParam, body: { content: { 'application/json': { schema: sourcePatch } }, required: true } },
-      responses: { 200: json(sourceSchema, 'Updated'), 400: err('Invalid input'), 404: err('Not found'), 409: err('Name taken') },
+      request: {
+        params: idParam,
+        body: { content: { 'application/json': { schema: sourcePatch } }, required: true },
+      },
+      responses: {
+        200: json(sourceSchema, 'Updated'),
+        400: err('Invalid input'),
+        404: err('Not found'),
+        409: err('Name taken'),
+      },
     }),
     async (c) => {
       const patch = c.req.valid('json');
       const id = c.req.valid('param').id;
-      const row = await deps.mutate({ actor: actorOf(c), action: 'source.update', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
-        const before = await findSource(tx, id);
-        const type = patch.type ?? before.type;
-        const { options } = checkSource(deps, type, patch.options ?? before.options, patch.secrets, patch.schedule);
-        if (patch.name && patch.name !== before.name) {
-          const taken = await tx.select({ id: sources.id }).from(sources).where(eq(sources.name, patch.name)).limit(1);
-          if (taken[0]) throw new ApiError('CONFLICT', `a source named "${patch.name}" exists`, 'name');
-        }
-        const [after] = await tx
-          .update(sources)
-          .set({
-            name: patch.name ?? before.name,
+      const row = await deps.mutate(
+        { actor: actorOf(c), action: 'source.update', entityType: 'source', requestId: c.get('requestId') },
+        async (tx) => {
+          const before = await findSource(tx, id);
+          const type = patch.type ?? before.type;
+          const { options } = checkSource(
+            deps,
             type,
-            options,
-            secretsEnc: patch.secrets ? deps.secrets.seal(JSON.stringify(patch.secrets)) : before.secretsEnc,
-            schedule: patch.schedule ?? before.schedule,
-            enabled: patch.enabled ?? before.enabled,
-            allowPrivateNetwork: patch.allowPrivateNetwork ?? before.allowPrivateNetwork,
-            backfillDays: patch.backfillDays ?? before.backfillDays,
-            updatedAt: deps.clock.now(),
-          })
-          .where(eq(sources.id, before.id))
-          .returning();
-        return {
-          result: after!,
-          entityId: before.id,
-          before: sourceView(before, secretNamesOf(deps, before)),
-          after: sourceView(after!, secretNamesOf(deps, after!)),
-        };
-      });
+            patch.options ?? before.options,
+            patch.secrets,
+            patch.schedule,
+          );
+          if (patch.name && patch.name !== before.name) {
+            const taken = await tx
+              .select({ id: sources.id })
+              .from(sources)
+              .where(eq(sources.name, patch.name))
+              .limit(1);
+            if (taken[0]) throw new ApiError('CONFLICT', `a source named "${patch.name}" exists`, 'name');
+          }
+          const [after] = await tx
+            .update(sources)
+            .set({
+              name: patch.name ?? before.name,
+              type,
+              options,
+              secretsEnc: patch.secrets
+                ? deps.secrets.seal(JSON.stringify(patch.secrets))
+                : before.secretsEnc,
+              schedule: patch.schedule ?? before.schedule,
+              enabled: patch.enabled ?? before.enabled,
+              allowPrivateNetwork: patch.allowPrivateNetwork ?? before.allowPrivateNetwork,
+              backfillDays: patch.backfillDays ?? before.backfillDays,
+              updatedAt: deps.clock.now(),
+            })
+            .where(eq(sources.id, before.id))
+            .returning();
+          return {
+            result: after!,
+            entityId: before.id,
+            before: sourceView(before, secretNamesOf(deps, before)),
+            after: sourceView(after!, secretNamesOf(deps, after!)),
+          };
+        },
+      );
       onChange();
       return c.json(sourceView(row, secretNamesOf(deps, row)), 200);
     },
@@ -248,11 +315,18 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
     }),
     async (c) => {
       const id = c.req.valid('param').id;
-      await deps.mutate({ actor: actorOf(c), action: 'source.delete', entityType: 'source', requestId: c.get('requestId') }, async (tx) => {
-        const before = await findSource(tx, id);
-        await tx.delete(sources).where(eq(sources.id, before.id));
-        return { result: null, entityId: before.id, before: sourceView(before, secretNamesOf(deps, before)) };
-      });
+      await deps.mutate(
+        { actor: actorOf(c), action: 'source.delete', entityType: 'source', requestId: c.get('requestId') },
+        async (tx) => {
+          const before = await findSource(tx, id);
+          await tx.delete(sources).where(eq(sources.id, before.id));
+          return {
+            result: null,
+            entityId: before.id,
+            before: sourceView(before, secretNamesOf(deps, before)),
+          };
+        },
+      );
       onChange();
       return c.body(null, 204);
     },
