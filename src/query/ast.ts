@@ -32,7 +32,7 @@ export function isTextNode(n: QueryNode): n is TextNode {
 }
 
 // A bare term prints unquoted only when the lexer reads it back as the same term.
-const SAFE_TERM = /^[\p{L}\p{N}\p{M}_][\p{L}\p{N}\p{M}_'’.\-]*$/u;
+const SAFE_TERM = /^[\p{L}\p{N}\p{M}_][\p{L}\p{N}\p{M}_'’.-]*$/u;
 const NEAR_LIKE = /^near(\/|$)/i;
 
 function printText(n: TextNode): string {
@@ -80,7 +80,13 @@ export function stripPositions(n: QueryNode): unknown {
     case 'not':
       return { type: 'not', child: stripPositions(n.child) };
     case 'near':
-      return { type: 'near', left: stripPositions(n.left), right: stripPositions(n.right), distance: n.distance, ordered: n.ordered };
+      return {
+        type: 'near',
+        left: stripPositions(n.left),
+        right: stripPositions(n.right),
+        distance: n.distance,
+        ordered: n.ordered,
+      };
     default: {
       const { pos: _pos, ...rest } = n;
       return rest;

@@ -30,7 +30,13 @@ const TEXTS = [
 ];
 
 const docs = TEXTS.map((text, i) =>
-  prepareDoc({ text, title: i % 3 === 0 ? 'Acme news' : null, url: `https://news.example.com/${i}`, lang: i % 2 ? 'en' : 'zh-CN', platform: 'reddit' }),
+  prepareDoc({
+    text,
+    title: i % 3 === 0 ? 'Acme news' : null,
+    url: `https://news.example.com/${i}`,
+    lang: i % 2 ? 'en' : 'zh-CN',
+    platform: 'reddit',
+  }),
 );
 const compiled = QUERIES.map(compileQuery);
 
@@ -45,7 +51,9 @@ const t0 = performance.now();
 for (let i = 0; i < rounds; i++) round();
 const ms = performance.now() - t0;
 const evals = rounds * docs.length * compiled.length;
-console.log(`evaluations: ${evals.toLocaleString('en')} in ${ms.toFixed(0)} ms = ${Math.round((evals / ms) * 1000).toLocaleString('en')} per second (mixed queries)`);
+console.log(
+  `evaluations: ${evals.toLocaleString('en')} in ${ms.toFixed(0)} ms = ${Math.round((evals / ms) * 1000).toLocaleString('en')} per second (mixed queries)`,
+);
 
 for (const q of compiled) {
   const n = 200_000;
@@ -57,6 +65,9 @@ for (const q of compiled) {
 
 const p0 = performance.now();
 const prepN = 20_000;
-for (let i = 0; i < prepN; i++) prepareDoc({ text: TEXTS[i % TEXTS.length]!, url: 'https://x.example.com/a' });
-console.log(`prepareDoc: ${(((performance.now() - p0) / prepN) * 1000).toFixed(1)} µs per mention (average over the sample texts)`);
+for (let i = 0; i < prepN; i++)
+  prepareDoc({ text: TEXTS[i % TEXTS.length]!, url: 'https://x.example.com/a' });
+console.log(
+  `prepareDoc: ${(((performance.now() - p0) / prepN) * 1000).toFixed(1)} µs per mention (average over the sample texts)`,
+);
 if (sink < 0) console.log(sink);

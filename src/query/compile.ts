@@ -91,7 +91,9 @@ function tagLeaf(tag: string, title: boolean): Leaf & { cost: number } {
 function wildcardLeaf(value: string, title: boolean): Leaf & { cost: number } {
   if (!value.includes('?')) return literalLeaf(value.slice(0, -1), true, title);
   const cjk = CJK_CHAR_RE.test(value);
-  const src = [...value].map((ch) => (ch === '?' ? '[^ \\n]' : ch === '*' ? '[^ \\n]*' : escapeRe(ch))).join('');
+  const src = [...value]
+    .map((ch) => (ch === '?' ? '[^ \\n]' : ch === '*' ? '[^ \\n]*' : escapeRe(ch)))
+    .join('');
   // Alphabetic words are whole tokens: a space before, and a space after unless `*` ends it.
   const re = cjk ? src : `(?<= )${src}${value.endsWith('*') ? '' : '(?= )'}`;
   const one = new RegExp(re, 'u');
@@ -144,7 +146,8 @@ function fieldTest(field: MetaField, v: string): Predicate {
 /** Leaves of a NEAR operand: a text node or an OR of them (the parser guarantees it). */
 function nearLeaves(n: QueryNode): Leaf[] {
   if (n.type === 'or') return n.children.flatMap(nearLeaves);
-  if (n.type === 'term' || n.type === 'phrase' || n.type === 'wildcard' || n.type === 'tag') return [leafFor(n)];
+  if (n.type === 'term' || n.type === 'phrase' || n.type === 'wildcard' || n.type === 'tag')
+    return [leafFor(n)];
   throw new Error(`not a NEAR operand: ${n.type}`);
 }
 
@@ -155,7 +158,8 @@ function compileNear(n: Extract<QueryNode, { type: 'near' }>): Compiled {
   const rightLeaves = nearLeaves(n.right);
   const { distance, ordered } = n;
   /** Tokens strictly between a span ending at `aEnd` and one starting at `bStart` (0 when they share a CJK token). */
-  const within = (tokAt: Int32Array, aEnd: number, bStart: number) => tokAt[bStart]! - tokAt[aEnd - 1]! - 1 <= distance;
+  const within = (tokAt: Int32Array, aEnd: number, bStart: number) =>
+    tokAt[bStart]! - tokAt[aEnd - 1]! - 1 <= distance;
   return {
     cost: left.cost + right.cost + 20,
     test(d) {

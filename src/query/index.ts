@@ -1,12 +1,20 @@
 import { QuerySyntaxError } from '../errors.ts';
 import type { QueryNode } from './ast.ts';
 import { compileAst, positiveTerms } from './compile.ts';
-import type { PreparedDoc } from './prepare.ts';
 import { parseQuery } from './parse.ts';
+import type { PreparedDoc } from './prepare.ts';
 
-export { type Field, FIELDS, type MetaField, printQuery, type QueryNode, stripPositions, type TextScope } from './ast.ts';
-export { type MatchDoc, type PreparedDoc, prepareDoc } from './prepare.ts';
+export {
+  FIELDS,
+  type Field,
+  type MetaField,
+  printQuery,
+  type QueryNode,
+  stripPositions,
+  type TextScope,
+} from './ast.ts';
 export { MAX_DEPTH, MAX_NEAR_DISTANCE, MAX_QUERY_LENGTH, MIN_WILDCARD_STEM, parseQuery } from './parse.ts';
+export { type MatchDoc, type PreparedDoc, prepareDoc } from './prepare.ts';
 
 export interface CompiledQuery {
   source: string;
@@ -37,12 +45,15 @@ export function compileQuery(query: string): CompiledQuery {
  * @example
  * validateQuery('acme AND') // { ok: false, message: 'AND needs ... at position 5 (near "AND")', position: 5, token: 'AND' }
  */
-export function validateQuery(query: string): { ok: true } | { ok: false; message: string; position: number; token: string } {
+export function validateQuery(
+  query: string,
+): { ok: true } | { ok: false; message: string; position: number; token: string } {
   try {
     parseQuery(query);
     return { ok: true };
   } catch (e) {
-    if (e instanceof QuerySyntaxError) return { ok: false, message: e.message, position: e.position, token: e.token };
+    if (e instanceof QuerySyntaxError)
+      return { ok: false, message: e.message, position: e.position, token: e.token };
     throw e;
   }
 }

@@ -1,6 +1,6 @@
 import { QuerySyntaxError } from '../errors.ts';
 import { foldText } from '../text.ts';
-import { type Field, FIELDS, type MetaField, type QueryNode, type TextScope } from './ast.ts';
+import { FIELDS, type Field, type MetaField, type QueryNode, type TextScope } from './ast.ts';
 import { CJK_CHAR_RE, normalizeFolded } from './chars.ts';
 
 export const MAX_QUERY_LENGTH = 4096;
@@ -14,7 +14,15 @@ type Tok =
   | { k: 'phrase'; pos: number; text: string; value: string }
   | { k: 'word'; pos: number; text: string }
   /** `value` is null when a parenthesised group follows: `site:(a.com OR b.com)`. */
-  | { k: 'field'; pos: number; text: string; field: Field; value: string | null; quoted: boolean; valuePos: number };
+  | {
+      k: 'field';
+      pos: number;
+      text: string;
+      field: Field;
+      value: string | null;
+      quoted: boolean;
+      valuePos: number;
+    };
 
 const QUOTES = new Set(['"', '＂', '“', '”']);
 const OPEN = new Set(['(', '（']);
@@ -34,7 +42,8 @@ function lex(q: string): Tok[] {
     while (j < q.length && !QUOTES.has(q[j]!)) j++;
     if (j >= q.length) fail('this quote is never closed: add a closing "', start, q.slice(start, start + 20));
     const value = q.slice(start + 1, j);
-    if (value.trim() === '') fail('empty quotes: put a word or phrase between them', start, q.slice(start, j + 1));
+    if (value.trim() === '')
+      fail('empty quotes: put a word or phrase between them', start, q.slice(start, j + 1));
     return { value, end: j + 1 };
   };
   let i = 0;
@@ -80,30 +89,58 @@ function lexWord(
   }
   if (word === 'NEAR' || word.startsWith('NEAR/')) {
     const m = /^NEAR\/(\d{1,6})([fF]?)$/.exec(word);
-    if (!m) fail('NEAR needs a distance written right after it, like NEAR/3 (any order) or NEAR/3f (in this order)', i, word);
+    if (!m)
+      fail(
+        'NEAR needs a distance written right after it, like NEAR/3 (any order) or NEAR/3f (in this order)',
+        i,
+        word,
+      );
     const distance = Number(m[1]);
-    if (distance > MAX_NEAR_DISTANCE) fail(`NEAR distance can be at most ${MAX_NEAR_DISTANCE} words`, i, word);
+    if (distance > MAX_NEAR_DISTANCE)
+      fail(`NEAR distance can be at most ${MAX_NEAR_DISTANCE} words`, i, word);
     toks.push({ k: 'near', pos: i, text: word, distance, ordered: m[2] !== '' });
     return j;
   }
-  if (/^near\/\d+f?$/i.test(word)) fail(`operators are written in capitals: write ${word.toUpperCase().replace(/F$/, 'f')}`, i, word);
-  if (word === '-') fail('a lone "-": to exclude a word, write it right after the minus with no space, like -job', i, word);
+  if (/^near\/\d+f?$/i.test(word))
+    fail(`operators are written in capitals: write ${word.toUpperCase().replace(/F$/, 'f')}`, i, word);
+  if (word === '-')
+    fail('a lone "-": to exclude a word, write it right after the minus with no space, like -job', i, word);
   const colon = word.indexOf(':');
   if (colon > 0 && /^[a-z]+$/i.test(word.slice(0, colon))) {
     const name = word.slice(0, colon).toLowerCase();
     if (!(FIELDS as readonly string[]).includes(name)) {
-      fail(`unknown field "${name}:"; the fields are ${FIELD_LIST} (put text that contains ":" in quotes)`, i, word);
+      fail(
+        `unknown field "${name}:"; the fields are ${FIELD_LIST} (put text that contains ":" in quotes)`,
+        i,
+        word,
+      );
     }
     const field = name as Field;
     const rest = word.slice(colon + 1);
     if (rest !== '') {
-      toks.push({ k: 'field', pos: i, text: word, field, value: rest, quoted: false, valuePos: i + colon + 1 });
+      toks.push({
+        k: 'field',
+        pos: i,
+        text: word,
+        field,
+        value: rest,
+        quoted: false,
+        valuePos: i + colon + 1,
+      });
       return j;
     }
     const next = q[j];
     if (next !== undefined && QUOTES.has(next)) {
       const r = readQuoted(j);
-      toks.push({ k: 'field', pos: i, text: q.slice(i, r.end), field, value: r.value, quoted: true, valuePos: j });
+      toks.push({
+        k: 'field',
+        pos: i,
+        text: q.slice(i, r.end),
+        field,
+        value: r.value,
+        quoted: true,
+        valuePos: j,
+      });
       return r.end;
     }
     if (next !== undefined && OPEN.has(next)) {
@@ -149,7 +186,15 @@ class Parser {
   }
 
   private startsOperand(t: Tok | undefined): boolean {
-    return !!t && (t.k === 'lp' || t.k === 'phrase' || t.k === 'word' || t.k === 'field' || t.k === 'not' || t.k === 'neg');
+    return (
+      !!t &&
+      (t.k === 'lp' ||
+        t.k === 'phrase' ||
+        t.k === 'word' ||
+        t.k === 'field' ||
+        t.k === 'not' ||
+        t.k === 'neg')
+    );
   }
 
   private needOperandAfter(op: Tok): void {
@@ -164,7 +209,8 @@ class Parser {
   }
 
   private enter(t: Tok): void {
-    if (++this.depth > MAX_DEPTH) fail(`the query nests deeper than ${MAX_DEPTH} levels of parentheses and NOTs`, t.pos, t.text);
+    if (++this.depth > MAX_DEPTH)
+      fail(`the query nests deeper than ${MAX_DEPTH} levels of parentheses and NOTs`, t.pos, t.text);
   }
 
   private parseOr(ctx: Ctx): QueryNode {
@@ -227,7 +273,8 @@ class Parser {
     if (t?.k === 'not' || t?.k === 'neg') {
       this.p++;
       this.enter(t);
-      if (!this.startsOperand(this.peek())) fail(`${t.text} needs a word, phrase or group after it`, t.pos, t.text);
+      if (!this.startsOperand(this.peek()))
+        fail(`${t.text} needs a word, phrase or group after it`, t.pos, t.text);
       const child = this.parseUnary(ctx);
       this.depth--;
       return { type: 'not', child, pos: t.pos };
@@ -238,7 +285,8 @@ class Parser {
   private parseGroup(open: Tok, ctx: Ctx): QueryNode {
     this.enter(open);
     const next = this.peek();
-    if (next?.k === 'rp') fail('empty parentheses: put something between them', open.pos, `${open.text}${next.text}`);
+    if (next?.k === 'rp')
+      fail('empty parentheses: put something between them', open.pos, `${open.text}${next.text}`);
     const inner = this.parseOr(ctx);
     const close = this.peek();
     if (close?.k !== 'rp') fail('this ( is never closed: add a )', open.pos, open.text);
@@ -258,17 +306,24 @@ class Parser {
       case 'lp':
         return this.parseGroup(t, ctx);
       case 'phrase':
-        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.value, t.pos, t.pos, t.text) : phraseNode(t.value, t.pos, t.text, ctx.scope);
+        return ctx.kind === 'meta'
+          ? fieldNode(ctx.field, t.value, t.pos, t.pos, t.text)
+          : phraseNode(t.value, t.pos, t.text, ctx.scope);
       case 'word':
-        return ctx.kind === 'meta' ? fieldNode(ctx.field, t.text, t.pos, t.pos, t.text) : wordNode(t.text, t.pos, ctx.scope);
+        return ctx.kind === 'meta'
+          ? fieldNode(ctx.field, t.text, t.pos, t.pos, t.text)
+          : wordNode(t.text, t.pos, ctx.scope);
       case 'field': {
         if (ctx.kind === 'meta' || ctx.scope === 'title') {
           fail('a field cannot be used inside another field', t.pos, t.text);
         }
-        const inner: Ctx = t.field === 'title' ? { kind: 'text', scope: 'title' } : { kind: 'meta', field: t.field };
+        const inner: Ctx =
+          t.field === 'title' ? { kind: 'text', scope: 'title' } : { kind: 'meta', field: t.field };
         if (t.value === null) return this.parseGroup(this.toks[this.p++]!, inner);
         if (inner.kind === 'meta') return fieldNode(inner.field, t.value, t.pos, t.valuePos, t.text);
-        return t.quoted ? phraseNode(t.value, t.valuePos, t.text, 'title') : wordNode(t.value, t.valuePos, 'title');
+        return t.quoted
+          ? phraseNode(t.value, t.valuePos, t.text, 'title')
+          : wordNode(t.value, t.valuePos, 'title');
       }
       case 'rp':
         return fail('this ) has no matching (', t.pos, t.text);
@@ -314,7 +369,11 @@ export function parseQuery(query: string): QueryNode {
         whole.length > 40 ? `${whole.slice(0, 40)}…` : whole,
       );
     }
-    fail('each side of OR needs at least one positive term: this side only excludes, so it would match almost every mention', culprit.pos, token);
+    fail(
+      'each side of OR needs at least one positive term: this side only excludes, so it would match almost every mention',
+      culprit.pos,
+      token,
+    );
   }
   return ast;
 }
@@ -372,7 +431,12 @@ function wordNode(raw: string, pos: number, scope: TextScope): QueryNode {
     const name = v.slice(1);
     const what = sigil === '#' ? 'a hashtag' : 'an @mention';
     if (name === '') fail(`${sigil} needs a name right after it, like ${sigil}acme`, pos, raw);
-    if (/[*?]/.test(name)) fail(`wildcards do not work on hashtags or @mentions; a plain word (acme*) also matches them`, pos, raw);
+    if (/[*?]/.test(name))
+      fail(
+        `wildcards do not work on hashtags or @mentions; a plain word (acme*) also matches them`,
+        pos,
+        raw,
+      );
     if (!TAG_NAME[sigil].test(name)) fail(`${what} can only contain letters, digits and _`, pos, raw);
     return { type: 'tag', value: v, scope, pos };
   }
@@ -384,7 +448,11 @@ function wordNode(raw: string, pos: number, scope: TextScope): QueryNode {
 function wildcardNode(v: string, raw: string, pos: number, scope: TextScope): QueryNode {
   const star = v.indexOf('*');
   if (star >= 0 && star !== v.length - 1) {
-    fail('the * wildcard only goes at the end of a word, like refund*', pos + Math.max(0, raw.indexOf('*')), raw);
+    fail(
+      'the * wildcard only goes at the end of a word, like refund*',
+      pos + Math.max(0, raw.indexOf('*')),
+      raw,
+    );
   }
   if (/[^\p{L}\p{N}\p{M}_*?]/u.test(v)) {
     fail('a wildcard works on one word without punctuation; put text with punctuation in quotes', pos, raw);
@@ -394,14 +462,19 @@ function wildcardNode(v: string, raw: string, pos: number, scope: TextScope): Qu
   if (cjk > 0 && cjk < letters.length) {
     fail('a wildcard word must be all Chinese/Japanese/Korean characters or all other letters', pos, raw);
   }
-  if (v[0] === '?') fail('a ? wildcard stands for one character inside a word; it cannot start one', pos, raw);
+  if (v[0] === '?')
+    fail('a ? wildcard stands for one character inside a word; it cannot start one', pos, raw);
   // Letters before a `*` (a `?` does not count): `*` alone would match too many words.
   const stem = star >= 0 ? [...v.slice(0, star).replace(/\?/g, '')] : [];
   if (cjk > 0) {
     // CJK terms already match inside longer words, so a trailing * adds nothing.
     if (!v.includes('?')) return { type: 'term', value: v.slice(0, -1), scope, pos };
   } else if (star >= 0 && stem.length < MIN_WILDCARD_STEM) {
-    fail(`a * wildcard needs at least ${MIN_WILDCARD_STEM} letters before it (shorter stems match too many words)`, pos, raw);
+    fail(
+      `a * wildcard needs at least ${MIN_WILDCARD_STEM} letters before it (shorter stems match too many words)`,
+      pos,
+      raw,
+    );
   }
   return { type: 'wildcard', value: v, scope, pos };
 }
@@ -436,7 +509,8 @@ function fieldValue(field: MetaField, raw: string, pos: number, text: string): s
       return v;
     case 'lang': {
       const lang = v.replace(/_/g, '-');
-      if (!/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/.test(lang)) fail('lang: needs a language code, like lang:en or lang:zh-cn', pos, text);
+      if (!/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/.test(lang))
+        fail('lang: needs a language code, like lang:en or lang:zh-cn', pos, text);
       return lang;
     }
     case 'platform':

@@ -158,7 +158,10 @@ function hostOf(url: string): string {
   if (!url) return '';
   try {
     const u = new URL(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `http://${url}`);
-    return u.hostname.toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
+    return u.hostname
+      .toLowerCase()
+      .replace(/^www\./, '')
+      .replace(/\.$/, '');
   } catch {
     return '';
   }

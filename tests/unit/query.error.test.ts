@@ -82,7 +82,16 @@ describe('malformed queries name the position and the token at fault', () => {
   });
 
   it('accepts queries that only look odd', () => {
-    for (const q of ['a NOT b', 'acme -(job -globex)', 'acme (x OR NOT y)', 'NEARBY', 'x-ray', '10:30', 'acme AND (b OR c) NEAR/2 d', 'a NEAR/0 b']) {
+    for (const q of [
+      'a NOT b',
+      'acme -(job -globex)',
+      'acme (x OR NOT y)',
+      'NEARBY',
+      'x-ray',
+      '10:30',
+      'acme AND (b OR c) NEAR/2 d',
+      'a NEAR/0 b',
+    ]) {
       expect(validateQuery(q), q).toEqual({ ok: true });
     }
   });

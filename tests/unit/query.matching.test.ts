@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileQuery, type MatchDoc, parseQuery, prepareDoc, printQuery, stripPositions } from '../../src/query/index.ts';
+import {
+  compileQuery,
+  type MatchDoc,
+  parseQuery,
+  prepareDoc,
+  printQuery,
+  stripPositions,
+} from '../../src/query/index.ts';
 
 function matches(query: string, doc: string | MatchDoc): boolean {
   return compileQuery(query).match(prepareDoc(typeof doc === 'string' ? { text: doc } : doc));
@@ -38,9 +45,7 @@ describe('terms', () => {
     expect(matches('rock and roll', 'rock and roll')).toBe(true);
     expect(matches('rock and roll', 'rock roll')).toBe(false);
     expect(matches('not', 'not today')).toBe(true);
-    expect(stripPositions(parseQuery('a or b'))).toEqual(
-      stripPositions(parseQuery('a AND or AND b')),
-    );
+    expect(stripPositions(parseQuery('a or b'))).toEqual(stripPositions(parseQuery('a AND or AND b')));
   });
 
   it('an upper-case word that is not an operator is a term', () => {
@@ -79,7 +84,13 @@ describe('Boolean operators and precedence', () => {
   it('AND, OR, NOT and adjacency', () => {
     expect(which('acme AND globex', texts)).toEqual(['acme globex']);
     expect(which('acme globex', texts)).toEqual(['acme globex']);
-    expect(which('acme OR globex', texts)).toEqual(['acme', 'globex', 'acme globex', 'acme job', 'globex job']);
+    expect(which('acme OR globex', texts)).toEqual([
+      'acme',
+      'globex',
+      'acme globex',
+      'acme job',
+      'globex job',
+    ]);
     expect(which('acme AND NOT job', texts)).toEqual(['acme', 'acme globex']);
     expect(which('acme NOT job', texts)).toEqual(['acme', 'acme globex']);
     expect(which('acme -job', texts)).toEqual(['acme', 'acme globex']);
@@ -102,7 +113,12 @@ describe('Boolean operators and precedence', () => {
     expect(printQuery(parseQuery('a b OR c'))).toBe('((a AND b) OR c)');
     expect(printQuery(parseQuery('NOT a b'))).toBe('(NOT a AND b)');
     expect(printQuery(parseQuery('a AND NOT b OR c'))).toBe('((a AND NOT b) OR c)');
-    expect(which('globex OR acme AND job', texts)).toEqual(['globex', 'acme globex', 'acme job', 'globex job']);
+    expect(which('globex OR acme AND job', texts)).toEqual([
+      'globex',
+      'acme globex',
+      'acme job',
+      'globex job',
+    ]);
     expect(which('(globex OR acme) AND job', texts)).toEqual(['acme job', 'globex job']);
   });
 
@@ -221,7 +237,9 @@ describe('NEAR', () => {
     expect(matches('艾克米 NEAR/1f 手机', '我买了艾克米的手机')).toBe(true);
     expect(matches('手机 NEAR/1f 艾克米', '我买了艾克米的手机')).toBe(false);
     expect(matches('"艾克米" NEAR/3 (退款 OR 投诉)', '艾克米手机申请退款')).toBe(true);
-    expect(matches('"艾克米" NEAR/3 (退款 OR 投诉)', '艾克米的手机很好，我朋友上个月在另一家店申请了退款')).toBe(false);
+    expect(
+      matches('"艾克米" NEAR/3 (退款 OR 投诉)', '艾克米的手机很好，我朋友上个月在另一家店申请了退款'),
+    ).toBe(false);
   });
 
   it('Chinese: substrings inside one jieba token are still near (distance 0)', () => {
@@ -287,7 +305,9 @@ describe('fields', () => {
     expect(matches('author:"team support"', doc)).toBe(false);
     expect(matches('author:sup', doc)).toBe(false);
     expect(matches('author:acme', { text: 'x', authorHandle: 'acme' })).toBe(true);
-    expect(matches('author:acme', { text: 'x', authorHandle: 'acmefan', authorName: 'Acmeville' })).toBe(false);
+    expect(matches('author:acme', { text: 'x', authorHandle: 'acmefan', authorName: 'Acmeville' })).toBe(
+      false,
+    );
   });
 
   it('site: host and its subdomains', () => {
@@ -343,7 +363,9 @@ describe('fields', () => {
 
 describe('positiveTerms', () => {
   it('lists text operands not under NOT, as surface forms', () => {
-    const q = compileQuery('("acme" OR "艾克米" OR #acmefans) NEAR/3 refund* -(job OR hiring) site:x.com colo?r title:"acme weekly"');
+    const q = compileQuery(
+      '("acme" OR "艾克米" OR #acmefans) NEAR/3 refund* -(job OR hiring) site:x.com colo?r title:"acme weekly"',
+    );
     expect(q.positiveTerms()).toEqual(['acme', '艾克米', 'acmefans', 'refund', 'acme weekly']);
   });
 

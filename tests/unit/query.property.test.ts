@@ -14,7 +14,19 @@ import {
 
 // ---- generators -------------------------------------------------------------------------
 
-const WORDS = ['acme', 'globex', 'refund', 'scam', 'kettle', 'e-mail', "acme's", '艾克米', '退款', '手机', 'コーヒー'];
+const WORDS = [
+  'acme',
+  'globex',
+  'refund',
+  'scam',
+  'kettle',
+  'e-mail',
+  "acme's",
+  '艾克米',
+  '退款',
+  '手机',
+  'コーヒー',
+];
 const word = fc.constantFrom(...WORDS);
 const scope = fc.constantFrom<'any' | 'title'>('any', 'any', 'title');
 
@@ -26,14 +38,49 @@ const leaf: fc.Arbitrary<QueryNode> = fc.oneof(
     scope,
     pos: fc.constant(0),
   }),
-  fc.record({ type: fc.constant('wildcard' as const), value: fc.constantFrom('refund*', 'acm?', 'sc?m', 'kett*', 'glob?x*'), scope, pos: fc.constant(0) }),
-  fc.record({ type: fc.constant('tag' as const), value: fc.constantFrom('#acme', '@acme', '#艾克米', '@acme.support'), scope, pos: fc.constant(0) }),
+  fc.record({
+    type: fc.constant('wildcard' as const),
+    value: fc.constantFrom('refund*', 'acm?', 'sc?m', 'kett*', 'glob?x*'),
+    scope,
+    pos: fc.constant(0),
+  }),
+  fc.record({
+    type: fc.constant('tag' as const),
+    value: fc.constantFrom('#acme', '@acme', '#艾克米', '@acme.support'),
+    scope,
+    pos: fc.constant(0),
+  }),
   fc.oneof(
-    fc.record({ type: fc.constant('field' as const), field: fc.constant('site' as const), value: fc.constantFrom('example.com', 'news.example.com'), pos: fc.constant(0) }),
-    fc.record({ type: fc.constant('field' as const), field: fc.constant('lang' as const), value: fc.constantFrom('en', 'zh', 'zh-cn'), pos: fc.constant(0) }),
-    fc.record({ type: fc.constant('field' as const), field: fc.constant('author' as const), value: fc.constantFrom('acme_official', 'acme support'), pos: fc.constant(0) }),
-    fc.record({ type: fc.constant('field' as const), field: fc.constant('url' as const), value: fc.constantFrom('/blog', 'example.com/a'), pos: fc.constant(0) }),
-    fc.record({ type: fc.constant('field' as const), field: fc.constant('platform' as const), value: fc.constantFrom('reddit', 'weibo'), pos: fc.constant(0) }),
+    fc.record({
+      type: fc.constant('field' as const),
+      field: fc.constant('site' as const),
+      value: fc.constantFrom('example.com', 'news.example.com'),
+      pos: fc.constant(0),
+    }),
+    fc.record({
+      type: fc.constant('field' as const),
+      field: fc.constant('lang' as const),
+      value: fc.constantFrom('en', 'zh', 'zh-cn'),
+      pos: fc.constant(0),
+    }),
+    fc.record({
+      type: fc.constant('field' as const),
+      field: fc.constant('author' as const),
+      value: fc.constantFrom('acme_official', 'acme support'),
+      pos: fc.constant(0),
+    }),
+    fc.record({
+      type: fc.constant('field' as const),
+      field: fc.constant('url' as const),
+      value: fc.constantFrom('/blog', 'example.com/a'),
+      pos: fc.constant(0),
+    }),
+    fc.record({
+      type: fc.constant('field' as const),
+      field: fc.constant('platform' as const),
+      value: fc.constantFrom('reddit', 'weibo'),
+      pos: fc.constant(0),
+    }),
   ),
 );
 
@@ -51,11 +98,20 @@ const ast: fc.Arbitrary<QueryNode> = fc.letrec<{ node: QueryNode }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leaf,
-    fc.array(tie('node'), { minLength: 2, maxLength: 3 }).map((children) => ({ type: 'and' as const, children, pos: 0 })),
-    fc.array(tie('node'), { minLength: 2, maxLength: 3 }).map((children) => ({ type: 'or' as const, children, pos: 0 })),
+    fc
+      .array(tie('node'), { minLength: 2, maxLength: 3 })
+      .map((children) => ({ type: 'and' as const, children, pos: 0 })),
+    fc
+      .array(tie('node'), { minLength: 2, maxLength: 3 })
+      .map((children) => ({ type: 'or' as const, children, pos: 0 })),
     tie('node').map((child) => ({ type: 'not' as const, child, pos: 0 })),
     fc
-      .record({ left: nearOperand, right: nearOperand, distance: fc.integer({ min: 0, max: 6 }), ordered: fc.boolean() })
+      .record({
+        left: nearOperand,
+        right: nearOperand,
+        distance: fc.integer({ min: 0, max: 6 }),
+        ordered: fc.boolean(),
+      })
       .map((r) => ({ type: 'near' as const, ...r, pos: 0 })),
   ),
 })).node;
@@ -70,10 +126,33 @@ function positive(n: QueryNode): boolean {
 /** A query string: a positive generated AST, printed. */
 const query = ast.filter(positive).map(printQuery);
 
-const DOC_WORDS = [...WORDS, 'the', 'a', 'is', '很', '的', '#acme', '@acme', '@acme.support', '#艾克米', 'colour', 'acmeville', 'globexes', '，', '!', '-', 'ACME', 'ＡＣＭＥ'];
+const DOC_WORDS = [
+  ...WORDS,
+  'the',
+  'a',
+  'is',
+  '很',
+  '的',
+  '#acme',
+  '@acme',
+  '@acme.support',
+  '#艾克米',
+  'colour',
+  'acmeville',
+  'globexes',
+  '，',
+  '!',
+  '-',
+  'ACME',
+  'ＡＣＭＥ',
+];
 const docText = fc
   .array(fc.constantFrom(...DOC_WORDS), { maxLength: 14 })
-  .chain((ws) => fc.array(fc.constantFrom(' ', '', ', ', '\n'), { minLength: ws.length, maxLength: ws.length }).map((seps) => ws.map((w, i) => w + seps[i]).join('')));
+  .chain((ws) =>
+    fc
+      .array(fc.constantFrom(' ', '', ', ', '\n'), { minLength: ws.length, maxLength: ws.length })
+      .map((seps) => ws.map((w, i) => w + seps[i]).join('')),
+  );
 const doc: fc.Arbitrary<MatchDoc> = fc.record({
   text: docText,
   title: fc.option(docText, { nil: null }),
@@ -91,18 +170,36 @@ const m = (q: string, d: PreparedDoc) => compileQuery(q).match(d);
 describe('printing and parsing', () => {
   it('printing a random AST and parsing it gives the same AST', () => {
     fc.assert(
-      fc.property(
-        ast.filter(positive),
-        (a) => {
-          expect(stripPositions(parseQuery(printQuery(a)))).toEqual(stripPositions(a));
-        },
-      ),
+      fc.property(ast.filter(positive), (a) => {
+        expect(stripPositions(parseQuery(printQuery(a)))).toEqual(stripPositions(a));
+      }),
       { numRuns: 500 },
     );
   });
 
   it('printing any accepted query gives one that matches the same documents', () => {
-    const noisy = fc.array(fc.constantFrom('acme', '"acme phone"', 'AND', 'OR', 'NOT', '-', '(', ')', 'NEAR/2', 'refund*', '#acme', '艾克米', 'site:example.com', 'title:acme', ' '), { maxLength: 12 }).map((p) => p.join(' '));
+    const noisy = fc
+      .array(
+        fc.constantFrom(
+          'acme',
+          '"acme phone"',
+          'AND',
+          'OR',
+          'NOT',
+          '-',
+          '(',
+          ')',
+          'NEAR/2',
+          'refund*',
+          '#acme',
+          '艾克米',
+          'site:example.com',
+          'title:acme',
+          ' ',
+        ),
+        { maxLength: 12 },
+      )
+      .map((p) => p.join(' '));
     fc.assert(
       fc.property(noisy, doc, (q, d) => {
         let a: QueryNode;
@@ -149,7 +246,9 @@ describe('Boolean algebra', () => {
       fc.property(query, query, query, doc, (x, a, b, d) => {
         const p = prepareDoc(d);
         expect(m(`(${x}) AND NOT ((${a}) OR (${b}))`, p)).toBe(m(`(${x}) AND NOT (${a}) AND NOT (${b})`, p));
-        expect(m(`(${x}) AND NOT ((${a}) AND (${b}))`, p)).toBe(m(`(${x}) AND (NOT (${a}) OR NOT (${b}))`, p));
+        expect(m(`(${x}) AND NOT ((${a}) AND (${b}))`, p)).toBe(
+          m(`(${x}) AND (NOT (${a}) OR NOT (${b}))`, p),
+        );
       }),
       { numRuns: 300 },
     );
@@ -175,20 +274,39 @@ describe('NEAR', () => {
   it('agrees with a token-level reference on latin words', () => {
     const latin = fc.constantFrom('acme', 'refund', 'scam', 'the', 'a');
     fc.assert(
-      fc.property(fc.array(latin, { maxLength: 12 }), latin, latin, fc.integer({ min: 0, max: 4 }), fc.boolean(), (ws, a, b, n, ordered) => {
-        const want = ws.some((x, i) =>
-          ws.some((y, j) => x === a && y === b && i !== j && (ordered ? j > i : true) && Math.abs(j - i) - 1 <= n),
-        );
-        expect(m(`${a} NEAR/${n}${ordered ? 'f' : ''} ${b}`, prepareDoc({ text: ws.join(' ') }))).toBe(want);
-      }),
+      fc.property(
+        fc.array(latin, { maxLength: 12 }),
+        latin,
+        latin,
+        fc.integer({ min: 0, max: 4 }),
+        fc.boolean(),
+        (ws, a, b, n, ordered) => {
+          const want = ws.some((x, i) =>
+            ws.some(
+              (y, j) => x === a && y === b && i !== j && (ordered ? j > i : true) && Math.abs(j - i) - 1 <= n,
+            ),
+          );
+          expect(m(`${a} NEAR/${n}${ordered ? 'f' : ''} ${b}`, prepareDoc({ text: ws.join(' ') }))).toBe(
+            want,
+          );
+        },
+      ),
       { numRuns: 400 },
     );
   });
 });
 
 describe('robustness', () => {
-  const anyUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 120 });
-  const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), anyUnits, fc.string({ unit: 'grapheme', maxLength: 200 }), docText);
+  const anyUnits = fc.string({
+    unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    maxLength: 120,
+  });
+  const anyText = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    anyUnits,
+    fc.string({ unit: 'grapheme', maxLength: 200 }),
+    docText,
+  );
 
   it('prepareDoc and match never throw on arbitrary unicode documents', () => {
     const queries = [
@@ -198,7 +316,15 @@ describe('robustness', () => {
     ].map(compileQuery);
     fc.assert(
       fc.property(anyText, anyText, anyText, (text, title, other) => {
-        const p = prepareDoc({ text, title, url: other, authorHandle: other, authorName: other, lang: other, platform: other });
+        const p = prepareDoc({
+          text,
+          title,
+          url: other,
+          authorHandle: other,
+          authorName: other,
+          lang: other,
+          platform: other,
+        });
         for (const q of queries) q.match(p);
       }),
       { numRuns: 1000 },
@@ -206,7 +332,34 @@ describe('robustness', () => {
   });
 
   it('the parser throws nothing but QuerySyntaxError, on arbitrary and on query-like strings', () => {
-    const tokens = fc.constantFrom('acme', 'AND', 'OR', 'NOT', 'NEAR/3', 'NEAR', 'NEAR/2f', '-', '(', ')', '（', '"', '“', '*', '?', '#', '@', ':', 'title:', 'site:', 'author:', 'foo:', ' ', 'ac*', '艾克米', '""');
+    const tokens = fc.constantFrom(
+      'acme',
+      'AND',
+      'OR',
+      'NOT',
+      'NEAR/3',
+      'NEAR',
+      'NEAR/2f',
+      '-',
+      '(',
+      ')',
+      '（',
+      '"',
+      '“',
+      '*',
+      '?',
+      '#',
+      '@',
+      ':',
+      'title:',
+      'site:',
+      'author:',
+      'foo:',
+      ' ',
+      'ac*',
+      '艾克米',
+      '""',
+    );
     const queryish = fc.array(tokens, { maxLength: 20 }).map((p) => p.join(''));
     fc.assert(
       fc.property(fc.oneof(anyText, queryish), doc, (q, d) => {

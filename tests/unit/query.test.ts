@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QuerySyntaxError } from '../../src/errors.ts';
-import { compileQuery, type MatchDoc, parseQuery, prepareDoc, printQuery, validateQuery } from '../../src/query/index.ts';
+import {
+  compileQuery,
+  type MatchDoc,
+  parseQuery,
+  prepareDoc,
+  printQuery,
+  validateQuery,
+} from '../../src/query/index.ts';
 
-const m = (q: string, doc: MatchDoc | string) => compileQuery(q).match(prepareDoc(typeof doc === 'string' ? { text: doc } : doc));
+const m = (q: string, doc: MatchDoc | string) =>
+  compileQuery(q).match(prepareDoc(typeof doc === 'string' ? { text: doc } : doc));
 
 describe('terms, phrases and operators', () => {
   it('matches whole words, case- and width-insensitively', () => {
@@ -11,7 +19,7 @@ describe('terms, phrases and operators', () => {
     expect(m('acme', 'I love ＡＣＭＥ')).toBe(true);
     expect(m('acme', 'acmeville is a town')).toBe(false);
     expect(m('acme', "Acme's new kettle")).toBe(true); // possessives count
-    expect(m('"acme"', "acme’s new kettle")).toBe(true);
+    expect(m('"acme"', 'acme’s new kettle')).toBe(true);
   });
 
   it('phrases match consecutive words across punctuation and spacing', () => {
@@ -140,7 +148,10 @@ describe('errors name the position and the token', () => {
 
 describe('properties', () => {
   const word = fc.constantFrom('acme', 'globex', 'refund', 'kettle', 'scam', '艾克米', '退款', 'love');
-  const leaf = fc.oneof(word, word.map((w) => `"${w}"`));
+  const leaf = fc.oneof(
+    word,
+    word.map((w) => `"${w}"`),
+  );
   const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     e: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
@@ -150,7 +161,24 @@ describe('properties', () => {
       fc.tuple(leaf, tie('e')).map(([a, b]) => `(${a} AND NOT ${b})`),
     ),
   })).e;
-  const text = fc.array(fc.constantFrom('acme', 'globex', 'refund', 'kettle', 'scam', '艾克米', '退款', 'love', 'the', 'a', '很'), { maxLength: 12 }).map((ws) => ws.join(' '));
+  const text = fc
+    .array(
+      fc.constantFrom(
+        'acme',
+        'globex',
+        'refund',
+        'kettle',
+        'scam',
+        '艾克米',
+        '退款',
+        'love',
+        'the',
+        'a',
+        '很',
+      ),
+      { maxLength: 12 },
+    )
+    .map((ws) => ws.join(' '));
 
   it('printing a parsed query and parsing it again gives the same matches', () => {
     fc.assert(
@@ -189,6 +217,9 @@ describe('properties', () => {
   });
 
   it('positive terms leave out negated ones', () => {
-    expect(compileQuery('("acme" OR "艾克米") AND NOT (job OR hiring)').positiveTerms()).toEqual(['acme', '艾克米']);
+    expect(compileQuery('("acme" OR "艾克米") AND NOT (job OR hiring)').positiveTerms()).toEqual([
+      'acme',
+      '艾克米',
+    ]);
   });
 });
