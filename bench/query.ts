@@ -2,10 +2,10 @@
  * Throughput of query evaluation on prepared mentions (one core).
  *
  * @example
- * npx tsx src/query/bench.ts
+ * npm run bench:query
  */
 import { performance } from 'node:perf_hooks';
-import { compileQuery, prepareDoc } from './index.ts';
+import { compileQuery, prepareDoc } from '../src/query/index.ts';
 
 const QUERIES = [
   '("acme" OR "艾克米") AND NOT (job OR hiring)',
