@@ -128,7 +128,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
   it('searches, fetches comments and statistics, and counts quota in the cursor', async () => {
     const { pages, error } = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), null, { secrets }),
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets }),
       opts(),
     );
     expect(error).toBeUndefined();
@@ -155,7 +155,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
   it('resumes at the committed page token without repeating a page', async () => {
     const first = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), null, { secrets, maxPages: 1 }),
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets, maxPages: 1 }),
       opts(),
     );
     const committed = first.pages.at(-1)!.cursor;
@@ -163,7 +163,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
     const before = srv.requests.length;
     const rest = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), committed, { secrets }),
+      ctxFor<YoutubeCursor>(testHttp(), committed, { secrets }),
       opts(),
     );
     expect(rest.error).toBeUndefined();
@@ -178,7 +178,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
   it('stops with quota-exhausted before exceeding the daily quota, keeps the count, resets at Pacific midnight', async () => {
     const r = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), null, { secrets }),
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets }),
       opts({ dailyQuota: 150 }),
     );
     expect(r.error).toBeInstanceOf(SourceFault);
@@ -190,7 +190,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
     const before = srv.requests.length;
     const again = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), r.pages.at(-1)!.cursor, { secrets }),
+      ctxFor<YoutubeCursor>(testHttp(), r.pages.at(-1)!.cursor, { secrets }),
       opts({ dailyQuota: 150 }),
     );
     expect((again.error as SourceFault).kind).toBe('quota-exhausted');
@@ -199,7 +199,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
     const spentYesterday = { ...r.pages.at(-1)!.cursor, quota: { period: '2026-11-24', used: 150 } };
     const nextDay = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), spentYesterday, {
+      ctxFor<YoutubeCursor>(testHttp(), spentYesterday, {
         secrets,
         clock: recordingClock(new Date('2026-11-25T08:00:00Z')),
       }),
@@ -261,7 +261,7 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
     };
     const { pages } = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor(testHttp(), cursor, { secrets, maxPages: 1 }),
+      ctxFor<YoutubeCursor>(testHttp(), cursor, { secrets, maxPages: 1 }),
       opts(),
     );
     expect(pages[0]!.mentions.map((m) => m.externalId)).toContain('UgyZ1jqkHKYvi1-ruOZ4AaABAg');
