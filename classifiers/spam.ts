@@ -65,23 +65,24 @@ const PROMO = compileLexicon<number>(
       // Chinese
       [
         0.7,
-        '加微信|加v|加vx|加薇|加威|薇信|威信|v信|vx:|vx：|wx:|wx：|加qq|qq群|代购|代購|兼职|兼職|日结|日結|刷单|刷單|返利|返现|返現|招代理|免费领取|免費領取|点击链接|點擊鏈接|私信领取|私我|扫码|掃碼|加群|刷粉|涨粉|漲粉|互粉|互关|互關|低价出|出售账号|出售帳號|外围|约炮|约会服务|博彩|网赌|網賭|彩票内部|稳赚|穩賺|日赚|日賺|月入过万|月入過萬|躺赚|躺賺',
+        '加微信|加v|加vx|加薇|加威|薇信|威信|v信|vx:|vx：|wx:|wx：|加qq|qq群|兼职|兼職|日结|日結|刷单|刷單|返利|招代理|免费领取|免費領取|点击链接|點擊鏈接|私信领取|私我|扫码|掃碼|加群|刷粉|涨粉|漲粉|互粉|互关|互關|低价出|出售账号|出售帳號|外围|约炮|约会服务|博彩|网赌|網賭|彩票内部|稳赚|穩賺|日赚|日賺|月入过万|月入過萬|躺赚|躺賺',
       ],
       [
         0.4,
-        '优惠券|優惠券|领券|領券|限时抢购|限時搶購|秒杀|秒殺|包邮|包郵|团购|團購|拼单|拼單|直播间|直播間|下单|下單|链接在评论|鏈接在評論',
+        '代购|代購|返现|返現|优惠券|優惠券|领券|領券|限时抢购|限時搶購|秒杀|秒殺|包邮|包郵|团购|團購|拼单|拼單|直播间|直播間|链接在评论|鏈接在評論',
       ],
     ] as const
   ).flatMap(([w, terms]) => terms.split('|').map((term) => ({ term, meta: w as number }))),
 );
 
 const URL_RE = /https?:\/\/([^\s/?#<>"']+)[^\s<>"']*/giu;
-const HASHTAG_RE = /[#＃][\p{L}\p{N}_]+/gu;
+// A hashtag starts with a letter: `#1` is a list item and `&#38388;` an undecoded entity.
+const HASHTAG_RE = /[#＃][\p{L}_][\p{L}\p{N}_]*/gu;
 const MENTION_RE = /(?<![\p{L}\p{N}])@[\p{L}\p{N}_.]+/gu;
 const RUN_RE = /(.)\1{6,}/u;
 const EMOJI_RE = /\p{Extended_Pictographic}/gu;
 const CONTACT_RE =
-  /(?:微信|wechat|weixin|vx|wx|qq|whatsapp|telegram|tg|line)\s*(?:号|id)?\s*[:：]?\s*[a-z0-9_\-+]{5,}|(?:\+?\d[\d\s-]{9,}\d)/iu;
+  /(?:微信|wechat|weixin|vx|wx|qq|whatsapp|telegram|tg|line)\s*(?:号|id)?\s*[:：]?\s*[a-z0-9_\-+]{5,}|(?<!\d)(?:1[3-9]\d{9}|\+\d{1,3}[\s-]?\d[\d\s-]{6,}\d)(?!\d)/iu;
 
 export interface SpamResult {
   score: number;

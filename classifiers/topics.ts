@@ -54,6 +54,18 @@ function defaultTaxonomy(o: TopicsOptions): Taxonomy {
   return tax;
 }
 
+const DEFAULTS = topicsOptions.parse({});
+const defaults = new WeakMap<TopicsOptions, Lexicon<string>>();
+/** The default (or configured) taxonomy's lexicon, once per options object. */
+function defaultLexicon(o: TopicsOptions): Lexicon<string> {
+  let lex = defaults.get(o);
+  if (!lex) {
+    lex = lexiconFor(defaultTaxonomy(o));
+    defaults.set(o, lex);
+  }
+  return lex;
+}
+
 function score(lex: Lexicon<string>, folded: string, o: TopicsOptions): { id: string; score: number }[] {
   const distinct = new Map<string, Set<string>>();
   for (const h of lex.match(folded)) {
@@ -74,12 +86,8 @@ function score(lex: Lexicon<string>, folded: string, o: TopicsOptions): { id: st
  * @example
  * topicsOf('快递太慢，客服也不理人') // [{ id: 'delivery', score: 0.5 }, { id: 'service', score: 0.7 }] (order by score)
  */
-export function topicsOf(
-  text: string,
-  taxonomy?: Taxonomy,
-  options: TopicsOptions = topicsOptions.parse({}),
-) {
-  return score(lexiconFor(taxonomy ?? defaultTaxonomy(options)), foldText(text), options);
+export function topicsOf(text: string, taxonomy?: Taxonomy, options: TopicsOptions = DEFAULTS) {
+  return score(taxonomy ? lexiconFor(taxonomy) : defaultLexicon(options), foldText(text), options);
 }
 
 export const topics = defineClassifier({
@@ -90,7 +98,7 @@ export const topics = defineClassifier({
   options: topicsOptions,
   produces: ['topics'],
   classify: (_ctx, inputs, _prior, o) => {
-    const def = lexiconFor(defaultTaxonomy(o));
+    const def = defaultLexicon(o);
     return inputs.map((i) => {
       const folded = foldText(i.title ? `${i.title}\n${i.text}` : i.text);
       const brands = i.brands ?? [];

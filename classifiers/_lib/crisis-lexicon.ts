@@ -61,13 +61,15 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ...t(
     'injury',
     0.8,
-    'died|death|deaths|killed|fatal*|hospitali*|emergency room|injur*|burned|severe burns|electrocut*|choked|maimed|explod*|caught fire|burst into flames',
+    'died|fatal*|hospitali*|emergency room|injur*|burned|severe burns|electrocut*|choked|maimed|explod*|caught fire|burst into flames',
   ),
   ...t(
     'injury',
     0.8,
-    '死亡|身亡|去世|致死|死了|送医|送醫|住院|急诊|急診|抢救|搶救|受伤|受傷|烫伤|燙傷|烧伤|燒傷|爆炸|起火|自燃|触电|觸電|致残|窒息',
+    '死亡|身亡|去世|致死|送医|送醫|急诊|急診|抢救|搶救|受伤|受傷|烫伤|燙傷|烧伤|燒傷|爆炸|起火|自燃|触电|觸電|致残|窒息',
   ),
+  // Weak alone: 'bored to death', 'killed it', a relative in hospital in a book review.
+  ...t('injury', 0.4, 'death|deaths|killed|住院'),
   ...t('injury', 0.7, 'muerte|herido|blessé|décès|verletzt|tod|死亡事故|怪我|火災'),
   // food safety
   ...t(
@@ -78,7 +80,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ...t(
     'food-safety',
     0.8,
-    '食物中毒|中毒|食品安全|拉肚子|腹泻|腹瀉|呕吐|嘔吐|过期|過期|变质|變質|发霉|發霉|霉变|蟑螂|老鼠|异物|異物|吃出|地沟油|地溝油|添加剂超标|致癌|苍蝇|蒼蠅',
+    '食物中毒|中毒|食品安全|拉肚子|腹泻|腹瀉|呕吐|嘔吐|过期|過期|变质|變質|发霉|發霉|霉变|蟑螂|有老鼠|老鼠屎|异物|異物|吃出|地沟油|地溝油|添加剂超标|致癌|苍蝇|蒼蠅',
   ),
   ...t('food-safety', 0.7, 'intoxicación|intoxication alimentaire|lebensmittelvergiftung|食中毒|異物混入'),
   // privacy / data breach
@@ -102,7 +104,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ...t(
     'discrimination',
     0.7,
-    '歧视|歧視|辱华|辱華|种族|種族|性骚扰|性騷擾|骚扰|騷擾|侮辱|羞辱|霸凌|冒犯|辱骂|辱罵|地域黑',
+    '歧视|歧視|辱华|辱華|种族歧视|種族歧視|性骚扰|性騷擾|侮辱|羞辱|霸凌|冒犯|辱骂|辱罵|地域黑',
   ),
   ...t(
     'discrimination',
@@ -118,7 +120,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ...t(
     'fraud',
     0.7,
-    '骗局|騙局|骗子|騙子|诈骗|詐騙|欺诈|欺詐|虚假宣传|虛假宣傳|假货|假貨|坑人|骗钱|騙錢|割韭菜|霸王条款|霸王條款|套路|山寨',
+    '骗局|騙局|骗子|騙子|诈骗|詐騙|欺诈|欺詐|虚假宣传|虛假宣傳|假货|假貨|坑人|骗钱|騙錢|割韭菜|霸王条款|霸王條款|山寨',
   ),
   ...t('fraud', 0.6, 'estafa|fraude|arnaque|escroquerie|betrug|abzocke|詐欺|偽物'),
   // regulator
@@ -134,17 +136,16 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ),
   ...t('regulator', 0.5, 'multa|amende|bußgeld|行政処分|消費者庁'),
   // strike / protest
-  ...t(
-    'protest',
-    0.6,
-    'strike|strikes|on strike|walkout|walk-out|protest*|picket*|union busting|unpaid wages|layoffs|laid off',
-  ),
+  ...t('protest', 0.6, 'on strike|walkout|walk-out|picket*|union busting|unpaid wages|layoffs|laid off'),
   ...t(
     'protest',
     0.6,
     '罢工|罷工|抗议|抗議|维权群|拉横幅|拉橫幅|讨薪|討薪|欠薪|拖欠工资|拖欠工資|裁员|裁員|集体辞职',
   ),
   ...t('protest', 0.5, 'huelga|grève|manifestation|streik|ストライキ|抗議'),
+  // Weak alone: 骚扰电话 (nuisance calls), 'strikes a balance', political protests.
+  ...t('discrimination', 0.3, '骚扰|騷擾'),
+  ...t('protest', 0.4, 'strike|protest*'),
   // consumer rights: complaints that stay complaints when negated
   ...t(
     'consumer-rights',

@@ -4,12 +4,16 @@ import { foldText } from '../../src/text.ts';
  * Keyword and phrase matching for the lexicon classifiers (topics, crisis, spam), in any
  * language, on folded text (NFKC + lower-case, so full-width ＡＣＭＥ and Acme match alike).
  *
- * - Terms with CJK characters match as substrings: Chinese and Japanese have no spaces.
- * - Other terms match whole words; spaces inside a term match any run of spaces or
- *   punctuation-free gaps (`data breach` matches `data  breach`); a trailing `*` matches any word
- *   ending (`boycott*` matches `#boycottacme`, `boycotting`).
+ * - Terms with a CJK character match as substrings: Chinese and Japanese have no spaces.
+ * - Other terms match whole words (`app` does not match `appreciate`); the words of a phrase
+ *   may be separated by up to three spaces or punctuation marks (`e. coli` matches `e.coli`);
+ *   a trailing `*` matches any word ending (`boycott*` matches `#boycottacme`, `boycotting`).
+ *   CJK characters count as word boundaries: `Acme的recall`, `315晚会` match.
  *
- * All terms of one lexicon compile into one regular expression, so a post is scanned once.
+ * Why not one big alternation regex: with a few hundred terms and word-boundary lookarounds,
+ * V8 tries every alternative at every offset (a few hundred posts per second). Here a post is
+ * split into words once and each word is one Map lookup; CJK terms are found by first
+ * character. Matches do not overlap; the longest term at a position wins.
  */
 export interface LexiconEntry<M> {
   term: string;
@@ -30,18 +34,32 @@ export interface Lexicon<M> {
 }
 
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
-const WORD_CHAR =
-  '[\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{Script=Arabic}\\p{Script=Hebrew}\\p{Script=Thai}\\p{Script=Devanagari}\\p{M}\\p{Nd}_]';
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Letters, digits and marks of any script but the CJK ones, with inner apostrophes (don't).
+const WORD_RE =
+  /(?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+(?:['’](?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+)*/gu;
+const PHRASE_GAP_RE = /^[^\n\p{L}\p{N}]{1,3}$/u;
 
-function pattern(term: string): string {
-  const wild = term.endsWith('*');
-  const body = wild ? term.slice(0, -1) : term;
-  if (CJK_RE.test(body)) return escapeRe(body).replace(/\s+/g, '\\s*');
-  const core = escapeRe(body).replace(/\s+/g, '[\\s\\-_]+');
-  // Word boundaries that understand non-ASCII letters (\b does not under /u). CJK characters
-  // are not boundaries' enemies: `Acme的recall`, `315晚会` still match.
-  return `(?<!${WORD_CHAR})${core}${wild ? `${WORD_CHAR}*` : `(?!${WORD_CHAR})`}`;
+interface Word {
+  w: string;
+  start: number;
+  end: number;
+}
+
+function words(s: string): Word[] {
+  const out: Word[] = [];
+  for (const m of s.matchAll(WORD_RE)) {
+    const start = m.index ?? 0;
+    out.push({ w: m[0].includes('’') ? m[0].replaceAll('’', "'") : m[0], start, end: start + m[0].length });
+  }
+  return out;
+}
+
+interface WordTerm<M> {
+  e: LexiconEntry<M>;
+  /** Words after the first. */
+  rest: string[];
+  /** The last word is a prefix. */
+  wild: boolean;
 }
 
 /**
@@ -52,34 +70,98 @@ function pattern(term: string): string {
  * lex.match(foldText('Acme 召回 kettles')) // [{ term: '召回', meta: 'recall', index: 5, end: 7 }]
  */
 export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<M> {
-  const byTerm = new Map<string, LexiconEntry<M>>();
-  for (const e of entries) {
-    const term = foldText(e.term.trim());
-    if (term && term !== '*' && !byTerm.has(term)) byTerm.set(term, { term, meta: e.meta });
+  const seen = new Set<string>();
+  // Word terms by first word (exact) and by first-word stem (wildcard one-word terms).
+  const byFirst = new Map<string, WordTerm<M>[]>();
+  const byStem = new Map<string, WordTerm<M>[]>();
+  // CJK (substring) terms by first character, longest first.
+  const bySubFirst = new Map<string, { e: LexiconEntry<M>; sub: string }[]>();
+  let maxStem = 0;
+  for (const raw of entries) {
+    const term = foldText(raw.term.trim());
+    if (!term || term === '*' || seen.has(term)) continue;
+    seen.add(term);
+    const e = { term, meta: raw.meta };
+    if (CJK_RE.test(term)) {
+      const sub = term.replace(/\s+/g, '').replace(/\*$/, '');
+      const list = bySubFirst.get(sub[0]!) ?? [];
+      list.push({ e, sub });
+      list.sort((x, y) => y.sub.length - x.sub.length);
+      bySubFirst.set(sub[0]!, list);
+      continue;
+    }
+    const wild = term.endsWith('*');
+    const ws = words(wild ? term.slice(0, -1) : term).map((w) => w.w);
+    if (ws.length === 0) continue;
+    const wt: WordTerm<M> = { e, rest: ws.slice(1), wild };
+    const map = wild && ws.length === 1 ? byStem : byFirst;
+    const key = ws[0]!;
+    if (map === byStem) maxStem = Math.max(maxStem, key.length);
+    const list = map.get(key) ?? [];
+    list.push(wt);
+    list.sort((x, y) => y.rest.length - x.rest.length);
+    map.set(key, list);
   }
-  const list = [...byTerm.values()].sort((a, b) => b.term.length - a.term.length);
-  if (list.length === 0) return { size: 0, match: () => [] };
-  // One capture group per term would make V8 slow with hundreds of terms; instead match the
-  // alternation and look the matched text up (exact terms) or test the wildcard stems in order.
-  const exact = new Map<string, LexiconEntry<M>>();
-  const stems: { stem: string; e: LexiconEntry<M> }[] = [];
-  for (const e of list) {
-    if (e.term.endsWith('*')) stems.push({ stem: e.term.slice(0, -1), e });
-    else exact.set(e.term.replace(/\s+/g, ' '), e);
-  }
-  const re = new RegExp(list.map((e) => pattern(e.term)).join('|'), 'gu');
+  const size = seen.size;
+  if (size === 0) return { size, match: () => [] };
+
+  const matchWords = (s: string, ws: Word[], i: number, t: WordTerm<M>): number => {
+    // Returns the index of the last word matched, or -1.
+    let j = i;
+    for (let k = 0; k < t.rest.length; k++) {
+      const next = ws[j + 1];
+      if (!next || !PHRASE_GAP_RE.test(s.slice(ws[j]!.end, next.start))) return -1;
+      const want = t.rest[k]!;
+      const last = k === t.rest.length - 1;
+      if (last && t.wild ? !next.w.startsWith(want) : next.w !== want) return -1;
+      j++;
+    }
+    return j;
+  };
+
   return {
-    size: list.length,
-    match(folded) {
+    size,
+    match(s) {
       const hits: LexiconHit<M>[] = [];
-      for (const m of folded.matchAll(re)) {
-        const text = m[0];
-        const key = text.replace(/[\s\-_]+/g, ' ');
-        const e = exact.get(key) ?? exact.get(text) ?? stems.find((s) => text.startsWith(s.stem))?.e;
-        if (!e) continue;
-        hits.push({ term: e.term, meta: e.meta, index: m.index ?? 0, end: (m.index ?? 0) + text.length });
+      if (byFirst.size || byStem.size) {
+        const ws = words(s);
+        for (let i = 0; i < ws.length; i++) {
+          const w = ws[i]!;
+          let found: { t: WordTerm<M>; j: number } | undefined;
+          // Longest phrase first (lists are sorted by length).
+          for (const t of byFirst.get(w.w) ?? []) {
+            const j = t.rest.length === 0 ? i : matchWords(s, ws, i, t);
+            if (j >= 0) {
+              found = { t, j };
+              break;
+            }
+          }
+          if (!found && byStem.size) {
+            for (let k = Math.min(w.w.length, maxStem); k >= 1 && !found; k--) {
+              const list = byStem.get(w.w.slice(0, k));
+              if (list?.[0]) found = { t: list[0], j: i };
+            }
+          }
+          if (found) {
+            hits.push({ term: found.t.e.term, meta: found.t.e.meta, index: w.start, end: ws[found.j]!.end });
+            i = found.j;
+          }
+        }
       }
-      return hits;
+      if (bySubFirst.size) {
+        for (let i = 0; i < s.length; i++) {
+          const list = bySubFirst.get(s[i]!);
+          if (!list) continue;
+          for (const { e, sub } of list) {
+            if (s.startsWith(sub, i)) {
+              hits.push({ term: e.term, meta: e.meta, index: i, end: i + sub.length });
+              i += sub.length - 1;
+              break;
+            }
+          }
+        }
+      }
+      return hits.length > 1 ? hits.sort((a, b) => a.index - b.index) : hits;
     },
   };
 }
