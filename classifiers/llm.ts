@@ -182,6 +182,8 @@ function safeJson(value: unknown): string {
 
 interface Pending {
   index: number;
+  /** Other inputs of the call with the same content: answered from this one. */
+  same: number[];
   key: string;
   input: ClassifierInput;
   reason: 'low-confidence' | 'high-reach';
@@ -425,10 +427,16 @@ export function createLlmClassifier(deps: LlmDeps = {}): ClassifierDefinition<ty
       if (!o.enabled || !o.apiKey || inputs.length === 0) return outs;
       const log = ctx.log.child({ classifier: 'llm' });
       const pending: Pending[] = [];
+      const byKey = new Map<string, Pending>();
       for (const [index, input] of inputs.entries()) {
         const reason = selectReason(input, prior[index], o);
         if (!reason) continue;
         const key = contentKey(input, o.model);
+        const twin = byKey.get(key);
+        if (twin) {
+          twin.same.push(index);
+          continue;
+        }
         try {
           const hit = await cache.get(key);
           if (hit) {
@@ -438,7 +446,9 @@ export function createLlmClassifier(deps: LlmDeps = {}): ClassifierDefinition<ty
         } catch (err) {
           log.warn({ err }, 'llm cache read failed');
         }
-        pending.push({ index, key, input, reason });
+        const p: Pending = { index, same: [], key, input, reason };
+        byKey.set(key, p);
+        pending.push(p);
       }
       const topicIds = [
         ...new Set([
@@ -462,7 +472,9 @@ export function createLlmClassifier(deps: LlmDeps = {}): ClassifierDefinition<ty
         for (const p of batch) {
           const item = results.get(p.index);
           if (!item) continue;
-          outs[p.index] = toOutput(item, prior[p.index], { model: o.model, reason: p.reason, cached: false });
+          for (const i of [p.index, ...p.same]) {
+            outs[i] = toOutput(item, prior[i], { model: o.model, reason: p.reason, cached: i !== p.index });
+          }
           try {
             await cache.set(p.key, item);
           } catch (err) {

@@ -78,6 +78,18 @@ describe('llm classifier', () => {
     expect(again[0]!.extra).toMatchObject({ llm: { cached: true } });
   });
 
+  it('sends identical texts of one batch once', async () => {
+    const c = createLlmClassifier();
+    const out = await c.classify(
+      ctx,
+      [input('a', 'Same words'), input('b', 'same  WORDS')],
+      [lowConf, lowConf],
+      opts(),
+    );
+    expect(dataItems(fake.requests[0]!.body)).toHaveLength(1);
+    expect(out[1]!.sentiment).toEqual(out[0]!.sentiment);
+  });
+
   it('stops at the daily token budget and counts input and output tokens from usage', async () => {
     const store = memoryBudgetStore();
     const day = new Date('2026-03-01T12:00:00Z');
