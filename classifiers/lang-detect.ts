@@ -204,12 +204,17 @@ function wordGuess(folded: string): { guess: Guess | null; words: number; top: s
   }
   if (!best) return { guess: null, words, top: [] };
   // Languages still in the running; the first listed (English, the commonest on social media) wins ties.
+  // Below one function word's worth of evidence nothing is narrowed.
   const top = bestScore >= 1 ? LATIN_LANGS.filter((l) => (score.get(l) ?? 0) >= bestScore * 0.5) : [];
-  if (top[0] !== best) top.unshift(best);
+  if (top.length && top[0] !== best) top.unshift(best);
   // Long texts need more evidence; a short post with one unambiguous function word is enough.
   const need = words <= 4 ? 1 : words <= 12 ? 1.5 : 2.5;
-  if (bestScore < need || second > bestScore * 0.5) return { guess: null, words, top };
   const coverage = Math.min(1, hits / words);
+  // Too few listed words in a longer post: likely a language outside the list that shares a
+  // few short words with it (Polish "to", "a", "i"; Swedish "on"); let n-grams decide.
+  if (bestScore < need || second > bestScore * 0.5 || (words > 4 && coverage < 0.3)) {
+    return { guess: null, words, top };
+  }
   const margin = 1 - second / bestScore;
   // One or two words are a guess whatever they are.
   const confidence = Math.min(
@@ -269,7 +274,9 @@ export function detectLanguage(
     }
   }
   const scripts = (Object.entries(counts) as [Script, number][]).sort((a, b) => b[1] - a[1]).map(([n]) => n);
-  const hinted = hint ? hint.toLowerCase().split(/[-_]/)[0] || undefined : undefined;
+  // 'zh-Hant', 'en_US' → 'zh', 'en'; anything that is not a language code is ignored.
+  const base = hint?.toLowerCase().split(/[-_]/)[0];
+  const hinted = base && /^[a-z]{2,3}$/.test(base) && base !== 'und' ? base : undefined;
   const result = (code: string, confidence: number, mainScript: Script | undefined): LangResult => {
     const c = Math.round(Math.max(0, Math.min(1, confidence)) * 1000) / 1000;
     if (hinted && hinted !== code && c < options.hintBelow && hintFits(hinted, mainScript)) {
@@ -316,8 +323,10 @@ export function detectLanguage(
   // adjective are noise ("Perfect!!!" scores as Romanian), so say so.
   if (words <= 2 && !wordTop.length) return result('und', 0.2, 'latin');
   const slow = tinyldGuess(clean, options.candidates, words);
-  // When function words narrowed the field, n-grams only choose within it.
-  if (wordTop.length && (!slow || !wordTop.includes(slow.code))) return result(wordTop[0]!, 0.45, 'latin');
+  // When n-grams are unsure (short posts) and disagree with the function words, the words win.
+  if (wordTop.length && (!slow || (slow.confidence < 0.5 && !wordTop.includes(slow.code)))) {
+    return result(wordTop[0]!, 0.45, 'latin');
+  }
   if (!slow) return result('und', 0.1, 'latin');
   return result(slow.code, slow.confidence, 'latin');
 }
