@@ -162,9 +162,13 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
 
 /** The LLM classifier gets its key from the environment through config, never by reading env itself. */
 function withLlmKey(config: RuntimeConfig): Record<string, Record<string, unknown>> {
-  const options = { ...config.config.classifiers.options };
-  if (config.env.anthropicApiKey)
-    options.llm = { apiKey: config.env.anthropicApiKey, ...(options.llm ?? {}) };
+  const options: Record<string, Record<string, unknown>> = { ...config.config.classifiers.options };
+  // The LLM pass runs only when the config enables it AND a key is in the environment.
+  const llm = options.llm ?? {};
+  options.llm =
+    llm.enabled === true && config.env.anthropicApiKey
+      ? { ...llm, apiKey: config.env.anthropicApiKey }
+      : { ...llm, enabled: false };
   return options;
 }
 
