@@ -17,7 +17,7 @@ export interface NewestFirstCursor<P = unknown> {
 
 export interface NewestFirstPage<P, M> {
   /** Items in listing order, each with its ordering key (an id or an ISO date). */
-  items: { key: string; date: Date | null; mention: M }[];
+  items: { key: string; date: Date | null; mention: M; pinned?: boolean }[];
   /** Where the following page is, or null at the end of the listing. */
   next: P | null;
 }
@@ -57,10 +57,13 @@ export async function* newestFirst<P, M>(
   for (let n = 0; n < maxPages; n++) {
     const page = await fetchPage(position);
     for (const it of page.items) top = maxKey(top, it.key);
+    // Pinned or "hot" entries sit above the time order; they never end a pass.
     const reachedOld = page.items.some((it) =>
-      since !== null
-        ? compareKeys(it.key, since) <= 0
-        : it.date !== null && it.date.getTime() < backfillSince.getTime(),
+      it.pinned
+        ? false
+        : since !== null
+          ? compareKeys(it.key, since) <= 0
+          : it.date !== null && it.date.getTime() < backfillSince.getTime(),
     );
     const done = page.next === null || reachedOld || page.items.length === 0;
     const mentions = page.items
