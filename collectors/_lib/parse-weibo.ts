@@ -32,30 +32,46 @@ export function parseWeiboDate(raw: string, now: Date): Date | null {
     .replace(/来自.*$/, '')
     .trim();
   if (!s) return null;
-  let m: RegExpExecArray | null;
-  if (/^刚刚/.test(s)) return now;
-  if ((m = /^(\d+)\s*秒前/.exec(s))) return new Date(now.getTime() - Number(m[1]) * 1000);
-  if ((m = /^(\d+)\s*分钟前/.exec(s))) return new Date(now.getTime() - Number(m[1]) * 60_000);
-  if ((m = /^(\d+)\s*小时前/.exec(s))) return new Date(now.getTime() - Number(m[1]) * 3_600_000);
   const today = shanghai(now);
-  if ((m = /^今天\s*(\d{1,2}):(\d{2})/.exec(s)))
-    return fromShanghai(today.y, today.m, today.d, +m[1]!, +m[2]!);
-  if ((m = /^昨天\s*(\d{1,2}):(\d{2})/.exec(s))) {
-    const y = shanghai(new Date(now.getTime() - 86_400_000));
-    return fromShanghai(y.y, y.m, y.d, +m[1]!, +m[2]!);
-  }
-  if ((m = /^(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/.exec(s)))
-    return fromShanghai(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
-  if ((m = /^(\d{1,2})(?:月|-)(\d{1,2})日?(?:\s+(\d{1,2}):(\d{2}))?$/.exec(s))) {
-    const d = fromShanghai(today.y, +m[1]!, +m[2]!, +(m[3] ?? 0), +(m[4] ?? 0));
-    return d.getTime() > now.getTime() + 86_400_000
-      ? fromShanghai(today.y - 1, +m[1]!, +m[2]!, +(m[3] ?? 0), +(m[4] ?? 0))
-      : d;
-  }
-  if (/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$/.test(s)) {
-    const p = s.split(' ');
-    const d = new Date(`${p[1]} ${p[2]} ${p[5]} ${p[3]} GMT${p[4]}`);
-    return Number.isNaN(d.getTime()) ? null : d;
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const rules: [RegExp, (m: RegExpExecArray) => Date | null][] = [
+    [/^刚刚/, () => now],
+    [/^(\d+)\s*秒前/, (m) => ago(Number(m[1]) * 1000)],
+    [/^(\d+)\s*分钟前/, (m) => ago(Number(m[1]) * 60_000)],
+    [/^(\d+)\s*小时前/, (m) => ago(Number(m[1]) * 3_600_000)],
+    [/^今天\s*(\d{1,2}):(\d{2})/, (m) => fromShanghai(today.y, today.m, today.d, +m[1]!, +m[2]!)],
+    [
+      /^昨天\s*(\d{1,2}):(\d{2})/,
+      (m) => {
+        const y = shanghai(ago(86_400_000));
+        return fromShanghai(y.y, y.m, y.d, +m[1]!, +m[2]!);
+      },
+    ],
+    [
+      /^(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?/,
+      (m) => fromShanghai(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)),
+    ],
+    [
+      /^(\d{1,2})(?:月|-)(\d{1,2})日?(?:\s+(\d{1,2}):(\d{2}))?$/,
+      (m) => {
+        const d = fromShanghai(today.y, +m[1]!, +m[2]!, +(m[3] ?? 0), +(m[4] ?? 0));
+        // A month-day later than today belongs to last year.
+        return d.getTime() > now.getTime() + 86_400_000
+          ? fromShanghai(today.y - 1, +m[1]!, +m[2]!, +(m[3] ?? 0), +(m[4] ?? 0))
+          : d;
+      },
+    ],
+    [
+      /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{4}) (\d{4})$/,
+      (m) => {
+        const d = new Date(`${m[1]} ${m[2]} ${m[5]} ${m[3]} GMT${m[4]}`);
+        return Number.isNaN(d.getTime()) ? null : d;
+      },
+    ],
+  ];
+  for (const [re, read] of rules) {
+    const m = re.exec(s);
+    if (m) return read(m);
   }
   return null;
 }
