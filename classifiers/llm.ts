@@ -15,7 +15,7 @@ import {
 
 /**
  * Optional LLM pass (Anthropic Messages API), registered last so its fields refine the local
- * classifiers'. It is a no-op returning `{}` for every input unless enabled with an API key.
+ * classifiers'. It is a no-op returning `{}` for every input unless enabled and given an API key.
  *
  * Only some mentions are sent: low-confidence ones (prior sentiment confidence below
  * `confidenceBelow`, or no prior sentiment) and high-reach ones (followers or engagement above
@@ -37,7 +37,8 @@ export const PROMPT_VERSION = 'llm-v1';
 
 export const llmOptions = z
   .object({
-    enabled: z.boolean().default(true),
+    /** Opt-in: the LLM pass spends money. */
+    enabled: z.boolean().default(false),
     /** Passed by the core from ANTHROPIC_API_KEY; without it the classifier does nothing. */
     apiKey: z.string().min(1).optional(),
     baseURL: z.string().url().default('https://api.anthropic.com'),

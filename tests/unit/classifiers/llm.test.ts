@@ -29,12 +29,24 @@ beforeEach(() => {
 });
 
 const opts = (o: Record<string, unknown> = {}) =>
-  llmOptions.parse({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 2, ...o });
+  llmOptions.parse({ enabled: true, apiKey: 'sk-test', baseURL: fake.url, maxRetries: 2, ...o });
 
 describe('llm classifier', () => {
   it('is a no-op without a key or when disabled, and sends nothing', async () => {
     const inputs = [input('a', 'meh'), input('b', 'ok I guess')];
     expect(await llm.classify(ctx, inputs, [lowConf, lowConf], llmOptions.parse({}))).toEqual([{}, {}]);
+    expect(await llm.classify(ctx, inputs, [lowConf, lowConf], llmOptions.parse({ enabled: true }))).toEqual([
+      {},
+      {},
+    ]);
+    expect(
+      await llm.classify(
+        ctx,
+        inputs,
+        [lowConf, lowConf],
+        llmOptions.parse({ apiKey: 'sk-test', baseURL: fake.url }),
+      ),
+    ).toEqual([{}, {}]);
     expect(await llm.classify(ctx, inputs, [lowConf, lowConf], opts({ enabled: false }))).toEqual([{}, {}]);
     expect(fake.requests).toHaveLength(0);
   });
