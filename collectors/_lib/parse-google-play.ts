@@ -1,6 +1,7 @@
 import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { assertNotBlocked } from './html.ts';
+import { assertCompleteHtml } from './page-checks.ts';
 
 /**
  * Google Play reviews as positional arrays, from two places with the same payload shape:
@@ -137,6 +138,7 @@ export function parseAppPageReviews(
   appId: string,
 ): { reviews: PlayReview[]; token: string | null } {
   if (!html.trim()) throw new SourceFault('empty', 'Google Play answered an empty app page');
+  assertCompleteHtml(html);
   const blocks = initDataBlocks(html);
   if (blocks.length === 0) {
     assertNotBlocked(html);

@@ -3,6 +3,7 @@ import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { htmlToText } from '../../src/text.ts';
 import { assertNotBlocked, resolveUrl, shortHash } from './html.ts';
+import { assertCompleteHtml } from './page-checks.ts';
 
 export interface TrustpilotReview {
   key: string;
@@ -181,6 +182,7 @@ function fromCards($: cheerio.CheerioAPI): Draft[] | null {
  */
 export function parseTrustpilotPage(html: string, pageUrl: string, collectedAt: Date): TrustpilotPage {
   if (!html.trim()) throw new SourceFault('empty', 'Trustpilot answered an empty body');
+  assertCompleteHtml(html);
   const $ = cheerio.load(html);
   const next = fromNextData($);
   let drafts = fromJsonLd($);

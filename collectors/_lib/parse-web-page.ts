@@ -4,6 +4,7 @@ import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { htmlToText } from '../../src/text.ts';
 import { assertNotBlocked, decodeDocument, resolveUrl, shortHash } from './html.ts';
+import { assertCompleteHtml } from './page-checks.ts';
 
 /**
  * Selectors for a generic page. Each field is a CSS selector evaluated inside the item, optionally
@@ -98,6 +99,7 @@ export function parseWebPage(
   at: { platform: string; collectedAt: Date },
 ): WebPage {
   if (!html.trim()) throw new SourceFault('empty', 'the page answered an empty body');
+  assertCompleteHtml(html);
   const $ = cheerio.load(html);
   const base = resolveUrl($('base[href]').first().attr('href'), pageUrl) ?? pageUrl;
   const items = $(sel.item);

@@ -3,6 +3,7 @@ import type { AnyNode } from 'domhandler';
 import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { htmlToText } from '../../src/text.ts';
+import { assertCompleteHtml } from './page-checks.ts';
 
 /**
  * Weibo pages and answers as pure functions: the weibo.cn WAP pages (profile timeline
@@ -160,6 +161,7 @@ function nextPageOf($: cheerio.CheerioAPI): number | null {
  */
 export function parseWeiboProfile(html: string, uid: string, now: Date): WeiboPage {
   if (!html.trim()) throw new SourceFault('empty', 'weibo.cn answered an empty page');
+  assertCompleteHtml(html);
   const $ = cheerio.load(html);
   const posts = $('div.c[id^="M_"]');
   if (posts.length === 0) {
@@ -255,6 +257,7 @@ export function parseWeiboProfile(html: string, uid: string, now: Date): WeiboPa
  */
 export function parseWeiboComments(html: string, bid: string, now: Date): WeiboPage {
   if (!html.trim()) throw new SourceFault('empty', 'weibo.cn answered an empty page');
+  assertCompleteHtml(html);
   const $ = cheerio.load(html);
   const comments = $('div.c[id^="C_"]');
   if (comments.length === 0) {
