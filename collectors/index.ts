@@ -1,12 +1,29 @@
+import { appStore } from './app-store.ts';
+import { googlePlay } from './google-play.ts';
 import { hackerNews } from './hacker-news.ts';
 import { rss } from './rss.ts';
+import { trustpilot } from './trustpilot.ts';
 import type { CollectorDefinition } from './types.ts';
+import { webPage } from './web-page.ts';
+import { weibo } from './weibo.ts';
+import { x } from './x.ts';
+import { youtube } from './youtube.ts';
 
 /**
  * Registered sources. Adding one: a file in collectors/ exporting `defineCollector(...)`, one
  * line here; its options schema extends the config grammar automatically.
  */
-export const collectors: readonly CollectorDefinition[] = [rss, hackerNews] as unknown as readonly CollectorDefinition[];
+export const collectors: readonly CollectorDefinition[] = [
+  rss,
+  hackerNews,
+  youtube,
+  x,
+  appStore,
+  googlePlay,
+  trustpilot,
+  weibo,
+  webPage,
+] as unknown as readonly CollectorDefinition[];
 
 export function collectorById(id: string): CollectorDefinition | undefined {
   return collectors.find((c) => c.id === id);

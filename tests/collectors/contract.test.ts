@@ -17,7 +17,13 @@ import {
  */
 const table: Record<
   string,
-  { path: string; reply: Reply; options: (base: string) => Record<string, unknown> }
+  {
+    path: string;
+    reply: Reply;
+    options: (base: string) => Record<string, unknown>;
+    /** Secrets the source needs (bearer tokens): fake values, the replay server ignores them. */
+    secrets?: Record<string, string>;
+  }
 > = {
   rss: {
     path: '/feed.xml',
@@ -38,6 +44,74 @@ const table: Record<
       ),
     },
     options: (base) => ({ query: 'apple', baseUrl: base, hitsPerPage: 100 }),
+  },
+  youtube: {
+    path: '/feeds/videos.xml',
+    reply: { headers: { 'content-type': 'application/atom+xml' }, body: fixture('youtube/youtube_atom.xml') },
+    options: (base) => ({ channelId: 'UCK8sQmJBp8GCxrOtXWBpyEA', baseUrl: base }),
+  },
+  x: {
+    path: '/2/tweets/search/recent',
+    reply: {
+      headers: { 'content-type': 'application/json' },
+      // The recorded page without its next_token: the same body again would be its own page 2.
+      body: fixture('x/search_tweets_for_nyc.json')
+        .toString('utf8')
+        .replace(/,\s*"next_token":\s*"[^"]+"/, ''),
+    },
+    options: (base) => ({ enabled: true, query: 'nyc', baseUrl: base }),
+    secrets: { bearerToken: 'contract-token' },
+  },
+  'app-store': {
+    path: '/us/rss/customerreviews/page=1/id=474495017/sortby=mostrecent/json',
+    reply: {
+      headers: { 'content-type': 'application/json' },
+      // The recorded page with its rel=next link dropped (only page 1 is served here).
+      body: JSON.stringify(
+        ((f) => ({
+          feed: {
+            ...f,
+            link: f.link.filter((l: { attributes: { rel: string } }) => l.attributes.rel !== 'next'),
+          },
+        }))(JSON.parse(fixture('appstore/Reviews.json').toString('utf8')).feed),
+      ),
+    },
+    options: (base) => ({ appId: '474495017', baseUrl: base }),
+  },
+  'google-play': {
+    path: '/store/apps/details',
+    reply: {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: fixture('googleplay/com.instagram.igtv.html'),
+    },
+    options: (base) => ({ appId: 'com.instagram.igtv', source: 'app-page', baseUrl: base }),
+  },
+  trustpilot: {
+    path: '/review/hubspot.com',
+    reply: {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: `<html><body>${fixture('trustpilot/trustpilot.html').toString('utf8')}</body></html>`,
+    },
+    options: (base) => ({ domain: 'hubspot.com', baseUrl: base }),
+  },
+  weibo: {
+    path: '/1669879400/profile',
+    reply: {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: fixture('weibo/a4437630f3bdfa2757bae1595186ac063fe5ec25cf2f98116ece83cb.html'),
+    },
+    options: (base) => ({ uid: '1669879400', baseUrl: base }),
+  },
+  'web-page': {
+    path: '/news/world-us-canada-33646704',
+    reply: {
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: fixture('web/readability/bbc-1/source.html'),
+    },
+    options: (base) => ({
+      url: `${base}/news/world-us-canada-33646704`,
+      selectors: { item: 'html', title: 'h1', text: '.story-body__inner > p', date: '.date@data-seconds' },
+    }),
   },
 };
 
@@ -69,7 +143,11 @@ describe('collector contract', () => {
     describe(c.id, () => {
       const t = table[c.id]!;
       it('collects from a good response', async () => {
-        const { pages, error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+        const { pages, error } = await collectPages(
+          c,
+          ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }),
+          t.options(srv.url),
+        );
         expect(error).toBeUndefined();
         expect(pages.flatMap((p) => p.mentions).length).toBeGreaterThan(0);
       });
@@ -79,13 +157,19 @@ describe('collector contract', () => {
           srv.fault(t.path, f.fault, 1);
           const bad = await collectPages(
             c,
-            ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } })),
+            ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } }), null, {
+              secrets: t.secrets ?? {},
+            }),
             t.options(srv.url),
           );
           expect(bad.pages).toEqual([]);
           expect(bad.error).toBeInstanceOf(EarshotError);
           expect((bad.error as EarshotError).retry).toBe(f.retry);
-          const good = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+          const good = await collectPages(
+            c,
+            ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }),
+            t.options(srv.url),
+          );
           expect(good.error).toBeUndefined();
           expect(good.pages.length).toBeGreaterThan(0);
         });
@@ -94,7 +178,11 @@ describe('collector contract', () => {
       it('retries a transient fault inside the HTTP layer and succeeds', async () => {
         srv.fault(t.path, { kind: 'status', status: 503 }, 1);
         srv.fault(t.path, { kind: 'reset' }, 1);
-        const { pages, error } = await collectPages(c, ctxFor(testHttp({ retries: 3 })), t.options(srv.url));
+        const { pages, error } = await collectPages(
+          c,
+          ctxFor(testHttp({ retries: 3 }), null, { secrets: t.secrets ?? {} }),
+          t.options(srv.url),
+        );
         expect(error).toBeUndefined();
         expect(pages.length).toBeGreaterThan(0);
       });
@@ -106,7 +194,11 @@ describe('collector contract', () => {
             fc.constantFrom('application/json', 'application/xml', 'text/html'),
             async (bytes, type) => {
               srv.route('GET', `${t.path}`, { headers: { 'content-type': type }, body: Buffer.from(bytes) });
-              const { error } = await collectPages(c, ctxFor(testHttp()), t.options(srv.url));
+              const { error } = await collectPages(
+                c,
+                ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }),
+                t.options(srv.url),
+              );
               srv.route('GET', t.path, t.reply);
               if (error !== undefined) expect(error).toBeInstanceOf(EarshotError);
             },
