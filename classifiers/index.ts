@@ -1,6 +1,7 @@
 import { crisis } from './crisis.ts';
 import { langDetect } from './lang-detect.ts';
 import { llm } from './llm.ts';
+import { sentiment } from './sentiment.ts';
 import { spam } from './spam.ts';
 import { topics } from './topics.ts';
 import type { ClassifierDefinition } from './types.ts';
@@ -13,6 +14,7 @@ import type { ClassifierDefinition } from './types.ts';
  */
 export const classifiers = [
   langDetect,
+  sentiment,
   topics,
   crisis,
   spam,

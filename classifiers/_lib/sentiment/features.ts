@@ -1,0 +1,117 @@
+import { type EnRuleScore, enLexicon, enRuleScore, enTokens } from './en-rules.ts';
+import { FeatureSink } from './linear.ts';
+import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
+import { ZH_NEGATORS } from './zh-lexicon.ts';
+
+/**
+ * Feature extraction for the supervised sentiment models. Changing anything here changes what
+ * the shipped weights mean: retrain (`npm run train:sentiment`) and bump FEATURE_VERSION.
+ */
+export const FEATURE_VERSION = 1;
+
+const NEG_RE = /^(not|no|never|nothing|none|nobody|nor|neither|without|cannot|.*n't|.*nt)$/;
+const NEG_EXACT = new Set([
+  'not',
+  'no',
+  'never',
+  'nothing',
+  'none',
+  'nobody',
+  'nor',
+  'neither',
+  'without',
+  'cannot',
+  'dont',
+  'didnt',
+  'doesnt',
+  'isnt',
+  'wasnt',
+  'cant',
+  'wont',
+  'aint',
+  'arent',
+  'werent',
+  'havent',
+  'hasnt',
+  'couldnt',
+  'wouldnt',
+  'shouldnt',
+]);
+
+function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
+  f.add('d:bias', 1);
+  f.add('d:compound', r.compound * 2);
+  f.add(r.compound > 0.05 ? 'd:pos' : r.compound < -0.05 ? 'd:neg' : 'd:zero', 1);
+  f.add('d:possum', Math.min(3, r.pos / 3));
+  f.add('d:negsum', Math.max(-3, r.neg / 3));
+  f.add('d:hits0', r.hits === 0 ? 1 : 0);
+  f.add('d:mixed', r.pos > 0 && r.neg < 0 ? 1 : 0);
+  f.add('d:negations', Math.min(2, r.negations));
+}
+
+/** English features: rule scores, word uni/bigrams with negation marking, char 3–5-grams of words. */
+export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: EnRuleScore } {
+  const f = new FeatureSink((1 << bits) - 1);
+  const rule = enRuleScore(text);
+  ruleFeatures(f, rule);
+  const toks = enTokens(text, enLexicon());
+  let prev = '<s>';
+  let negating = false;
+  let nTok = 0;
+  for (const t of toks) {
+    let w = t.w.replace(/(\p{L})\1{2,}/gu, '$1$1');
+    if (/^\d+([.,]\d+)?$/.test(w)) w = '<num>';
+    else if (w.startsWith('http') || w.startsWith('www.')) w = '<url>';
+    nTok++;
+    const word = negating ? `!${w}` : w;
+    f.add(`w:${word}`);
+    f.add(`b:${prev} ${w}`);
+    if (w.length >= 3 && w.length <= 20 && !w.startsWith('<')) f.chars(` ${w} `, 3, 5, negating ? 'c!' : 'c');
+    prev = w;
+    if (NEG_EXACT.has(w.replace(/'/g, '')) || (NEG_RE.test(w) && w.endsWith("n't"))) negating = true;
+    else if (t.brk) negating = false;
+    if (t.brk) prev = '<s>';
+  }
+  f.add(`b:${prev} </s>`);
+  const excl = (text.match(/!/g) ?? []).length;
+  if (excl) f.add('d:excl', Math.min(3, excl));
+  if (text.includes('?')) f.add('d:q', 1);
+  f.add('d:len', Math.min(3, nTok / 15));
+  return { f, rule };
+}
+
+/** Chinese features: rule scores, jieba words (negation-marked) and bigrams, char 1–3-grams. */
+export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule: ZhRuleScore } {
+  const f = new FeatureSink((1 << bits) - 1);
+  const toks = zhTokens(folded);
+  const rule = zhRuleScore(toks, folded);
+  ruleFeatures(f, rule);
+  let prev = '<s>';
+  let neg = 0;
+  let han = '';
+  for (const t of toks) {
+    if (t.kind === 'punct') {
+      f.add(`b:${prev} </s>`);
+      prev = '<s>';
+      neg = 0;
+      if (han) {
+        f.chars(han, 1, 3, 'c');
+        han = '';
+      }
+      if (/[!！]/.test(t.w)) f.add('d:excl');
+      if (/[?？]/.test(t.w)) f.add('d:q');
+      continue;
+    }
+    const w = t.kind === 'latin' && /^\d+$/.test(t.w) ? '<num>' : t.w;
+    f.add(`${t.kind[0]}:${neg > 0 ? '!' : ''}${w}`);
+    f.add(`b:${prev} ${w}`);
+    prev = w;
+    if (t.kind === 'cjk') han += t.w;
+    if (t.kind === 'cjk' && ZH_NEGATORS.has(t.w)) neg = 3;
+    else if (neg > 0) neg--;
+  }
+  if (han) f.chars(han, 1, 3, 'c');
+  f.add(`b:${prev} </s>`);
+  f.add('d:len', Math.min(3, toks.length / 40));
+  return { f, rule };
+}

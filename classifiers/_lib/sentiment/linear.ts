@@ -1,0 +1,189 @@
+/**
+ * Hashed sparse features and a multinomial logistic-regression model over them, shared by the
+ * trainer (`classifiers/train/sentiment.ts`) and the classifiers.
+ *
+ * Why hashing: no vocabulary to ship or look up; a model is `classes × 2^bits` int16 weights
+ * (base64 in JSON), ~1.5 MB for three classes at 18 bits, and scoring is one typed-array read
+ * per feature.
+ */
+
+export interface SparseVec {
+  idx: number[];
+  val: number[];
+}
+
+export class FeatureSink implements SparseVec {
+  idx: number[] = [];
+  val: number[] = [];
+  constructor(readonly mask: number) {}
+  /** Add feature `s` (a string) with value `v`. */
+  add(s: string, v = 1): void {
+    this.idx.push(fnv1a(s) & this.mask);
+    this.val.push(v);
+  }
+  /** Character n-grams (n in [lo, hi]) of `s`, prefixed by `tag`. */
+  chars(s: string, lo: number, hi: number, tag: string): void {
+    const cps = Array.from(s);
+    for (let n = lo; n <= hi; n++) {
+      for (let i = 0; i + n <= cps.length; i++) {
+        let h = fnv1a(tag);
+        for (let k = i; k < i + n; k++) h = fnvStep(h, cps[k]!);
+        this.idx.push(h & this.mask);
+        this.val.push(0.5);
+      }
+    }
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+function fnvStep(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** FNV-1a 32-bit over UTF-16 code units. */
+export function fnv1a(s: string): number {
+  return fnvStep(FNV_OFFSET, s);
+}
+
+/** Model file shape (JSON). */
+export interface LinearModelFile {
+  kind: 'hashed-logreg';
+  version: number;
+  bits: number;
+  classes: string[];
+  /** Int16 weights, class-major, base64. Real weight = int16 × scale. */
+  weights: string;
+  scale: number;
+  bias: number[];
+  /** Added to the logits at prediction time (neutral calibration). */
+  offsets: number[];
+  trainedOn: string[];
+  notes?: string;
+}
+
+export interface LinearModel {
+  bits: number;
+  mask: number;
+  classes: string[];
+  w: Float32Array;
+  bias: number[];
+  offsets: number[];
+}
+
+export function loadLinear(f: LinearModelFile): LinearModel {
+  const buf = Buffer.from(f.weights, 'base64');
+  const q = new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2);
+  const w = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) w[i] = q[i]! * f.scale;
+  return { bits: f.bits, mask: (1 << f.bits) - 1, classes: f.classes, w, bias: f.bias, offsets: f.offsets };
+}
+
+export function saveLinear(
+  m: LinearModel,
+  meta: { trainedOn: string[]; notes?: string; version: number },
+): LinearModelFile {
+  let max = 0;
+  for (const x of m.w) max = Math.max(max, Math.abs(x));
+  const scale = max > 0 ? max / 32767 : 1;
+  const q = new Int16Array(m.w.length);
+  for (let i = 0; i < q.length; i++) q[i] = Math.round(m.w[i]! / scale);
+  return {
+    kind: 'hashed-logreg',
+    version: meta.version,
+    bits: m.bits,
+    classes: m.classes,
+    weights: Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString('base64'),
+    scale,
+    bias: m.bias.map((b) => Number(b.toFixed(5))),
+    offsets: m.offsets.map((b) => Number(b.toFixed(5))),
+    trainedOn: meta.trainedOn,
+    ...(meta.notes ? { notes: meta.notes } : {}),
+  };
+}
+
+/** Class probabilities (softmax of logits + offsets). */
+export function predictProba(m: LinearModel, x: SparseVec, out = new Float64Array(m.classes.length)): Float64Array {
+  const K = m.classes.length;
+  const D = 1 << m.bits;
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) {
+    let z = m.bias[k]! + (m.offsets[k] ?? 0);
+    const base = k * D;
+    for (let j = 0; j < x.idx.length; j++) z += m.w[base + x.idx[j]!]! * x.val[j]!;
+    out[k] = z;
+    if (z > max) max = z;
+  }
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    out[k] = Math.exp(out[k]! - max);
+    sum += out[k]!;
+  }
+  for (let k = 0; k < K; k++) out[k]! /= sum;
+  return out;
+}
+
+/** Deterministic PRNG (mulberry32) for shuffling. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Train multinomial logistic regression with AdaGrad and L2 (applied on touched weights).
+ * Deterministic for a given seed and input order.
+ */
+export function trainLinear(
+  xs: SparseVec[],
+  ys: number[],
+  opts: { bits: number; classes: string[]; epochs?: number; lr?: number; l2?: number; seed?: number; sampleWeight?: number[] },
+): LinearModel {
+  const K = opts.classes.length;
+  const D = 1 << opts.bits;
+  const w = new Float32Array(K * D);
+  const g2 = new Float32Array(K * D);
+  const bias = new Array<number>(K).fill(0);
+  const bg2 = new Array<number>(K).fill(0);
+  const lr = opts.lr ?? 0.2;
+  const l2 = opts.l2 ?? 1e-6;
+  const epochs = opts.epochs ?? 10;
+  const rnd = mulberry32(opts.seed ?? 1);
+  const order = xs.map((_, i) => i);
+  const m: LinearModel = { bits: opts.bits, mask: D - 1, classes: opts.classes, w, bias, offsets: new Array(K).fill(0) };
+  const p = new Float64Array(K);
+  for (let e = 0; e < epochs; e++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const i of order) {
+      const x = xs[i]!;
+      const sw = opts.sampleWeight?.[i] ?? 1;
+      predictProba(m, x, p);
+      for (let k = 0; k < K; k++) {
+        const g = (p[k]! - (ys[i] === k ? 1 : 0)) * sw;
+        if (g === 0) continue;
+        bg2[k]! += g * g;
+        bias[k]! -= (lr * g) / Math.sqrt(bg2[k]! + 1e-8);
+        const base = k * D;
+        for (let j = 0; j < x.idx.length; j++) {
+          const a = base + x.idx[j]!;
+          const gj = g * x.val[j]! + l2 * w[a]!;
+          g2[a]! += gj * gj;
+          w[a]! -= (lr * gj) / Math.sqrt(g2[a]! + 1e-8);
+        }
+      }
+    }
+  }
+  return m;
+}

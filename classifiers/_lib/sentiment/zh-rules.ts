@@ -1,0 +1,150 @@
+import { segmentCJK } from '../../../src/text.ts';
+import { EN_EMOJI } from './en-rules.ts';
+import { WEIBO_CODES, ZH_CONTRAST, ZH_DEGREE, ZH_NEGATORS, ZH_POLARITY } from './zh-lexicon.ts';
+
+/**
+ * Rule-based Chinese valence. Text is split into clauses at punctuation; CJK runs are segmented
+ * by jieba; Weibo codes (`[哈哈]`), emoji and Latin slang (`yyds`) are tokens of their own.
+ * A negator (不, 没有, 不太…) flips and damps the sentiment words that follow it in its clause
+ * (up to three words, so 不太满意 and 没有想象中好 are negative); degree adverbs scale the next
+ * sentiment word; after a contrast word (但是, 不过, 可是, 却) the text weighs 1.5× and before
+ * it half. The sum is squashed to [-1, 1] as VADER's compound.
+ */
+
+export interface ZhToken {
+  w: string;
+  kind: 'cjk' | 'latin' | 'code' | 'emoji' | 'punct';
+}
+
+export interface ZhRuleScore {
+  compound: number;
+  pos: number;
+  neg: number;
+  hits: number;
+  negations: number;
+}
+
+const ZH_SPLIT_RE =
+  /(\[[^\[\]\s]{1,8}\])|([\p{Script=Han}]+)|([a-z0-9]+)|(\p{Extended_Pictographic})|([。！？!?；;，,、\n~～…]+)/gu;
+
+/** Tokens of folded (lower-case, NFKC) Chinese text. */
+export function zhTokens(folded: string): ZhToken[] {
+  const out: ZhToken[] = [];
+  for (const m of folded.matchAll(ZH_SPLIT_RE)) {
+    if (m[1]) out.push({ w: m[1].slice(1, -1), kind: 'code' });
+    else if (m[2]) for (const w of segmentCJK(m[2])) out.push({ w, kind: 'cjk' });
+    else if (m[3]) out.push({ w: m[3], kind: 'latin' });
+    else if (m[4]) out.push({ w: m[4], kind: 'emoji' });
+    else if (m[5]) out.push({ w: m[5], kind: 'punct' });
+  }
+  return out;
+}
+
+const NEG_PREFIXES = ['不太', '没有', '不是', '不', '没', '无', '未', '非', '别'];
+
+function polarity(t: ZhToken): number | undefined {
+  if (t.kind === 'code') return WEIBO_CODES.get(t.w) ?? ZH_POLARITY.get(t.w);
+  if (t.kind === 'emoji') return EN_EMOJI[t.w];
+  if (t.kind === 'punct') return undefined;
+  const v = ZH_POLARITY.get(t.w);
+  if (v !== undefined) return v;
+  if (t.kind === 'cjk' && t.w.length >= 2) {
+    // jieba keeps some negated words whole (不高兴, 没意思 is in the lexicon): negator + known word.
+    for (const p of NEG_PREFIXES) {
+      if (t.w.length > p.length && t.w.startsWith(p)) {
+        const rest = ZH_POLARITY.get(t.w.slice(p.length));
+        if (rest !== undefined) return rest * (ZH_NEGATORS.get(p) ?? -0.8);
+      }
+    }
+  }
+  // Unknown longer word: a known 2-character head or tail (好吃的 → 好吃, 太难吃 → 难吃).
+  if (t.kind === 'cjk' && t.w.length >= 3) {
+    return ZH_POLARITY.get(t.w.slice(-2)) ?? ZH_POLARITY.get(t.w.slice(0, 2));
+  }
+  return undefined;
+}
+
+/**
+ * Score tokens from `zhTokens`.
+ *
+ * @example
+ * zhRuleScore(zhTokens('不高兴')).compound < 0 // true
+ */
+export function zhRuleScore(toks: ZhToken[], text = ''): ZhRuleScore {
+  const n = toks.length;
+  const vals = new Float64Array(n);
+  let hits = 0;
+  let negations = 0;
+  let negScope = 0;
+  let negFactor = 1;
+  let degree = 1;
+  let contrastAt = -1;
+  for (let i = 0; i < n; i++) {
+    const t = toks[i]!;
+    if (t.kind === 'punct') {
+      negScope = 0;
+      degree = 1;
+      continue;
+    }
+    if (t.kind === 'cjk' && ZH_CONTRAST.has(t.w)) {
+      // 就是/只是/可 are contrast only at a clause start.
+      if (!(t.w === '就是' || t.w === '只是' || t.w === '可') || i === 0 || toks[i - 1]!.kind === 'punct')
+        contrastAt = i;
+      negScope = 0;
+      continue;
+    }
+    const neg = t.kind === 'cjk' ? ZH_NEGATORS.get(t.w) : undefined;
+    if (neg !== undefined) {
+      negations++;
+      negScope = 3;
+      negFactor = neg;
+      continue;
+    }
+    const next = toks[i + 1];
+    const deg = t.kind === 'cjk' ? ZH_DEGREE.get(t.w) : undefined;
+    if (deg !== undefined && next && next.kind !== 'punct' && polarity(next) !== undefined) {
+      degree *= deg;
+      continue;
+    }
+    // Words jieba splits that the lexicon has whole (踩/雷 → 踩雷, 拉/胯 → 拉胯).
+    let v: number | undefined;
+    if (next && next.kind === 'cjk' && t.kind === 'cjk') {
+      v = ZH_POLARITY.get(t.w + next.w);
+      if (v !== undefined) i++;
+    }
+    v ??= polarity(t);
+    if (v === undefined || v === 0) {
+      if (negScope > 0) negScope--;
+      continue;
+    }
+    hits++;
+    let x = v * degree;
+    if (negScope > 0) {
+      x *= negFactor;
+      negScope = 0;
+    }
+    degree = 1;
+    vals[i] = x;
+  }
+  if (contrastAt >= 0) {
+    for (let i = 0; i < n; i++) {
+      if (i < contrastAt) vals[i]! *= 0.5;
+      else vals[i]! *= 1.5;
+    }
+  }
+  let sum = 0;
+  let pos = 0;
+  let neg = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vals[i]!;
+    sum += v;
+    if (v > 0) pos += v;
+    else neg += v;
+  }
+  if (sum !== 0 && text) {
+    const excl = Math.min(4, (text.match(/[!！]/g) ?? []).length) * 0.2;
+    sum += Math.sign(sum) * excl;
+  }
+  const compound = sum === 0 ? 0 : Math.max(-1, Math.min(1, sum / Math.sqrt(sum * sum + 15)));
+  return { compound, pos, neg, hits, negations };
+}

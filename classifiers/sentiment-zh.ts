@@ -1,0 +1,55 @@
+import { zhFeatures } from './_lib/sentiment/features.ts';
+import { predictProba } from './_lib/sentiment/linear.ts';
+import { modelFile } from './_lib/sentiment/model-file.ts';
+import { zhRuleScore, zhTokens } from './_lib/sentiment/zh-rules.ts';
+import type { Sentiment } from './types.ts';
+
+/**
+ * Chinese sentiment: jieba segmentation, a polarity lexicon with negation scope (不高兴, 不太满意),
+ * degree adverbs, contrast (但是, 不过, 却), emoji, Weibo codes (`[哈哈]`) and slang (yyds, 踩雷,
+ * 拉胯) (`_lib/sentiment/zh-rules.ts`); its scores are features of a hashed logistic-regression
+ * model over words, word bigrams and char 1–3-grams (`models/sentiment-zh.json`, never trained
+ * on ChnSentiCorp: see docs/benchmarks.md).
+ *
+ * The Chinese training sets have no neutral class, so the model is binary; a text is `neutral`
+ * when the lexicon finds no polarity word and the model is close to 50/50 (`neutralBand`).
+ *
+ * This is a language module wrapped by the registered `sentiment` classifier.
+ */
+export const ZH_MODEL = 'sentiment-zh.json';
+export const ZH_BITS = 18;
+export const ZH_NEUTRAL_BAND = 0.3;
+
+/**
+ * Sentiment of one Chinese text.
+ *
+ * @example
+ * sentimentZh('不高兴').label // 'negative'
+ */
+export function sentimentZh(text: string, opts: { rulesOnly?: boolean; neutralBand?: number } = {}): Sentiment {
+  const folded = text.normalize('NFKC').toLowerCase();
+  if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded)) return { label: 'neutral', score: 0, confidence: 0.5 };
+  const model = opts.rulesOnly ? null : modelFile(ZH_MODEL);
+  if (!model) {
+    const c = zhRuleScore(zhTokens(folded), folded).compound;
+    const label = c > 0.05 ? 'positive' : c < -0.05 ? 'negative' : 'neutral';
+    return { label, score: round(c), confidence: round(0.5 + Math.abs(c) / 2) };
+  }
+  const { f, rule } = zhFeatures(folded, model.bits);
+  const p = predictProba(model, f);
+  const pp = p[model.classes.indexOf('positive')] ?? 0.5;
+  const score = 2 * pp - 1;
+  const band = opts.neutralBand ?? ZH_NEUTRAL_BAND;
+  if (rule.hits === 0 && Math.abs(score) < band) {
+    return { label: 'neutral', score: round(score), confidence: round(1 - Math.abs(score)) };
+  }
+  return {
+    label: score >= 0 ? 'positive' : 'negative',
+    score: round(score),
+    confidence: round(Math.max(pp, 1 - pp)),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(Math.max(-1, Math.min(1, x)) * 1e4) / 1e4;
+}
