@@ -9,6 +9,8 @@ import type { MentionInput } from '../../src/mention.ts';
 type Labelled = { label?: unknown; attributes?: Record<string, unknown> } | undefined;
 
 const label = (v: unknown): string | null => {
+  // Some renderings give `content` as [{text}, {html}]: take the text one.
+  if (Array.isArray(v)) return label(v.find((x) => (x as Labelled)?.attributes?.type === 'text') ?? v[0]);
   const l = (v as Labelled)?.label;
   return typeof l === 'string' && l.trim() !== '' ? l : null;
 };

@@ -93,7 +93,10 @@ function fromJsonLd($: cheerio.CheerioAPI): Draft[] | null {
       /* one broken block does not spoil the others */
     }
   });
-  return out.length ? out : null;
+  // The same review can be reached twice (a node and an inline copy): keep the first.
+  const ids = new Set<string>();
+  const unique = out.filter((d) => !d.id || (!ids.has(d.id) && ids.add(d.id)));
+  return unique.length ? unique : null;
 }
 
 function fromNextData($: cheerio.CheerioAPI): { drafts: Draft[]; hasNext: boolean | null } | null {

@@ -263,6 +263,8 @@ export function parseWeiboComments(html: string, bid: string, now: Date): WeiboP
   if (comments.length === 0) {
     assertWeiboOpen(html);
     if ($('div.c[id^="M_"]').length > 0) return { items: [], nextPage: null };
+    if (/(微博|内容)(已被|已经被)?(作者)?删除|微博不存在|内容不存在/.test($('body').text()))
+      throw new SourceFault('empty', `the Weibo post ${bid} was deleted or does not exist`);
     throw new SourceFault('schema-changed', 'no comments (div.c[id^=C_]) and no post on the page');
   }
   const postId = mid62ToId(bid) ?? bid;

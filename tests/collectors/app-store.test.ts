@@ -101,6 +101,21 @@ describe('app-store parser (recorded feed)', () => {
     ).toEqual([]);
   });
 
+  it('takes the text rendering when content comes as [text, html]', () => {
+    const e = {
+      ...recorded.feed.entry[0],
+      content: [
+        { label: 'plain text', attributes: { type: 'text' } },
+        { label: '<p>html</p>', attributes: { type: 'html' } },
+      ],
+    };
+    const p = parseAppStoreReviews(
+      { feed: { entry: [e] } },
+      { appId: '1', country: 'nl', page: 1, collectedAt },
+    );
+    expect(p.reviews[0]!.mention.text).toBe('plain text');
+  });
+
   it('refuses other shapes', () => {
     expect(() =>
       parseAppStoreReviews({ results: [] }, { appId: '1', country: 'nl', page: 1, collectedAt }),

@@ -213,6 +213,16 @@ describe('weibo.cn pages (recorded)', () => {
     expect(() =>
       parseWeiboComments('<html><body>请输入验证码</body></html>', 'J5cVGuUNq', recordedAt),
     ).toThrowError(expect.objectContaining({ kind: 'captcha' }));
+    expect(() =>
+      parseWeiboComments(
+        '<html><body><div class="me">抱歉，此微博已被作者删除。</div></body></html>',
+        'J5cVGuUNq',
+        recordedAt,
+      ),
+    ).toThrowError(expect.objectContaining({ kind: 'empty' }));
+    expect(() => parseWeiboProfile(profile.slice(0, 9000), '1669879400', recordedAt)).toThrowError(
+      expect.objectContaining({ kind: 'parse-error' }),
+    );
     expect(() => parseWeiboProfile('<html><body><p>改版了</p></body></html>', '1', recordedAt)).toThrowError(
       expect.objectContaining({ kind: 'schema-changed' }),
     );

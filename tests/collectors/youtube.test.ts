@@ -231,6 +231,28 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
     expect(noKey.error).toMatchObject({ code: 'CONFIG' });
   });
 
+  it('a video with comments turned off is read without its comments', async () => {
+    srv.route('GET', '/off/youtube/v3/search', {
+      headers: json,
+      body: JSON.stringify({ ...searchP1, nextPageToken: undefined, items: searchP1.items.slice(0, 1) }),
+    });
+    srv.route('GET', '/off/youtube/v3/commentThreads', {
+      status: 403,
+      headers: json,
+      body: JSON.stringify({
+        error: { code: 403, message: 'disabled comments', errors: [{ reason: 'commentsDisabled' }] },
+      }),
+    });
+    srv.route('GET', '/off/youtube/v3/videos', { headers: json, body: JSON.stringify({ items: [] }) });
+    const r = await collectPages<YoutubeCursor>(
+      youtube,
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets }),
+      opts({ baseUrl: `${srv.url}/off` }),
+    );
+    expect(r.error).toBeUndefined();
+    expect(ids(r.pages)).toEqual([firstVideo]);
+  });
+
   it('reads the key-less channel feed', async () => {
     const { pages, error } = await collectPages(youtube, ctxFor(testHttp()), {
       channelId: 'UCK8sQmJBp8GCxrOtXWBpyEA',
