@@ -97,7 +97,13 @@ function prepare(rows: Row[], classes: string[], feat: (t: string) => SparseVec)
   return { rows, xs: rows.map((r) => feat(r.text)), ys: rows.map((r) => classes.indexOf(r.label)) };
 }
 
-const TRAIN_OPTS = { epochs: 6, lr: 0.1, l2: 2e-6, seed: 7 };
+const arg = (name: string, def: number) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : def;
+};
+/** Hyper-parameters (overridable for sweeps: --epochs=4 --lr=0.1 --l2=1e-5). */
+const TRAIN_OPTS = { epochs: arg('epochs', 6), lr: arg('lr', 0.01), l2: arg('l2', 2e-6), seed: 7 };
+const ONLY = process.argv.find((x) => x.startsWith('--only='))?.split('=')[1];
 
 function crossValidate(p: Prepared, classes: string[], bits: number): Float64Array[] {
   const oof: Float64Array[] = p.rows.map(() => new Float64Array(classes.length));
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
   const cv: Record<string, { accuracy: number; macroF1: number; macroRecall: number; n: number }> = {};
 
   // English: 3 classes.
+  if (ONLY !== 'zh') {
   const enClasses = ['negative', 'neutral', 'positive'];
   const enRows = EN_TRAIN.flatMap(readSet);
   console.error(`en: ${enRows.length} rows`);
@@ -184,7 +191,9 @@ async function main(): Promise<void> {
     `${JSON.stringify(saveLinear(enModel, { version: FEATURE_VERSION, trainedOn: EN_TRAIN, notes: 'DEV splits; see docs/benchmarks.md' }))}\n`,
   );
 
+  }
   // Chinese: 2 classes; ChnSentiCorp texts and hotel reviews removed from online_shopping_10_cats.
+  if (ONLY !== 'en') {
   const banned = new Set(ZH_EXCLUDED.flatMap(readSet).map((r) => key(r.text)));
   const zhAll = ZH_TRAIN.flatMap(readSet);
   const zhRows = zhAll.filter(
@@ -216,6 +225,12 @@ async function main(): Promise<void> {
     `${JSON.stringify(saveLinear(zhModel, { version: FEATURE_VERSION, trainedOn: ZH_TRAIN, notes: 'online_shopping_10_cats without ChnSentiCorp texts and hotel reviews; DEV splits; see docs/benchmarks.md' }))}\n`,
   );
 
+  }
+  if (ONLY) {
+    for (const [k, v] of Object.entries(cv))
+      console.error(`cv ${k.padEnd(26)} acc ${(v.accuracy * 100).toFixed(1)}  F1 ${(v.macroF1 * 100).toFixed(1)}`);
+    return;
+  }
   const rounded = Object.fromEntries(
     Object.entries(cv).map(([k, v]) => [
       k,

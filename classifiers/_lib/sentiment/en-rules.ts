@@ -239,9 +239,11 @@ export function enLexicon(): Map<string, number> {
 }
 
 const EMOJI_RE = /\p{Extended_Pictographic}/u;
+const HAS_EMOJI_RE = /\p{Extended_Pictographic}/u;
 const EMOJI_SPLIT_RE = /(\p{Extended_Pictographic})/gu;
 const EDGE_PUNCT_RE = /^[^\p{L}\p{N}#@<]+|[^\p{L}\p{N}]+$/gu;
 const ELONG_RE = /(\p{L})\1{2,}/gu;
+const PLAIN_RE = /^[A-Za-z]+$/;
 
 export interface EnToken {
   /** Lower-case lookup form. */
@@ -255,9 +257,13 @@ export interface EnToken {
 /** Split raw English text into tokens; emoticons kept when the lexicon knows them. */
 export function enTokens(text: string, lex: Map<string, number> = enLexicon()): EnToken[] {
   const out: EnToken[] = [];
-  const parts = text.replace(EMOJI_SPLIT_RE, ' $1 ').split(/\s+/);
+  const parts = (HAS_EMOJI_RE.test(text) ? text.replace(EMOJI_SPLIT_RE, ' $1 ') : text).split(/\s+/);
   for (const part of parts) {
     if (!part) continue;
+    if (PLAIN_RE.test(part)) {
+      out.push({ w: part.toLowerCase(), raw: part, brk: false });
+      continue;
+    }
     const lower = part.toLowerCase();
     if (lex.has(lower) && !/^\p{L}+$/u.test(lower)) {
       // Emoticons and emoji, as written: ":)", ":-(", "<3", "😂".
@@ -291,21 +297,32 @@ export function enTokens(text: string, lex: Map<string, number> = enLexicon()): 
   return out;
 }
 
+/** A letter repeated three times or more (`soooo`), checked without a regex. */
+export function hasElongation(w: string): boolean {
+  for (let i = 2; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c === w.charCodeAt(i - 1) && c === w.charCodeAt(i - 2) && c > 0x40) return true;
+  }
+  return false;
+}
+
+/** `soooo` → `soo` (elongations reduced to two letters). */
+export function reduceElongation(w: string): string {
+  return hasElongation(w) ? w.replace(ELONG_RE, '$1$1') : w;
+}
+
 function lookup(lex: Map<string, number>, w: string): number | undefined {
   const v = lex.get(w);
   if (v !== undefined) return v;
-  if (ELONG_RE.test(w)) {
-    ELONG_RE.lastIndex = 0;
-    const two = w.replace(ELONG_RE, '$1$1');
-    const v2 = lex.get(two) ?? lex.get(w.replace(ELONG_RE, '$1'));
+  if (hasElongation(w)) {
+    const v2 = lex.get(w.replace(ELONG_RE, '$1$1')) ?? lex.get(w.replace(ELONG_RE, '$1'));
     if (v2 !== undefined) return v2 + Math.sign(v2) * 0.3;
   }
-  ELONG_RE.lastIndex = 0;
   return undefined;
 }
 
-function isNegation(w: string): boolean {
-  return NEGATIONS.has(w) || NEGATIONS.has(w.replace(/'/g, '')) || w.endsWith("n't");
+export function isNegation(w: string): boolean {
+  return NEGATIONS.has(w) || w.endsWith("n't") || (w.includes("'") && NEGATIONS.has(w.replace(/'/g, '')));
 }
 
 function isUpper(raw: string): boolean {
@@ -318,9 +335,9 @@ function isUpper(raw: string): boolean {
  * @example
  * enRuleScore('not good').compound < 0 // true
  */
-export function enRuleScore(text: string): EnRuleScore {
+export function enRuleScore(text: string, tokens?: EnToken[]): EnRuleScore {
   const lex = enLexicon();
-  const toks = enTokens(text, lex);
+  const toks = tokens ?? enTokens(text, lex);
   const n = toks.length;
   let capsWords = 0;
   for (const t of toks) if (isUpper(t.raw)) capsWords++;

@@ -1,4 +1,4 @@
-import { type EnRuleScore, enLexicon, enRuleScore, enTokens } from './en-rules.ts';
+import { type EnRuleScore, enLexicon, enRuleScore, enTokens, isNegation, reduceElongation } from './en-rules.ts';
 import { FeatureSink } from './linear.ts';
 import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
 import { ZH_NEGATORS } from './zh-lexicon.ts';
@@ -8,35 +8,9 @@ import { ZH_NEGATORS } from './zh-lexicon.ts';
  * the shipped weights mean: retrain (`npm run train:sentiment`) and bump FEATURE_VERSION.
  */
 export const FEATURE_VERSION = 1;
+const CHAR_HI = 4;
 
-const NEG_RE = /^(not|no|never|nothing|none|nobody|nor|neither|without|cannot|.*n't|.*nt)$/;
-const NEG_EXACT = new Set([
-  'not',
-  'no',
-  'never',
-  'nothing',
-  'none',
-  'nobody',
-  'nor',
-  'neither',
-  'without',
-  'cannot',
-  'dont',
-  'didnt',
-  'doesnt',
-  'isnt',
-  'wasnt',
-  'cant',
-  'wont',
-  'aint',
-  'arent',
-  'werent',
-  'havent',
-  'hasnt',
-  'couldnt',
-  'wouldnt',
-  'shouldnt',
-]);
+const NUM_RE = /^\d+([.,]\d+)?$/;
 
 function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
   f.add('d:bias', 1);
@@ -47,28 +21,34 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
   f.add('d:hits0', r.hits === 0 ? 1 : 0);
   f.add('d:mixed', r.pos > 0 && r.neg < 0 ? 1 : 0);
   f.add('d:negations', Math.min(2, r.negations));
+  // Neutral sits in the middle of the compound range: give the linear model the shape.
+  const c = r.compound;
+  f.add('d:abs', Math.abs(c) * 2);
+  f.add(`d:bin${Math.max(-5, Math.min(5, Math.round(c * 5)))}`, 1.5);
+  f.add(`d:hits${Math.min(4, r.hits)}`, 1);
 }
 
-/** English features: rule scores, word uni/bigrams with negation marking, char 3–5-grams of words. */
+/** English features: rule scores, word uni/bigrams with negation marking, char 3–4-grams of words. */
 export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: EnRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
-  const rule = enRuleScore(text);
-  ruleFeatures(f, rule);
   const toks = enTokens(text, enLexicon());
+  const rule = enRuleScore(text, toks);
+  ruleFeatures(f, rule);
   let prev = '<s>';
   let negating = false;
   let nTok = 0;
   for (const t of toks) {
-    let w = t.w.replace(/(\p{L})\1{2,}/gu, '$1$1');
-    if (/^\d+([.,]\d+)?$/.test(w)) w = '<num>';
+    let w = reduceElongation(t.w);
+    const c0 = w.charCodeAt(0);
+    if (c0 >= 48 && c0 <= 57 && NUM_RE.test(w)) w = '<num>';
     else if (w.startsWith('http') || w.startsWith('www.')) w = '<url>';
     nTok++;
     const word = negating ? `!${w}` : w;
     f.add(`w:${word}`);
     f.add(`b:${prev} ${w}`);
-    if (w.length >= 3 && w.length <= 20 && !w.startsWith('<')) f.chars(` ${w} `, 3, 5, negating ? 'c!' : 'c');
+    if (CHAR_HI >= 3 && w.length >= 3 && w.length <= 20 && !w.startsWith('<')) f.chars(` ${w} `, 3, CHAR_HI, negating ? 'c!' : 'c');
     prev = w;
-    if (NEG_EXACT.has(w.replace(/'/g, '')) || (NEG_RE.test(w) && w.endsWith("n't"))) negating = true;
+    if (isNegation(w)) negating = true;
     else if (t.brk) negating = false;
     if (t.brk) prev = '<s>';
   }

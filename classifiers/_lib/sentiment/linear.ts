@@ -23,10 +23,26 @@ export class FeatureSink implements SparseVec {
   }
   /** Character n-grams (n in [lo, hi]) of `s`, prefixed by `tag`. */
   chars(s: string, lo: number, hi: number, tag: string): void {
+    const t = fnv1a(tag);
+    if (!/[\ud800-\udfff]/.test(s)) {
+      // No surrogate pairs: code units are characters (the common case, kept allocation-free).
+      for (let n = lo; n <= hi; n++) {
+        for (let i = 0; i + n <= s.length; i++) {
+          let h = t;
+          for (let k = i; k < i + n; k++) {
+            h ^= s.charCodeAt(k);
+            h = Math.imul(h, 0x01000193);
+          }
+          this.idx.push((h >>> 0) & this.mask);
+          this.val.push(0.5);
+        }
+      }
+      return;
+    }
     const cps = Array.from(s);
     for (let n = lo; n <= hi; n++) {
       for (let i = 0; i + n <= cps.length; i++) {
-        let h = fnv1a(tag);
+        let h = t;
         for (let k = i; k < i + n; k++) h = fnvStep(h, cps[k]!);
         this.idx.push(h & this.mask);
         this.val.push(0.5);
