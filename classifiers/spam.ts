@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { foldText } from '../src/text.ts';
+import { cjkRuns, foldText } from '../src/text.ts';
 import { compileLexicon } from './_lib/lexicon.ts';
 import type { ClassifierInput } from './types.ts';
 import { defineClassifier } from './types.ts';
@@ -148,9 +148,7 @@ export function spamOf(
   const urls = [...text.matchAll(URL_RE)];
   const withoutUrls = text.replace(URL_RE, ' ');
   const words = withoutUrls.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
-  const cjkChars = (
-    withoutUrls.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu) ?? []
-  ).length;
+  const cjkChars = cjkRuns(withoutUrls).reduce((n, r) => n + r.length, 0);
   const size = words + cjkChars / 2; // two CJK characters ≈ one word
   if (urls.length >= 3 || (urls.length >= 2 && size < 12))
     signals.push({ reason: `links:${urls.length}`, weight: urls.length >= 4 ? 0.6 : 0.4 });

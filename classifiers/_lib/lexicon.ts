@@ -1,4 +1,4 @@
-import { foldText } from '../../src/text.ts';
+import { CJK_RE, foldText } from '../../src/text.ts';
 
 /**
  * Keyword and phrase matching for the lexicon classifiers (topics, crisis, spam), in any
@@ -33,7 +33,6 @@ export interface Lexicon<M> {
   match(folded: string): LexiconHit<M>[];
 }
 
-const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 // Letters, digits and marks of any script but the CJK ones, with inner apostrophes (don't).
 const WORD_RE =
   /(?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+(?:['’](?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+)*/gu;
