@@ -64,11 +64,12 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Latin terms match whole words; a CJK neighbour is a boundary (艾克米和Globex). */
 function termMatcher(terms: string[]): RegExp | null {
   const parts = terms
     .map((t) => t.normalize('NFKC').toLowerCase().trim())
     .filter((t) => t.length > 0)
-    .map((t) => (HAN_RE.test(t) ? escapeRe(t) : `(?<![\\p{L}\\p{N}])#?${escapeRe(t)}(?![\\p{L}\\p{N}])`));
+    .map((t) => (HAN_RE.test(t) ? escapeRe(t) : `(?<![\\p{Script=Latin}\\p{N}])#?${escapeRe(t)}(?![\\p{Script=Latin}\\p{N}])`));
   return parts.length ? new RegExp(parts.join('|'), 'u') : null;
 }
 

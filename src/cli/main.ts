@@ -216,6 +216,20 @@ export function buildCli(): Command {
       }
     });
 
+  program
+    .command('classify')
+    .description(
+      'sentiment of a JSONL file offline: lines {"id","text","lang"?} in, lines {"id","label","score","confidence","lang"} out',
+    )
+    .requiredOption('-i, --input <file>', 'JSONL file, one {"id","text","lang"?} object per line')
+    .option('-o, --output <file>', 'write the results here instead of stdout')
+    .option('--llm', 'refine low-confidence results with the LLM pass (needs ANTHROPIC_API_KEY; otherwise offline)')
+    .action(async (o: { input: string; output?: string; llm?: boolean }) => {
+      // Only what this command needs, loaded on demand: start-up stays quick.
+      const { runClassifyCli } = await import('./classify.ts');
+      await runClassifyCli(o, { err });
+    });
+
   const keys = program.command('keys').description('API keys');
   keys
     .command('create')
