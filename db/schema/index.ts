@@ -3,3 +3,4 @@ export * from './alerts.ts';
 export * from './brands.ts';
 export * from './mentions.ts';
 export * from './sources.ts';
+export * from './profiles.ts';

@@ -97,6 +97,45 @@ export function sourceSchema(collectors: readonly CollectorDefinition[]) {
     });
 }
 
+/**
+ * Author and customer profiles (docs/profiles.md): KOL tier bands by followers, stance rule,
+ * churn-risk window, the CRM webhook (an alerts channel of that name), and retention of
+ * mentions that match no brand (brands have their own `retentionDays`).
+ */
+export const profilesSchema = z
+  .object({
+    tiers: z
+      .object({
+        micro: z.number().int().positive().default(10_000),
+        macro: z.number().int().positive().default(100_000),
+        mega: z.number().int().positive().default(1_000_000),
+      })
+      .strict()
+      .refine((t) => t.micro < t.macro && t.macro < t.mega, { message: 'bands must rise: micro < macro < mega' })
+      .default({ micro: 10_000, macro: 100_000, mega: 1_000_000 }),
+    stance: z
+      .object({
+        minPosts: z.number().int().min(1).default(3),
+        threshold: z.number().min(0).max(1).default(0.25),
+      })
+      .strict()
+      .default({ minPosts: 3, threshold: 0.25 }),
+    /** KOLs are authors at or above this tier. */
+    kolTier: z.enum(['micro', 'macro', 'mega']).default('micro'),
+    churnDays: z.number().int().min(1).max(365).default(7),
+    crm: z.object({ channel: z.string().min(1).default('crm') }).strict().optional(),
+    unmatchedRetentionDays: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const DEFAULT_PROFILES = {
+  tiers: { micro: 10_000, macro: 100_000, mega: 1_000_000 },
+  stance: { minPosts: 3, threshold: 0.25 },
+  kolTier: 'micro' as const,
+  churnDays: 7,
+};
+export type ProfilesConfig = z.output<typeof profilesSchema>;
+
 export function configSchema(collectors: readonly CollectorDefinition[], validateQuery?: QueryValidator) {
   return z
     .object({
@@ -141,6 +180,7 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
       brands: z.array(brandSchema(validateQuery)).default([]),
       sources: z.array(sourceSchema(collectors)).default([]),
       alerts: alertsSchema.default(DEFAULT_ALERTS),
+      profiles: profilesSchema.default(DEFAULT_PROFILES),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -165,6 +205,13 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
           });
         src.add(s.name);
       });
+      const crm = cfg.profiles.crm?.channel;
+      if (crm && !cfg.alerts.channels.some((c) => c.name === crm))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['profiles', 'crm', 'channel'],
+          message: `Unknown channel "${crm}": add a webhook channel of that name under alerts.channels`,
+        });
       const policies = new Set(cfg.alerts.policies.map((p) => p.name));
       const channelNames = new Set(cfg.alerts.channels.map((c) => c.name));
       cfg.brands.forEach((b, i) => {
