@@ -103,16 +103,30 @@ const arg = (name: string, def: number) => {
 };
 /** Hyper-parameters (overridable for sweeps: --epochs=4 --lr=0.1 --l2=1e-5). */
 const TRAIN_OPTS = { epochs: arg('epochs', 6), lr: arg('lr', 0.01), l2: arg('l2', 2e-6), seed: 7 };
+const BALANCE_ZH = process.argv.includes('--balance');
 const ONLY = process.argv.find((x) => x.startsWith('--only='))?.split('=')[1];
 
-function crossValidate(p: Prepared, classes: string[], bits: number): Float64Array[] {
+/** Weights that give each class of each set equal total weight (priors differ by source, not by truth). */
+function balanced(rows: Row[]): number[] {
+  const n = new Map<string, number>();
+  const sets = new Map<string, Set<string>>();
+  for (const r of rows) {
+    n.set(`${r.set}\t${r.label}`, (n.get(`${r.set}\t${r.label}`) ?? 0) + 1);
+    sets.set(r.set, (sets.get(r.set) ?? new Set()).add(r.label));
+  }
+  const size = new Map<string, number>();
+  for (const r of rows) size.set(r.set, (size.get(r.set) ?? 0) + 1);
+  return rows.map((r) => size.get(r.set)! / (sets.get(r.set)!.size * n.get(`${r.set}\t${r.label}`)!));
+}
+
+function crossValidate(p: Prepared, classes: string[], bits: number, weights?: number[]): Float64Array[] {
   const oof: Float64Array[] = p.rows.map(() => new Float64Array(classes.length));
   for (let f = 0; f < 5; f++) {
     const tr = p.rows.flatMap((r, i) => (foldOf(r.id) === f ? [] : [i]));
     const m = trainLinear(
       tr.map((i) => p.xs[i]!),
       tr.map((i) => p.ys[i]!),
-      { bits, classes, ...TRAIN_OPTS },
+      { bits, classes, ...TRAIN_OPTS, ...(weights ? { sampleWeight: tr.map((i) => weights[i]!) } : {}) },
     );
     p.rows.forEach((r, i) => {
       if (foldOf(r.id) === f) oof[i] = predictProba(m, p.xs[i]!);
@@ -204,7 +218,8 @@ async function main(): Promise<void> {
   const fold = (t: string) => t.normalize('NFKC').toLowerCase();
   const zh = prepare(zhRows, zhClasses, (t) => zhFeatures(fold(t), ZH_BITS).f);
   const zhRule = zhRows.map((r) => zhFeatures(fold(r.text), ZH_BITS).rule.hits);
-  const zhOof = crossValidate(zh, zhClasses, ZH_BITS);
+  const zhW = BALANCE_ZH ? balanced(zhRows) : undefined;
+  const zhOof = crossValidate(zh, zhClasses, ZH_BITS, zhW);
   Object.assign(
     cv,
     bySet(zhRows, (idx) => {
@@ -219,7 +234,7 @@ async function main(): Promise<void> {
       return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
     }),
   );
-  const zhModel = trainLinear(zh.xs, zh.ys, { bits: ZH_BITS, classes: zhClasses, ...TRAIN_OPTS });
+  const zhModel = trainLinear(zh.xs, zh.ys, { bits: ZH_BITS, classes: zhClasses, ...TRAIN_OPTS, ...(zhW ? { sampleWeight: zhW } : {}) });
   writeFileSync(
     path.join(MODELS, 'sentiment-zh.json'),
     `${JSON.stringify(saveLinear(zhModel, { version: FEATURE_VERSION, trainedOn: ZH_TRAIN, notes: 'online_shopping_10_cats without ChnSentiCorp texts and hotel reviews; DEV splits; see docs/benchmarks.md' }))}\n`,

@@ -43,20 +43,23 @@ export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: 
     if (c0 >= 48 && c0 <= 57 && NUM_RE.test(w)) w = '<num>';
     else if (w.startsWith('http') || w.startsWith('www.')) w = '<url>';
     nTok++;
-    const word = negating ? `!${w}` : w;
-    f.add(`w:${word}`);
-    f.add(`b:${prev} ${w}`);
+    f.add2(negating ? 'w:!' : 'w:', w);
+    f.add2('b:', prev, w);
     if (CHAR_HI >= 3 && w.length >= 3 && w.length <= 20 && !w.startsWith('<')) f.chars(` ${w} `, 3, CHAR_HI, negating ? 'c!' : 'c');
     prev = w;
     if (isNegation(w)) negating = true;
     else if (t.brk) negating = false;
     if (t.brk) prev = '<s>';
   }
-  f.add(`b:${prev} </s>`);
+  f.add2('b:', prev, '</s>');
   const excl = (text.match(/!/g) ?? []).length;
   if (excl) f.add('d:excl', Math.min(3, excl));
   if (text.includes('?')) f.add('d:q', 1);
   f.add('d:len', Math.min(3, nTok / 15));
+  // Short social posts and long review sentences map the rule score to labels differently.
+  const lb = nTok <= 8 ? 0 : nTok <= 16 ? 1 : nTok <= 28 ? 2 : 3;
+  f.add(`d:bin${Math.max(-5, Math.min(5, Math.round(rule.compound * 5)))}:len${lb}`, 1);
+  f.add(`d:len${lb}`, 1);
   return { f, rule };
 }
 
@@ -71,7 +74,7 @@ export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule
   let han = '';
   for (const t of toks) {
     if (t.kind === 'punct') {
-      f.add(`b:${prev} </s>`);
+      f.add2('b:', prev, '</s>');
       prev = '<s>';
       neg = 0;
       if (han) {
@@ -83,15 +86,15 @@ export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule
       continue;
     }
     const w = t.kind === 'latin' && /^\d+$/.test(t.w) ? '<num>' : t.w;
-    f.add(`${t.kind[0]}:${neg > 0 ? '!' : ''}${w}`);
-    f.add(`b:${prev} ${w}`);
+    f.add2(neg > 0 ? `${t.kind[0]}:!` : `${t.kind[0]}:`, w);
+    f.add2('b:', prev, w);
     prev = w;
     if (t.kind === 'cjk') han += t.w;
     if (t.kind === 'cjk' && ZH_NEGATORS.has(t.w)) neg = 3;
     else if (neg > 0) neg--;
   }
   if (han) f.chars(han, 1, 3, 'c');
-  f.add(`b:${prev} </s>`);
+  f.add2('b:', prev, '</s>');
   f.add('d:len', Math.min(3, toks.length / 40));
   return { f, rule };
 }

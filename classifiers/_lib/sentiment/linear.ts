@@ -21,6 +21,17 @@ export class FeatureSink implements SparseVec {
     this.idx.push(fnv1a(s) & this.mask);
     this.val.push(v);
   }
+  /** Add the feature `tag + a + ' ' + b` (or `tag + a`) without building the string. */
+  add2(tag: string, a: string, b?: string, v = 1): void {
+    let h = fnvStep(FNV_OFFSET, tag);
+    h = fnvStep(h, a);
+    if (b !== undefined) {
+      h = Math.imul(h ^ 32, 0x01000193) >>> 0;
+      h = fnvStep(h, b);
+    }
+    this.idx.push(h & this.mask);
+    this.val.push(v);
+  }
   /** Character n-grams (n in [lo, hi]) of `s`, prefixed by `tag`. */
   chars(s: string, lo: number, hi: number, tag: string): void {
     const t = fnv1a(tag);
