@@ -108,10 +108,10 @@ CREATE TABLE "platform_stats" (
 	"platform" text PRIMARY KEY NOT NULL,
 	"n" bigint DEFAULT 0 NOT NULL,
 	"n_reach" bigint DEFAULT 0 NOT NULL,
-	"reach_sum" real DEFAULT 0 NOT NULL,
-	"reach_sq" real DEFAULT 0 NOT NULL,
-	"eng_sum" real DEFAULT 0 NOT NULL,
-	"eng_sq" real DEFAULT 0 NOT NULL,
+	"reach_sum" double precision DEFAULT 0 NOT NULL,
+	"reach_sq" double precision DEFAULT 0 NOT NULL,
+	"eng_sum" double precision DEFAULT 0 NOT NULL,
+	"eng_sq" double precision DEFAULT 0 NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -107,10 +108,10 @@ export const platformStats = pgTable('platform_stats', {
   n: bigint('n', { mode: 'number' }).notNull().default(0),
   /** Posts that reported a follower count. */
   nReach: bigint('n_reach', { mode: 'number' }).notNull().default(0),
-  reachSum: real('reach_sum').notNull().default(0),
-  reachSq: real('reach_sq').notNull().default(0),
-  engSum: real('eng_sum').notNull().default(0),
-  engSq: real('eng_sq').notNull().default(0),
+  reachSum: doublePrecision('reach_sum').notNull().default(0),
+  reachSq: doublePrecision('reach_sq').notNull().default(0),
+  engSum: doublePrecision('eng_sum').notNull().default(0),
+  engSq: doublePrecision('eng_sq').notNull().default(0),
   updatedAt: ts('updated_at').notNull(),
 });
 
