@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './log.ts';
 import type { HttpClient } from './net/types.ts';
 import { type ClassifierChain, createClassifierChain } from './pipeline/classify.ts';
 import { createPipeline, type Pipeline } from './pipeline/ingest.ts';
+import { applyStoredBatch } from './profiles/update.ts';
 import { type BrandMatcher, createBrandMatcher } from './pipeline/match.ts';
 import { createCronScheduler, type Scheduler } from './scheduler.ts';
 import { createSecretBox, resolveSecretKey, type SecretBox } from './secrets.ts';
@@ -110,6 +111,8 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
     matcher: () => matcher,
     settings: config.config.pipeline,
     onCommitted: (e) => events.emit('mentions', e),
+    // Author profiles and analytics rollups commit with the batch (src/profiles/update.ts).
+    afterStore: (tx, stored) => applyStoredBatch(tx, stored, { profiles: config.config.profiles }),
   });
 
   const deps: Deps = {

@@ -7,6 +7,7 @@ import { syncConfig } from './config/sync.ts';
 import type { Deps } from './deps.ts';
 import { newId } from './ids.ts';
 import { runSource } from './pipeline/run-source.ts';
+import { runDailyProfileJob } from './profiles/erase.ts';
 import { generateApiKey } from './secrets.ts';
 
 /** (Re)register one scheduler job per enabled source. */
@@ -89,6 +90,8 @@ export async function startService(
   // Alerting: detection after each batch, persisted escalation timers, the outbox dispatcher, digests.
   const alerts = createAlertEngine(deps, { publicUrl: deps.config.config.server.publicUrl ?? url });
   alerts.start();
+  // Retention, influence recompute and customer tags once a day (src/profiles/erase.ts).
+  deps.scheduler.add({ name: 'profiles:daily', cron: '17 3 * * *', run: () => runDailyProfileJob(deps) });
   deps.scheduler.start();
   log.info({ url, sources: n, database: deps.handle.kind }, 'earshot is listening');
   return {

@@ -40,6 +40,18 @@ export interface PipelineDeps {
   settings: PipelineSettings;
   /** Called after a batch commits, with the new mentions' ids and brand links. */
   onCommitted?: (e: CommittedBatch) => void;
+  /**
+   * Derived state that must commit with every batch (author profiles, rollups): called inside
+   * the transaction with the rows actually inserted.
+   */
+  afterStore?: (tx: DbOrTx, stored: StoredBatch) => Promise<void>;
+}
+
+/** The rows a batch inserted, for in-transaction hooks. */
+export interface StoredBatch {
+  rows: MentionInsert[];
+  links: MentionBrandInsert[];
+  now: Date;
 }
 
 export interface BatchOptions {
@@ -262,6 +274,13 @@ export function createPipeline(deps: PipelineDeps) {
           .insert(cursors)
           .values({ key: opts.cursor.key, value: opts.cursor.value, updatedAt: now })
           .onConflictDoUpdate({ target: cursors.key, set: { value: sql`excluded.value`, updatedAt: now } });
+      }
+      if (deps.afterStore && insertedIds.size > 0) {
+        await deps.afterStore(tx, {
+          rows: rows.filter((r) => insertedIds.has(r.id)),
+          links: links.filter((l) => insertedIds.has(l.mentionId)),
+          now,
+        });
       }
       await opts.inTransaction?.(tx, result);
     });
