@@ -78,10 +78,13 @@ function timed<T>(rows: Row[], f: (r: Row) => T): { out: T[]; perSec: number; ms
   return { out, perSec: rows.length / (ms / 1000), ms };
 }
 
-const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : (100 * x).toFixed(1));
+const pct = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? 'n/a' : (100 * x).toFixed(1);
 
 async function main(): Promise<void> {
-  const { evaluate } = (await import(pathToFileURL(path.resolve(repoRoot, '../shared/tools/metrics.mjs')).href)) as {
+  const { evaluate } = (await import(
+    pathToFileURL(path.resolve(repoRoot, '../shared/tools/metrics.mjs')).href
+  )) as {
     evaluate: Evaluate;
   };
   let cv: Record<string, { accuracy: number; macroF1: number }> = {};
@@ -104,11 +107,28 @@ async function main(): Promise<void> {
     scoreSentiment('预热一下，还不错', 'zh');
     for (const p of Object.values(P)) p('warm up, not bad at all!');
   }
+  // A real JIT warm-up: one untimed pass over a few thousand lines of each language.
+  for (const file of files.filter((f) => /^(tweeteval|waimai|vader_movie)/.test(f))) {
+    const rows = readFileSync(path.join(DATA, file), 'utf8').split('\n').filter(Boolean).slice(0, 3000);
+    for (const l of rows) {
+      const r = JSON.parse(l) as Row;
+      scoreSentiment(r.text, r.lang);
+      if (r.lang === 'en') P.vader!(r.text);
+    }
+  }
   const lines: string[] = [];
   const header = `| set | lang | n | classes | Earshot acc / F1 | Earshot 5-fold CV acc / F1 | VADER | AFINN (sentiment) | wink | natural | Earshot docs/s | VADER docs/s |`;
-  lines.push(header, `|${header.split('|').slice(1, -1).map(() => '---').join('|')}|`);
-  const totals = { earshotMs: 0, vaderMs: 0, enDocs: 0 };
+  lines.push(
+    header,
+    `|${header
+      .split('|')
+      .slice(1, -1)
+      .map(() => '---')
+      .join('|')}|`,
+  );
+  const totals = { earshotMs: 0, vaderMs: 0, enDocs: 0, shortMs: 0, shortDocs: 0, shortVaderMs: 0 };
   const zhAcc: number[] = [];
+  const zhSets: { set: string; acc: number }[] = [];
   const verdicts: string[] = [];
   for (const file of files) {
     const set = file.replace('.dev.jsonl', '');
@@ -133,15 +153,24 @@ async function main(): Promise<void> {
       }
       totals.earshotMs += e.ms;
       totals.enDocs += rows.length;
+      // "Short texts": sets whose mean length is tweet-sized (≤ 140 characters).
+      if (rows.reduce((a, r) => a + r.text.length, 0) / rows.length <= 140) {
+        totals.shortMs += e.ms;
+        totals.shortDocs += rows.length;
+        totals.shortVaderMs += (rows.length / (vaderPerSec ?? 1)) * 1000;
+      }
       const bestPeer = Math.max(...Object.values(peerM).map((m) => m?.accuracy ?? 0));
       const bestPeerF1 = Math.max(...Object.values(peerM).map((m) => m?.macroF1 ?? 0));
       const c = cv[set];
       const honest = c ? c.accuracy : em.accuracy;
       const honestF1 = c ? c.macroF1 : em.macroF1;
       verdicts.push(
-        `- ${set}: ${c ? 'CV' : 'held-out'} accuracy ${pct(honest)} vs best peer ${pct(bestPeer)} (${honest - bestPeer >= 0.05 ? 'met' : 'MISSED'}: ${((honest - bestPeer) * 100).toFixed(1)} points; macro-F1 ${((honestF1 - bestPeerF1) * 100).toFixed(1)} points)`,
+        `- ${set}: ${c ? 'CV' : 'held-out'} accuracy ${pct(honest)} vs best peer ${pct(bestPeer)} → ${((honest - bestPeer) * 100).toFixed(1)} points (${honest - bestPeer >= 0.05 ? 'met' : `missed by ${((0.05 - (honest - bestPeer)) * 100).toFixed(1)}`}); macro-F1 ${((honestF1 - bestPeerF1) * 100).toFixed(1)} points over the best peer's`,
       );
-    } else zhAcc.push(em.accuracy);
+    } else {
+      zhAcc.push(em.accuracy);
+      zhSets.push({ set, acc: em.accuracy });
+    }
     const fmt = (m: Metrics | undefined) => (m ? `${pct(m.accuracy)} / ${pct(m.macroF1)}` : 'n/a');
     const c = cv[set];
     lines.push(
@@ -150,17 +179,34 @@ async function main(): Promise<void> {
     console.error(`${set}: done`);
   }
   const zhAvg = zhAcc.reduce((a, b) => a + b, 0) / Math.max(1, zhAcc.length);
-  const zhCvSets = Object.keys(cv).filter((k) => files.some((f) => f.startsWith(k)) && !k.startsWith('vader') && !['tweeteval_sentiment', 'uci_reviews'].includes(k));
+  const zhCvSets = Object.keys(cv).filter(
+    (k) =>
+      files.some((f) => f.startsWith(k)) &&
+      !k.startsWith('vader') &&
+      !['tweeteval_sentiment', 'uci_reviews'].includes(k),
+  );
+  // Honest Chinese average: CV figure where the model was trained on the set, else the held-out one.
+  const zhHonest = zhAcc.length
+    ? zhSets.reduce((a, z) => a + (cv[z.set]?.accuracy ?? z.acc), 0) / zhSets.length
+    : Number.NaN;
   const enRate = totals.enDocs / (totals.earshotMs / 1000);
   const vaderRate = totals.enDocs / (totals.vaderMs / 1000);
   const summary = [
-    `Chinese ${zhAcc.length}-set average accuracy (shipped model): ${pct(zhAvg)}% (target 90%)`,
-    `English throughput: Earshot ${Math.round(enRate).toLocaleString('en-US')} docs/s, VADER ${Math.round(vaderRate).toLocaleString('en-US')} docs/s on one core: ${(enRate / vaderRate).toFixed(1)}× VADER (targets ≥ 20,000 docs/s and ≥ 5×)`,
-    `TweetEval 3-class accuracy: shipped ${lines.find((l) => l.startsWith('| tweeteval_sentiment'))?.split('|')[5]?.trim()} , CV ${pct(cv.tweeteval_sentiment?.accuracy)} (target 65%)`,
-    zhCvSets.length ? `Chinese CV accuracy: ${zhCvSets.map((k) => `${k} ${pct(cv[k]!.accuracy)}`).join(', ')}` : '',
+    `Chinese ${zhAcc.length}-set average accuracy: shipped model ${pct(zhAvg)}% (target 90%); honest (CV on trained-on sets, held-out elsewhere) ${pct(zhHonest)}%`,
+    `English short-text throughput (sets with mean length ≤ 140 chars): Earshot ${Math.round(totals.shortDocs / (totals.shortMs / 1000)).toLocaleString('en-US')} docs/s, ${(totals.shortVaderMs / totals.shortMs).toFixed(1)}× VADER`,
+    `English throughput, all sets: Earshot ${Math.round(enRate).toLocaleString('en-US')} docs/s, VADER ${Math.round(vaderRate).toLocaleString('en-US')} docs/s on one core: ${(enRate / vaderRate).toFixed(1)}× VADER (targets ≥ 20,000 docs/s and ≥ 5×)`,
+    `TweetEval 3-class accuracy: shipped ${lines
+      .find((l) => l.startsWith('| tweeteval_sentiment'))
+      ?.split('|')[5]
+      ?.trim()} , CV ${pct(cv.tweeteval_sentiment?.accuracy)} (target 65%)`,
+    zhCvSets.length
+      ? `Chinese CV accuracy: ${zhCvSets.map((k) => `${k} ${pct(cv[k]!.accuracy)}`).join(', ')}`
+      : '',
   ].filter(Boolean);
   const table = lines.join('\n');
-  process.stdout.write(`${table}\n\n${summary.join('\n')}\n\nEnglish targets (best peer + 5 points, accuracy; honest figure = CV for trained-on sets):\n${verdicts.join('\n')}\n`);
+  process.stdout.write(
+    `${table}\n\n${summary.join('\n')}\n\nEnglish targets (best peer + 5 points, accuracy; honest figure = CV for trained-on sets):\n${verdicts.join('\n')}\n`,
+  );
   if (!process.argv.includes('--no-write')) writeDocs(table, summary, verdicts);
 }
 
@@ -187,7 +233,8 @@ function writeDocs(table: string, summary: string[], verdicts: string[]): void {
   ].join('\n');
   const start = doc.indexOf('<!-- sentiment-table:start');
   const end = doc.indexOf('<!-- sentiment-table:end -->');
-  if (start >= 0 && end > start) doc = doc.slice(0, start) + generated + doc.slice(end + '<!-- sentiment-table:end -->'.length);
+  if (start >= 0 && end > start)
+    doc = doc.slice(0, start) + generated + doc.slice(end + '<!-- sentiment-table:end -->'.length);
   else if (doc.includes('## Sentiment')) {
     const i = doc.indexOf('## Sentiment');
     const next = doc.indexOf('\n## ', i + 5);

@@ -26,9 +26,13 @@ export const ZH_NEUTRAL_BAND = 0.3;
  * @example
  * sentimentZh('不高兴').label // 'negative'
  */
-export function sentimentZh(text: string, opts: { rulesOnly?: boolean; neutralBand?: number } = {}): Sentiment {
+export function sentimentZh(
+  text: string,
+  opts: { rulesOnly?: boolean; neutralBand?: number } = {},
+): Sentiment {
   const folded = text.normalize('NFKC').toLowerCase();
-  if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded)) return { label: 'neutral', score: 0, confidence: 0.5 };
+  if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded))
+    return { label: 'neutral', score: 0, confidence: 0.5 };
   const model = opts.rulesOnly ? null : modelFile(ZH_MODEL);
   if (!model) {
     const c = zhRuleScore(zhTokens(folded), folded).compound;

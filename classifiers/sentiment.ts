@@ -49,11 +49,16 @@ function hanShare(text: string): number {
  * @example
  * scoreSentiment('不高兴', 'zh').label // 'negative'
  */
-export function scoreSentiment(text: string, lang?: string | null, opts: { rulesOnly?: boolean } = {}): Sentiment & { lang: string } {
+export function scoreSentiment(
+  text: string,
+  lang?: string | null,
+  opts: { rulesOnly?: boolean } = {},
+): Sentiment & { lang: string } {
   const which = sentimentLang(text, lang);
   if (which === 'zh') return { ...sentimentZh(text, opts), lang: 'zh' };
   const s = sentimentEn(text, opts);
-  if (which === 'other') return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und' };
+  if (which === 'other')
+    return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und' };
   return { ...s, lang: 'en' };
 }
 
@@ -69,7 +74,11 @@ function termMatcher(terms: string[]): RegExp | null {
   const parts = terms
     .map((t) => t.normalize('NFKC').toLowerCase().trim())
     .filter((t) => t.length > 0)
-    .map((t) => (HAN_RE.test(t) ? escapeRe(t) : `(?<![\\p{Script=Latin}\\p{N}])#?${escapeRe(t)}(?![\\p{Script=Latin}\\p{N}])`));
+    .map((t) =>
+      HAN_RE.test(t)
+        ? escapeRe(t)
+        : `(?<![\\p{Script=Latin}\\p{N}])#?${escapeRe(t)}(?![\\p{Script=Latin}\\p{N}])`,
+    );
   return parts.length ? new RegExp(parts.join('|'), 'u') : null;
 }
 
@@ -89,7 +98,10 @@ export function brandSentiments(
   const out: Record<string, Sentiment> = {};
   if (brands.length === 0) return out;
   const folded = text.normalize('NFKC').toLowerCase();
-  const clauses = folded.split(CLAUSE_SPLIT_RE).map((c) => c.trim()).filter(Boolean);
+  const clauses = folded
+    .split(CLAUSE_SPLIT_RE)
+    .map((c) => c.trim())
+    .filter(Boolean);
   const matchers = brands.map((b) => termMatcher([b.name, ...b.terms]));
   const owners: number[][] = clauses.map((c) => matchers.flatMap((m, bi) => (m?.test(c) ? [bi] : [])));
   const named = new Set(owners.flat());
@@ -134,7 +146,8 @@ export const sentiment = defineClassifier({
         const s = scoreSentiment(text, lang, options);
         const overall: Sentiment = { label: s.label, score: s.score, confidence: s.confidence };
         const out: ClassifierOutput = { sentiment: overall };
-        if (input.brands?.length) out.brandSentiment = brandSentiments(text, lang, input.brands, overall, options);
+        if (input.brands?.length)
+          out.brandSentiment = brandSentiments(text, lang, input.brands, overall, options);
         return out;
       } catch (err) {
         ctx.log.warn({ err, id: input.id }, 'sentiment failed for one item');

@@ -19,12 +19,20 @@
  * scored with the shared `evaluate` (../shared/tools/metrics.mjs). The neutral offset of the
  * English model is chosen on out-of-fold predictions only.
  */
-import { createRequire } from 'node:module';
+
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { enFeatures, FEATURE_VERSION, zhFeatures } from '../_lib/sentiment/features.ts';
-import { fnv1a, type LinearModel, predictProba, saveLinear, type SparseVec, trainLinear } from '../_lib/sentiment/linear.ts';
+import {
+  fnv1a,
+  type LinearModel,
+  predictProba,
+  type SparseVec,
+  saveLinear,
+  trainLinear,
+} from '../_lib/sentiment/linear.ts';
 import { EN_BITS } from '../sentiment-en.ts';
 import { ZH_BITS, ZH_NEUTRAL_BAND } from '../sentiment-zh.ts';
 
@@ -32,7 +40,14 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const DATA = path.resolve(repoRoot, '../shared/data/sentiment');
 const MODELS = path.resolve(repoRoot, 'classifiers/models');
 
-export const EN_TRAIN = ['vader_tweets', 'vader_amazon', 'vader_movie', 'vader_nyt', 'tweeteval_sentiment', 'uci_reviews'];
+export const EN_TRAIN = [
+  'vader_tweets',
+  'vader_amazon',
+  'vader_movie',
+  'vader_nyt',
+  'tweeteval_sentiment',
+  'uci_reviews',
+];
 export const ZH_TRAIN = ['weibo_senti', 'waimai_10k', 'online_shopping_10_cats'];
 const ZH_EXCLUDED = ['chnsenticorp', 'chnsenticorp_htl'];
 const HOTEL_RE = /酒店|宾馆|旅馆|客房|房间|前台|入住|住宿|携程|早餐|大堂|标间|大床|服务员|楼层|床/;
@@ -78,7 +93,10 @@ function lexicon(): void {
   console.error(`lexicon: ${Object.keys(words).length} words`);
 }
 
-type Evaluate = (gold: string[], pred: (string | null)[]) => { accuracy: number; macroF1: number; macroRecall: number };
+type Evaluate = (
+  gold: string[],
+  pred: (string | null)[],
+) => { accuracy: number; macroF1: number; macroRecall: number };
 
 async function loadEvaluate(): Promise<Evaluate> {
   const mod = (await import(pathToFileURL(path.resolve(repoRoot, '../shared/tools/metrics.mjs')).href)) as {
@@ -102,8 +120,15 @@ const arg = (name: string, def: number) => {
   return a ? Number(a.split('=')[1]) : def;
 };
 /** Hyper-parameters (overridable for sweeps: --epochs=4 --lr=0.1 --l2=1e-5). */
-const TRAIN_OPTS = { epochs: arg('epochs', 6), lr: arg('lr', 0.01), l2: arg('l2', 2e-6), seed: 7 };
+const TRAIN_OPTS = {
+  epochs: arg('epochs', 6),
+  lr: arg('lr', 0.01),
+  l2: arg('l2', 2e-6),
+  average: arg('average', 3),
+  seed: 7,
+};
 const BALANCE_ZH = process.argv.includes('--balance');
+const SETBAL = process.argv.includes('--set-balance');
 const ONLY = process.argv.find((x) => x.startsWith('--only='))?.split('=')[1];
 
 /** Weights that give each class of each set equal total weight (priors differ by source, not by truth). */
@@ -117,6 +142,14 @@ function balanced(rows: Row[]): number[] {
   const size = new Map<string, number>();
   for (const r of rows) size.set(r.set, (size.get(r.set) ?? 0) + 1);
   return rows.map((r) => size.get(r.set)! / (sets.get(r.set)!.size * n.get(`${r.set}\t${r.label}`)!));
+}
+
+/** Weights that give each set the same total weight. */
+function setBalanced(rows: Row[]): number[] {
+  const size = new Map<string, number>();
+  for (const r of rows) size.set(r.set, (size.get(r.set) ?? 0) + 1);
+  const mean = rows.length / size.size;
+  return rows.map((r) => Math.sqrt(mean / size.get(r.set)!));
 }
 
 function crossValidate(p: Prepared, classes: string[], bits: number, weights?: number[]): Float64Array[] {
@@ -163,93 +196,118 @@ async function main(): Promise<void> {
 
   // English: 3 classes.
   if (ONLY !== 'zh') {
-  const enClasses = ['negative', 'neutral', 'positive'];
-  const enRows = EN_TRAIN.flatMap(readSet);
-  console.error(`en: ${enRows.length} rows`);
-  const en = prepare(enRows, enClasses, (t) => enFeatures(t, EN_BITS).f);
-  const enOof = crossValidate(en, enClasses, EN_BITS);
-  // Neutral calibration on out-of-fold predictions: mean macro-F1 over the 3-class sets.
-  let bestOff = 0;
-  let bestObj = -1;
-  for (let d = -1.5; d <= 1.5001; d += 0.1) {
-    const offs = [0, d, 0];
-    const scores = Object.values(
-      bySet(enRows, (idx) => {
-        const gold = idx.map((i) => enRows[i]!.label);
-        if (!gold.includes('neutral')) return null;
-        return evaluate(gold, idx.map((i) => argmaxLabel(enClasses, enOof[i]!, offs))).macroF1;
-      }),
-    ).filter((x): x is number => x !== null);
-    const obj = scores.reduce((a, b) => a + b, 0) / scores.length;
-    if (obj > bestObj) {
-      bestObj = obj;
-      bestOff = Math.round(d * 10) / 10;
+    const enClasses = ['negative', 'neutral', 'positive'];
+    const enRows = EN_TRAIN.flatMap(readSet);
+    console.error(`en: ${enRows.length} rows`);
+    const en = prepare(enRows, enClasses, (t) => enFeatures(t, EN_BITS).f);
+    const enW = SETBAL ? setBalanced(enRows) : undefined;
+    const enOof = crossValidate(en, enClasses, EN_BITS, enW);
+    // Neutral calibration on out-of-fold predictions: mean macro-F1 over the 3-class sets.
+    let bestOff = 0;
+    let bestObj = -1;
+    for (let d = -1.5; d <= 1.5001; d += 0.1) {
+      const offs = [0, d, 0];
+      const scores = Object.values(
+        bySet(enRows, (idx) => {
+          const gold = idx.map((i) => enRows[i]!.label);
+          if (!gold.includes('neutral')) return null;
+          return evaluate(
+            gold,
+            idx.map((i) => argmaxLabel(enClasses, enOof[i]!, offs)),
+          ).macroF1;
+        }),
+      ).filter((x): x is number => x !== null);
+      const obj = scores.reduce((a, b) => a + b, 0) / scores.length;
+      if (obj > bestObj) {
+        bestObj = obj;
+        bestOff = Math.round(d * 10) / 10;
+      }
     }
-  }
-  const enOffsets = [0, bestOff, 0];
-  console.error(`en: neutral offset ${bestOff} (OOF mean 3-class macro-F1 ${(bestObj * 100).toFixed(1)})`);
-  Object.assign(
-    cv,
-    bySet(enRows, (idx) => {
-      const r = evaluate(
-        idx.map((i) => enRows[i]!.label),
-        idx.map((i) => argmaxLabel(enClasses, enOof[i]!, enOffsets)),
-      );
-      return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
-    }),
-  );
-  const enModel: LinearModel = trainLinear(en.xs, en.ys, { bits: EN_BITS, classes: enClasses, ...TRAIN_OPTS });
-  enModel.offsets = enOffsets;
-  writeFileSync(
-    path.join(MODELS, 'sentiment-en.json'),
-    `${JSON.stringify(saveLinear(enModel, { version: FEATURE_VERSION, trainedOn: EN_TRAIN, notes: 'DEV splits; see docs/benchmarks.md' }))}\n`,
-  );
-
+    const enOffsets = [0, bestOff, 0];
+    console.error(`en: neutral offset ${bestOff} (OOF mean 3-class macro-F1 ${(bestObj * 100).toFixed(1)})`);
+    Object.assign(
+      cv,
+      bySet(enRows, (idx) => {
+        const r = evaluate(
+          idx.map((i) => enRows[i]!.label),
+          idx.map((i) => argmaxLabel(enClasses, enOof[i]!, enOffsets)),
+        );
+        return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
+      }),
+    );
+    const enModel: LinearModel = trainLinear(en.xs, en.ys, {
+      bits: EN_BITS,
+      classes: enClasses,
+      ...TRAIN_OPTS,
+      ...(enW ? { sampleWeight: enW } : {}),
+    });
+    enModel.offsets = enOffsets;
+    writeFileSync(
+      path.join(MODELS, 'sentiment-en.json'),
+      `${JSON.stringify(saveLinear(enModel, { version: FEATURE_VERSION, trainedOn: EN_TRAIN, notes: 'DEV splits; see docs/benchmarks.md' }))}\n`,
+    );
   }
   // Chinese: 2 classes; ChnSentiCorp texts and hotel reviews removed from online_shopping_10_cats.
   if (ONLY !== 'en') {
-  const banned = new Set(ZH_EXCLUDED.flatMap(readSet).map((r) => key(r.text)));
-  const zhAll = ZH_TRAIN.flatMap(readSet);
-  const zhRows = zhAll.filter(
-    (r) => !banned.has(key(r.text)) && !(r.set === 'online_shopping_10_cats' && HOTEL_RE.test(r.text)),
-  );
-  console.error(`zh: ${zhRows.length} rows (${zhAll.length - zhRows.length} ChnSentiCorp/hotel texts dropped)`);
-  const zhClasses = ['negative', 'positive'];
-  const fold = (t: string) => t.normalize('NFKC').toLowerCase();
-  const zh = prepare(zhRows, zhClasses, (t) => zhFeatures(fold(t), ZH_BITS).f);
-  const zhRule = zhRows.map((r) => zhFeatures(fold(r.text), ZH_BITS).rule.hits);
-  const zhW = BALANCE_ZH ? balanced(zhRows) : undefined;
-  const zhOof = crossValidate(zh, zhClasses, ZH_BITS, zhW);
-  Object.assign(
-    cv,
-    bySet(zhRows, (idx) => {
-      const pred = idx.map((i) => {
-        const s = 2 * zhOof[i]![1]! - 1;
-        return zhRule[i] === 0 && Math.abs(s) < ZH_NEUTRAL_BAND ? 'neutral' : s >= 0 ? 'positive' : 'negative';
-      });
-      const r = evaluate(
-        idx.map((i) => zhRows[i]!.label),
-        pred,
-      );
-      return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
-    }),
-  );
-  const zhModel = trainLinear(zh.xs, zh.ys, { bits: ZH_BITS, classes: zhClasses, ...TRAIN_OPTS, ...(zhW ? { sampleWeight: zhW } : {}) });
-  writeFileSync(
-    path.join(MODELS, 'sentiment-zh.json'),
-    `${JSON.stringify(saveLinear(zhModel, { version: FEATURE_VERSION, trainedOn: ZH_TRAIN, notes: 'online_shopping_10_cats without ChnSentiCorp texts and hotel reviews; DEV splits; see docs/benchmarks.md' }))}\n`,
-  );
-
+    const banned = new Set(ZH_EXCLUDED.flatMap(readSet).map((r) => key(r.text)));
+    const zhAll = ZH_TRAIN.flatMap(readSet);
+    const zhRows = zhAll.filter(
+      (r) => !banned.has(key(r.text)) && !(r.set === 'online_shopping_10_cats' && HOTEL_RE.test(r.text)),
+    );
+    console.error(
+      `zh: ${zhRows.length} rows (${zhAll.length - zhRows.length} ChnSentiCorp/hotel texts dropped)`,
+    );
+    const zhClasses = ['negative', 'positive'];
+    const fold = (t: string) => t.normalize('NFKC').toLowerCase();
+    const zh = prepare(zhRows, zhClasses, (t) => zhFeatures(fold(t), ZH_BITS).f);
+    const zhRule = zhRows.map((r) => zhFeatures(fold(r.text), ZH_BITS).rule.hits);
+    const zhW = BALANCE_ZH ? balanced(zhRows) : undefined;
+    const zhOof = crossValidate(zh, zhClasses, ZH_BITS, zhW);
+    Object.assign(
+      cv,
+      bySet(zhRows, (idx) => {
+        const pred = idx.map((i) => {
+          const s = 2 * zhOof[i]![1]! - 1;
+          return zhRule[i] === 0 && Math.abs(s) < ZH_NEUTRAL_BAND
+            ? 'neutral'
+            : s >= 0
+              ? 'positive'
+              : 'negative';
+        });
+        const r = evaluate(
+          idx.map((i) => zhRows[i]!.label),
+          pred,
+        );
+        return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
+      }),
+    );
+    const zhModel = trainLinear(zh.xs, zh.ys, {
+      bits: ZH_BITS,
+      classes: zhClasses,
+      ...TRAIN_OPTS,
+      ...(zhW ? { sampleWeight: zhW } : {}),
+    });
+    writeFileSync(
+      path.join(MODELS, 'sentiment-zh.json'),
+      `${JSON.stringify(saveLinear(zhModel, { version: FEATURE_VERSION, trainedOn: ZH_TRAIN, notes: 'online_shopping_10_cats without ChnSentiCorp texts and hotel reviews; DEV splits; see docs/benchmarks.md' }))}\n`,
+    );
   }
   if (ONLY) {
     for (const [k, v] of Object.entries(cv))
-      console.error(`cv ${k.padEnd(26)} acc ${(v.accuracy * 100).toFixed(1)}  F1 ${(v.macroF1 * 100).toFixed(1)}`);
+      console.error(
+        `cv ${k.padEnd(26)} acc ${(v.accuracy * 100).toFixed(1)}  F1 ${(v.macroF1 * 100).toFixed(1)}`,
+      );
     return;
   }
   const rounded = Object.fromEntries(
     Object.entries(cv).map(([k, v]) => [
       k,
-      { n: v.n, accuracy: +v.accuracy.toFixed(4), macroF1: +v.macroF1.toFixed(4), macroRecall: +v.macroRecall.toFixed(4) },
+      {
+        n: v.n,
+        accuracy: +v.accuracy.toFixed(4),
+        macroF1: +v.macroF1.toFixed(4),
+        macroRecall: +v.macroRecall.toFixed(4),
+      },
     ]),
   );
   writeFileSync(
@@ -257,7 +315,9 @@ async function main(): Promise<void> {
     `${JSON.stringify({ note: '5-fold CV (folds by hashing the id), out-of-fold predictions', featureVersion: FEATURE_VERSION, sets: rounded }, null, 1)}\n`,
   );
   for (const [k, v] of Object.entries(rounded))
-    console.error(`cv ${k.padEnd(26)} acc ${(v.accuracy * 100).toFixed(1)}  F1 ${(v.macroF1 * 100).toFixed(1)}`);
+    console.error(
+      `cv ${k.padEnd(26)} acc ${(v.accuracy * 100).toFixed(1)}  F1 ${(v.macroF1 * 100).toFixed(1)}`,
+    );
   console.error(`done in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 

@@ -30,7 +30,8 @@ export async function runClassifyCli(
   await opened;
   const refine = o.llm ? await llmRefiner(io.err) : undefined;
 
-  let buf: { id: string; text: string; lang: string; label: string; score: number; confidence: number }[] = [];
+  let buf: { id: string; text: string; lang: string; label: string; score: number; confidence: number }[] =
+    [];
   const flush = async () => {
     if (buf.length === 0) return;
     const batch = buf;
@@ -63,12 +64,20 @@ export async function runClassifyCli(
     const hint = typeof r.lang === 'string' && r.lang ? r.lang : undefined;
     const lang = hint ?? (text ? detectLanguage(text).code : 'und');
     const s = scoreSentiment(text, lang);
-    buf.push({ id, text, lang: s.lang === 'und' ? lang : s.lang, label: s.label, score: s.score, confidence: s.confidence });
+    buf.push({
+      id,
+      text,
+      lang: s.lang === 'und' ? lang : s.lang,
+      label: s.label,
+      score: s.score,
+      confidence: s.confidence,
+    });
     if (buf.length >= (refine ? 50 : 2000)) await flush();
   }
   await flush();
   if (bad) io.err(`${o.input}: ${bad} line(s) skipped (not JSON objects)`);
-  if (o.output) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(resolve));
+  if (o.output)
+    await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(resolve));
 }
 
 type Refiner = (
@@ -89,11 +98,19 @@ async function llmRefiner(err: (s: string) => void): Promise<Refiner | undefined
   ]);
   const options = llmOptions.parse({ apiKey });
   // Logs to stderr: stdout carries only JSON result lines.
-  const ctx = { log: createLogger({ level: 'warn', destination: pino.destination(2) }).child({ component: 'classify-cli' }) };
+  const ctx = {
+    log: createLogger({ level: 'warn', destination: pino.destination(2) }).child({
+      component: 'classify-cli',
+    }),
+  };
   return async (batch) => {
     const inputs = batch.map((b) => ({ id: b.id, text: b.text, lang: b.lang }));
     const prior = batch.map((b) => ({
-      sentiment: { label: b.label as 'positive' | 'negative' | 'neutral', score: b.score, confidence: b.confidence },
+      sentiment: {
+        label: b.label as 'positive' | 'negative' | 'neutral',
+        score: b.score,
+        confidence: b.confidence,
+      },
     }));
     try {
       const outs = await llm.classify(ctx, inputs, prior, options);

@@ -44,10 +44,14 @@ describe('earshot classify', () => {
 
   it('writes to --output', () => {
     const output = path.join(dir, 'out.jsonl');
-    const r = spawnSync(process.execPath, ['bin/earshot.js', 'classify', '--input', input, '--output', output], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/earshot.js', 'classify', '--input', input, '--output', output],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(readFileSync(output, 'utf8').trim().split('\n')).toHaveLength(4);

@@ -95,7 +95,12 @@ describe('target sentiment', () => {
   });
 
   it('the classifier returns overall and per-brand sentiment', async () => {
-    const out = await sentiment.classify(ctx, [{ id: '1', text: 'Acme is great but Globex is terrible', lang: 'en', brands }], [{}], options);
+    const out = await sentiment.classify(
+      ctx,
+      [{ id: '1', text: 'Acme is great but Globex is terrible', lang: 'en', brands }],
+      [{}],
+      options,
+    );
     expect(out[0]?.sentiment).toBeDefined();
     expect(out[0]?.brandSentiment?.acme?.label).toBe('positive');
     expect(out[0]?.brandSentiment?.globex?.label).toBe('negative');
@@ -104,9 +109,29 @@ describe('target sentiment', () => {
 
 describe('contract', () => {
   it('one output per input, in order, scores in [-1, 1], garbage is neutral', async () => {
-    const texts = ['', '   ', '!!!???', '\u0000\uffff', '😂', 'http://x.y', 'great', '垃圾', 'a'.repeat(5000), '🤡'.repeat(300)];
-    const inputs: ClassifierInput[] = texts.map((text, i) => ({ id: String(i), text, lang: i % 2 ? 'zh' : undefined }));
-    const out = await sentiment.classify(ctx, inputs, inputs.map(() => ({})), options);
+    const texts = [
+      '',
+      '   ',
+      '!!!???',
+      '\u0000\uffff',
+      '😂',
+      'http://x.y',
+      'great',
+      '垃圾',
+      'a'.repeat(5000),
+      '🤡'.repeat(300),
+    ];
+    const inputs: ClassifierInput[] = texts.map((text, i) => ({
+      id: String(i),
+      text,
+      lang: i % 2 ? 'zh' : undefined,
+    }));
+    const out = await sentiment.classify(
+      ctx,
+      inputs,
+      inputs.map(() => ({})),
+      options,
+    );
     expect(out).toHaveLength(inputs.length);
     for (const o of out) {
       expect(o.sentiment).toBeDefined();

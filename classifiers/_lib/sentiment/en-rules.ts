@@ -364,7 +364,11 @@ export function enRuleScore(text: string, tokens?: EnToken[]): EnRuleScore {
     for (let k = 1; k <= 3 && i - k >= 0; k++) {
       const p = toks[i - k]!;
       if (p.brk) break;
-      const b = BOOSTERS[p.w] ?? ((p.w === 'of' && (toks[i - k - 1]?.w === 'kind' || toks[i - k - 1]?.w === 'sort')) ? B_DECR : undefined);
+      const b =
+        BOOSTERS[p.w] ??
+        (p.w === 'of' && (toks[i - k - 1]?.w === 'kind' || toks[i - k - 1]?.w === 'sort')
+          ? B_DECR
+          : undefined);
       if (b !== undefined) {
         let s = Math.sign(v) * b * (k === 1 ? 1 : k === 2 ? 0.95 : 0.9);
         if (capsDiff && isUpper(p.raw)) s += Math.sign(v) * (b > 0 ? C_INCR : -C_INCR) * 0.5;
@@ -374,14 +378,16 @@ export function enRuleScore(text: string, tokens?: EnToken[]): EnRuleScore {
       if (CONTRAST_NEXT.has(p.w) || CONCESSIVE.has(p.w)) break;
     }
     // "least" before a word flips it unless "at least"
-    if (i > 0 && toks[i - 1]!.w === 'least' && toks[i - 2]?.w !== 'at' && toks[i - 2]?.w !== 'very') negated = true;
+    if (i > 0 && toks[i - 1]!.w === 'least' && toks[i - 2]?.w !== 'at' && toks[i - 2]?.w !== 'very')
+      negated = true;
     if (negated) v *= N_SCALAR;
     vals[i] = v;
   }
 
   // Contrast: before the last "but" half weight, after 1.5×; "though/although" clauses half.
   let butIdx = -1;
-  for (let i = 0; i < n; i++) if (CONTRAST_NEXT.has(toks[i]!.w) && toks[i]!.w !== 'still' && toks[i]!.w !== 'yet') butIdx = i;
+  for (let i = 0; i < n; i++)
+    if (CONTRAST_NEXT.has(toks[i]!.w) && toks[i]!.w !== 'still' && toks[i]!.w !== 'yet') butIdx = i;
   if (butIdx >= 0) {
     for (let i = 0; i < n; i++) {
       if (i < butIdx) vals[i]! *= 0.5;

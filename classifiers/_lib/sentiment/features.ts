@@ -1,7 +1,14 @@
-import { type EnRuleScore, enLexicon, enRuleScore, enTokens, isNegation, reduceElongation } from './en-rules.ts';
+import {
+  type EnRuleScore,
+  enLexicon,
+  enRuleScore,
+  enTokens,
+  isNegation,
+  reduceElongation,
+} from './en-rules.ts';
 import { FeatureSink } from './linear.ts';
-import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
 import { ZH_NEGATORS } from './zh-lexicon.ts';
+import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
 
 /**
  * Feature extraction for the supervised sentiment models. Changing anything here changes what
@@ -45,7 +52,8 @@ export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: 
     nTok++;
     f.add2(negating ? 'w:!' : 'w:', w);
     f.add2('b:', prev, w);
-    if (CHAR_HI >= 3 && w.length >= 3 && w.length <= 20 && !w.startsWith('<')) f.chars(` ${w} `, 3, CHAR_HI, negating ? 'c!' : 'c');
+    if (CHAR_HI >= 3 && w.length >= 3 && w.length <= 20 && !w.startsWith('<'))
+      f.chars(` ${w} `, 3, CHAR_HI, negating ? 'c!' : 'c');
     prev = w;
     if (isNegation(w)) negating = true;
     else if (t.brk) negating = false;

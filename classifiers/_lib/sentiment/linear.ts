@@ -134,7 +134,11 @@ export function saveLinear(
 }
 
 /** Class probabilities (softmax of logits + offsets). */
-export function predictProba(m: LinearModel, x: SparseVec, out = new Float64Array(m.classes.length)): Float64Array {
+export function predictProba(
+  m: LinearModel,
+  x: SparseVec,
+  out = new Float64Array(m.classes.length),
+): Float64Array {
   const K = m.classes.length;
   const D = 1 << m.bits;
   let max = -Infinity;
@@ -173,7 +177,17 @@ export function mulberry32(seed: number): () => number {
 export function trainLinear(
   xs: SparseVec[],
   ys: number[],
-  opts: { bits: number; classes: string[]; epochs?: number; lr?: number; l2?: number; seed?: number; sampleWeight?: number[] },
+  opts: {
+    bits: number;
+    classes: string[];
+    epochs?: number;
+    lr?: number;
+    l2?: number;
+    seed?: number;
+    sampleWeight?: number[];
+    /** Average the weights of the last `average` epochs. */
+    average?: number;
+  },
 ): LinearModel {
   const K = opts.classes.length;
   const D = 1 << opts.bits;
@@ -186,8 +200,18 @@ export function trainLinear(
   const epochs = opts.epochs ?? 10;
   const rnd = mulberry32(opts.seed ?? 1);
   const order = xs.map((_, i) => i);
-  const m: LinearModel = { bits: opts.bits, mask: D - 1, classes: opts.classes, w, bias, offsets: new Array(K).fill(0) };
+  const m: LinearModel = {
+    bits: opts.bits,
+    mask: D - 1,
+    classes: opts.classes,
+    w,
+    bias,
+    offsets: new Array(K).fill(0),
+  };
   const p = new Float64Array(K);
+  // Optional averaging of the per-epoch weights (less variance on small data).
+  const avg = opts.average ? new Float32Array(K * D) : undefined;
+  const avgBias = new Array<number>(K).fill(0);
   for (let e = 0; e < epochs; e++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
@@ -211,6 +235,14 @@ export function trainLinear(
         }
       }
     }
+    if (avg && e >= epochs - opts.average!) {
+      for (let a = 0; a < w.length; a++) avg[a]! += w[a]!;
+      for (let k = 0; k < K; k++) avgBias[k]! += bias[k]!;
+    }
+  }
+  if (avg) {
+    for (let a = 0; a < w.length; a++) w[a] = avg[a]! / opts.average!;
+    for (let k = 0; k < K; k++) bias[k] = avgBias[k]! / opts.average!;
   }
   return m;
 }

@@ -25,7 +25,7 @@ export interface ZhRuleScore {
 }
 
 const ZH_SPLIT_RE =
-  /(\[[^\[\]\s]{1,8}\])|([\p{Script=Han}]+)|([a-z0-9]+)|(\p{Extended_Pictographic})|([。！？!?；;，,、\n~～…]+)/gu;
+  /(\[[^[\]\s]{1,8}\])|([\p{Script=Han}]+)|([a-z0-9]+)|(\p{Extended_Pictographic})|([。！？!?；;，,、\n~～…]+)/gu;
 
 /** Tokens of folded (lower-case, NFKC) Chinese text. */
 export function zhTokens(folded: string): ZhToken[] {
