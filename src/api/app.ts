@@ -9,11 +9,20 @@ import { ackRoutes, incidentRoutes } from './routes/incidents.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { mentionRoutes } from './routes/mentions.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { authorRoutes } from './routes/authors.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { segmentRoutes } from './routes/segments.ts';
+import { type StreamOptions, streamRoutes } from './routes/stream.ts';
+import { dashboardRoutes } from '../dashboard/serve.ts';
 import { router } from './types.ts';
 
 export interface AppOptions {
   /** Called after a source is created, changed or deleted (the service reschedules). */
   onSourcesChanged?: () => void;
+  /** SSE heartbeat and queue limits (tests shorten them). */
+  stream?: StreamOptions;
 }
 
 /**
@@ -54,6 +63,10 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
 
   // Signed one-click acknowledge links carry their own credential: mounted before the key check.
   app.route('/', ackRoutes(deps));
+  // The dashboard (static, public; it asks for a key) and the SSE stream (Bearer or ?key=, since
+  // EventSource cannot send headers) authenticate on their own.
+  app.route('/', dashboardRoutes());
+  app.route('/', streamRoutes(deps, opts.stream));
 
   app.use(
     '/v1/*',
@@ -74,6 +87,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   app.route('/', brandRoutes(deps));
   app.route('/', sourceRoutes(deps, opts.onSourcesChanged ?? (() => {})));
   app.route('/', incidentRoutes(deps));
+  app.route('/', analyticsRoutes(deps));
+  app.route('/', authorRoutes(deps));
+  app.route('/', customerRoutes(deps));
+  app.route('/', segmentRoutes(deps));
+  app.route('/', reportRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
