@@ -172,10 +172,12 @@ describe('KOL report', () => {
     expect(r.ugc).toMatchObject({ mentions: 1, authors: 1, neutral: 1 });
     expect(r.competitors.map((c: { name: string }) => c.name)).toEqual(['Acme', 'Globex', 'Initech']);
     expect(r.methodology.influence).toContain('log10');
+    // Ingest strips HTML from names; a hostile value stored some other way is still only text.
+    await h.query(`update authors set name = '<img src=x onerror=alert(1)>' where handle = 'bigkol'`);
     const html: string = await get('/v1/reports/kol?brand=Acme&format=html');
     expect(html).toContain('KOL 报告');
-    expect(html).toContain('Big &lt;b&gt;KOL&lt;/b&gt;');
-    expect(html).not.toContain('<b>KOL</b>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<img');
     expect(html).toContain('<svg');
     expect(html).not.toContain('<script');
     const csv: string = await get('/v1/reports/kol?brand=Acme&format=csv');
