@@ -14,6 +14,7 @@ import { createLogger } from '../log.ts';
 import { healthView } from '../pipeline/health.ts';
 import { ingestFile } from '../pipeline/ingest-file.ts';
 import { runSource } from '../pipeline/run-source.ts';
+import { registerProfileCommands } from '../profiles/cli.ts';
 import { validateQuery } from '../query/index.ts';
 import { productionPlugins } from '../registry.ts';
 import { generateApiKey } from '../secrets.ts';
@@ -229,6 +230,8 @@ export function buildCli(): Command {
       const { runClassifyCli } = await import('./classify.ts');
       await runClassifyCli(o, { err });
     });
+
+  registerProfileCommands(program, { withDeps: (fn) => withDeps(cfgPath(), fn), out });
 
   const keys = program.command('keys').description('API keys');
   keys

@@ -41,7 +41,7 @@ const fake = defineClassifier({
         sentiment: s,
         brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])),
         topics: [...i.text.matchAll(/#(\w+)/g)].map((m) => ({ id: m[1]!, score: 1 })),
-        spam: { score: /buy now/.test(i.text) ? 0.9 : 0.1 },
+        spam: { score: /buy now/.test(i.text) ? 0.9 : 0.1, reasons: [] },
       };
     }),
 });

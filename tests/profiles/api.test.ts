@@ -90,7 +90,7 @@ describe('analytics API', () => {
     expect(s.series.length).toBeGreaterThanOrEqual(168);
     const bad = await app.request('/v1/analytics/volume?brand=Acme&tz=Mars/Base', { headers: { authorization: `Bearer ${viewer}` } });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.field).toBe('tz');
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('tz');
   });
 
   it('share of voice, summary, topics, top mentions, top authors, geography and sources', async () => {
