@@ -79,9 +79,10 @@ export const authorBrands = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.brandId, t.platform, t.handle] }),
-    index('author_brands_posts_idx').on(t.brandId, t.posts),
-    index('author_brands_influence_idx').on(t.brandId, t.influence),
-    index('author_brands_engagement_idx').on(t.brandId, t.engagement),
+    // Full sort keys (with the tie-breakers), so a leaderboard is a backward index walk that stops at LIMIT.
+    index('author_brands_posts_idx').on(t.brandId, t.posts, t.platform, t.handle),
+    index('author_brands_influence_idx').on(t.brandId, t.influence, t.platform, t.handle),
+    index('author_brands_engagement_idx').on(t.brandId, t.engagement, t.platform, t.handle),
     index('author_brands_author_idx').on(t.platform, t.handle),
     index('author_brands_stance_idx').on(t.brandId, t.stance, t.influence),
   ],
