@@ -179,12 +179,7 @@ async function main(): Promise<void> {
     console.error(`${set}: done`);
   }
   const zhAvg = zhAcc.reduce((a, b) => a + b, 0) / Math.max(1, zhAcc.length);
-  const zhCvSets = Object.keys(cv).filter(
-    (k) =>
-      files.some((f) => f.startsWith(k)) &&
-      !k.startsWith('vader') &&
-      !['tweeteval_sentiment', 'uci_reviews'].includes(k),
-  );
+  const zhCvSets = zhSets.map((z) => z.set).filter((k) => cv[k]);
   // Honest Chinese average: CV figure where the model was trained on the set, else the held-out one.
   const zhHonest = zhAcc.length
     ? zhSets.reduce((a, z) => a + (cv[z.set]?.accuracy ?? z.acc), 0) / zhSets.length
