@@ -108,7 +108,8 @@ async function main() {
     process.stdout.write(`worst p95: ${worst.toFixed(1)} ms (target < 100 ms): ${worst < 100 ? 'OK' : 'MISSED'}\n`);
   } finally {
     await h.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    if (process.env.BENCH_KEEP) log(`kept database ${name} (BENCH_KEEP)`);
+    else await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 }

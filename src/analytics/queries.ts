@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { isoOrNull, num, numOrNull, rows } from '../profiles/sql.ts';
+import { TOP_PER_DAY } from '../profiles/update.ts';
 
 /**
  * Analytics for the dashboard and reports, read from rollups maintained in the ingest
@@ -266,7 +267,9 @@ export async function topMentions(db: DbOrTx, w: Window, limit: number): Promise
         t.reach, t.engagement, mb.sentiment_label
       from (select mention_id, reach, engagement from brand_top_mentions
             where brand_id = ${w.brandId} and day >= ${dayFloor(w.from).toISOString()}::timestamptz
-              and day < ${w.to.toISOString()}::timestamptz) t
+              and day < ${w.to.toISOString()}::timestamptz
+            -- Only the first and last day can hold rows outside [from, to), at most TOP_PER_DAY each.
+            order by reach desc, engagement desc, mention_id limit ${limit + 2 * TOP_PER_DAY}) t
       join mentions m on m.id = t.mention_id
       join mention_brands mb on mb.mention_id = m.id and mb.brand_id = ${w.brandId}
       where m.published_at >= ${w.from.toISOString()}::timestamptz and m.published_at < ${w.to.toISOString()}::timestamptz
@@ -331,7 +334,7 @@ export async function topAuthors(
       select ab.*, a.name, tot.n as brand_total
       from author_brands ab join authors a on a.platform = ab.platform and a.handle = ab.handle, tot
       where ab.brand_id = ${w.brandId} and ab.last_at >= ${w.from.toISOString()}::timestamptz ${tiers} ${stance}
-      order by ${order} desc, ab.handle limit ${limit}`,
+      order by ${order} desc, ab.platform desc, ab.handle desc limit ${limit}`,
   );
   return r.map((x) => authorView(x));
 }

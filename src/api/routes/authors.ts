@@ -128,7 +128,7 @@ export function authorRoutes(deps: Deps) {
               ${q.platform ? sql`and ab.platform = ${q.platform}` : sql``}
               ${tiers ? sql`and ab.tier in (select jsonb_array_elements_text(${tiers}::jsonb))` : sql``}
               ${q.stance ? sql`and ab.stance = ${q.stance}` : sql``}
-            order by ab.${order} desc, ab.handle limit ${q.limit}`,
+            order by ab.${order} desc, ab.platform desc, ab.handle desc limit ${q.limit}`,
         );
         return c.json({ brand: { id: b.id, name: b.name }, data: r.map(authorView) }, 200);
       }
