@@ -1,84 +1,134 @@
 /**
- * The production volume-spike detector: streaming, no look-ahead, state that survives restarts.
+ * The production volume-spike detector: streaming, no look-ahead, pure, JSON state.
  *
- * Counts are compared in log space (so a rise is judged by its ratio, whatever the brand's
- * volume) against a baseline made of a slow EWMA level plus a learnt time-of-day profile.
- * The level and spread are updated with winsorised values, so a spike does not poison the
- * baseline it is measured against. An alert needs all of: a robust z-score above `zOpen`,
- * a ratio over the baseline of at least `minRatio`, and an absolute excess of at least
- * `minExcess` mentions per bucket (tiny samples never page anyone). After an alert the
- * detector is in an episode for `cooldownHours`; within it, only a further marked rise
- * (`escalateRatio` over the episode's peak) signals again, as 'escalate'.
+ * Baseline. The expected count of a bucket is `level × day[hour] × week[weekday]`: a level
+ * (EWMA of the deseasonalised counts, half-life `levelHalfLifeHours`) times two multiplicative
+ * seasonal profiles, hour of day and day of week (a factorised hour-of-week profile: 31 numbers
+ * instead of 168, so it is usable after days, not months). Every update is winsorised: a count is
+ * clipped to `expected · exp(±clipZ·σ)` first, so a spike or an outage moves the baseline by a
+ * bounded step and cannot poison the baseline it is measured against.
+ *
+ * Surprise. At each time scale (`scalesMinutes`: one bucket, one hour, ...) the observed sum O of
+ * the trailing buckets is compared with the expected sum E as a log ratio
+ * `r = ln((O + c) / (E + c))`. Its typical spread σ is learnt per scale (EWMA of the winsorised
+ * absolute deviation), so the score `z = (r − bias) / σ` is scale-free: at a few mentions per
+ * bucket Poisson noise makes σ large, at thousands the model error dominates. No count is ever
+ * compared with a fixed threshold except the materiality floor below.
+ *
+ * Alert. A bucket is spiking when, at some scale, z ≥ `zOpen`, O/E ≥ `minRatio` and the excess
+ * O − E (per hour, for scales longer than an hour) is at least `minExcess` mentions. The first
+ * spiking bucket opens an episode ('open'); the episode lasts until `cooldownHours` after the last
+ * spiking bucket, and inside it only a rise to `escalateRatio` × the ratio last reported signals
+ * again ('escalate'). So one anomaly pages once, and again only when it gets markedly worse.
  *
  * @example
- * const d = createSpikeDetector();
- * for (const row of rows) { const s = d.push(row.at, row.value); if (s) notify(s); }
- * saveState(JSON.stringify(d.state()));
+ * const d = createSpikeDetector({}, loadState());
+ * const signal = d.push(bucketStart, negativeCount);
+ * if (signal) raise(signal);
+ * saveState(d.state()); // plain JSON
  */
 export interface SpikeParams {
-  /** Bucket length in ms; 0 = infer from the first two points. */
+  /** Bucket length in ms; 0 = infer (the smallest gap seen between consecutive pushes). */
   intervalMs: number;
-  /** Hours of data before any signal (the baseline must exist). */
+  /** Offset of the brand's local time from UTC, minutes; places the hour/weekday profiles. */
+  utcOffsetMinutes: number;
+  /** History needed before any signal, hours (the daily profile must have been seen). */
   warmupHours: number;
   /** Half-life of the level, hours. */
   levelHalfLifeHours: number;
-  /** Half-life of the time-of-day profile, days. */
-  seasonHalfLifeDays: number;
-  /** Buckets averaged for the current value (1 = the bucket alone). */
-  window: number;
-  /** Robust z-score (in log space) to open an alert. */
+  /** Half-life of the hour-of-day profile, days. */
+  dayProfileHalfLifeDays: number;
+  /** Half-life of the day-of-week profile, weeks; 0 disables the weekly profile. */
+  weekProfileHalfLifeWeeks: number;
+  /** Half-life of the learnt spread of the log ratio, days. */
+  spreadHalfLifeDays: number;
+  /** Time scales compared, minutes; 0 = one bucket. Scales shorter than a bucket collapse to one bucket. */
+  scalesMinutes: number[];
+  /** Score (robust z of the log ratio) needed to open; the floor of the adaptive threshold. */
   zOpen: number;
-  /** Minimum ratio of the current count over the expected one. */
+  /**
+   * Adaptive threshold: the score must also exceed this quantile of the brand's own daily maximum
+   * scores over the last `thresholdDays` days (0 = off). A bursty brand needs a larger surprise.
+   */
+  thresholdQuantile: number;
+  /** Days of daily maxima kept for the adaptive threshold. */
+  thresholdDays: number;
+  /** Minimum observed/expected ratio at the firing scale. */
   minRatio: number;
-  /** Minimum absolute excess over the expected count, per bucket. */
+  /** Minimum excess over expected, mentions (per hour for scales longer than an hour). */
   minExcess: number;
-  /** Quiet period after an alert, hours; only escalations inside it. */
-  cooldownHours: number;
-  /** A rise to this multiple of the episode's peak escalates. */
-  escalateRatio: number;
-  /** Floor of the spread (log space), so very regular series do not fire on noise. */
+  /** Pseudo-count added to observed and expected sums before the log ratio. */
+  pseudoCount: number;
+  /** Winsorisation of baseline and spread updates, in σ. */
+  clipZ: number;
+  /** Floor of σ (log space), so an unusually regular series does not fire on small ratios. */
   minSigma: number;
+  /** Quiet hours after the last spiking bucket before a new episode can open. */
+  cooldownHours: number;
+  /** Inside an episode, a ratio this many times the last reported one escalates. */
+  escalateRatio: number;
 }
 
-export const defaultSpikeParams: SpikeParams = {
+export const defaultSpikeParams: SpikeParams = Object.freeze({
   intervalMs: 0,
-  warmupHours: 24,
-  levelHalfLifeHours: 24,
-  seasonHalfLifeDays: 3,
-  window: 1,
-  zOpen: 4,
-  minRatio: 2.5,
-  minExcess: 5,
+  utcOffsetMinutes: 0,
+  warmupHours: 48,
+  levelHalfLifeHours: 12,
+  dayProfileHalfLifeDays: 7,
+  weekProfileHalfLifeWeeks: 2,
+  spreadHalfLifeDays: 7,
+  scalesMinutes: Object.freeze([15, 60]) as number[],
+  zOpen: 3.5,
+  thresholdQuantile: 0.9,
+  thresholdDays: 28,
+  minRatio: 2,
+  minExcess: 30,
+  pseudoCount: 1,
+  clipZ: 2.5,
+  minSigma: 0.05,
   cooldownHours: 24,
   escalateRatio: 2,
-  minSigma: 0.15,
-};
+}) as SpikeParams;
 
 export interface SpikeSignal {
   at: Date;
   kind: 'open' | 'escalate';
-  /** The current (window-averaged) count. */
+  /** Observed mentions in the firing scale's trailing window. */
   value: number;
-  /** The count the baseline expected. */
+  /** Mentions the baseline expected in that window. */
   expected: number;
-  /** Robust z-score in log space. */
+  /** Robust z-score of the log ratio. */
   score: number;
-  /** value / expected. */
+  /** (value + c) / (expected + c). */
   ratio: number;
+  /** Length of the firing scale's window, minutes. */
+  windowMinutes: number;
 }
 
+/** Everything the detector knows; plain JSON, so it can be persisted between runs. */
 export interface SpikeDetectorState {
-  v: 1;
+  v: 2;
   intervalMs: number;
   n: number;
   firstAt: number;
   lastAt: number;
   level: number;
-  dev: number;
-  season: number[];
-  recent: number[];
+  day: number[];
+  dayN: number[];
+  week: number[];
+  weekN: number[];
+  /** Trailing buckets (time, count, expected), as long as the longest scale. */
+  recent: [number, number, number][];
+  /** Per scale: mean absolute deviation and bias of the log ratio, and how many updates. */
+  spread: number[];
+  bias: number[];
+  spreadN: number[];
   episodeUntil: number;
-  episodePeak: number;
+  episodeRatio: number;
+  /** Local day number of `dayMax`, the day's highest score, and the last days' maxima. */
+  day0: number;
+  dayMax: number;
+  dailyMax: number[];
 }
 
 export interface SpikeDetector {
@@ -86,90 +136,194 @@ export interface SpikeDetector {
   state(): SpikeDetectorState;
 }
 
-const DAY = 86_400_000;
-const tx = (x: number) => Math.log(x + 1);
-const untx = (y: number) => Math.exp(y) - 1;
-const alphaFor = (halfLifeBuckets: number) => 1 - 2 ** (-1 / Math.max(1, halfLifeBuckets));
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MAD_TO_SIGMA = 1.2533; // mean absolute deviation -> σ for a normal distribution
+const alphaFor = (halfLifeUpdates: number, seen: number) =>
+  Math.max(1 - 2 ** (-1 / Math.max(1, halfLifeUpdates)), 1 / (seen + 1));
+
+function freshState(p: SpikeParams): SpikeDetectorState {
+  return {
+    v: 2,
+    intervalMs: p.intervalMs,
+    n: 0,
+    firstAt: 0,
+    lastAt: 0,
+    level: 0,
+    day: new Array<number>(24).fill(1),
+    dayN: new Array<number>(24).fill(0),
+    week: new Array<number>(7).fill(1),
+    weekN: new Array<number>(7).fill(0),
+    recent: [],
+    spread: [],
+    bias: [],
+    spreadN: [],
+    episodeUntil: 0,
+    episodeRatio: 0,
+    day0: 0,
+    dayMax: 0,
+    dailyMax: [],
+  };
+}
 
 export function createSpikeDetector(
   params: Partial<SpikeParams> = {},
   saved?: SpikeDetectorState,
 ): SpikeDetector {
-  const p = { ...defaultSpikeParams, ...params };
-  const s: SpikeDetectorState = saved
-    ? structuredClone(saved)
-    : {
-        v: 1,
-        intervalMs: p.intervalMs,
-        n: 0,
-        firstAt: 0,
-        lastAt: 0,
-        level: 0,
-        dev: p.minSigma,
-        season: [],
-        recent: [],
-        episodeUntil: 0,
-        episodePeak: 0,
-      };
+  const p: SpikeParams = { ...defaultSpikeParams, ...params };
+  if (saved && saved.v !== 2) throw new Error(`spike detector state version ${String(saved.v)} is not 2`);
+  const s: SpikeDetectorState = saved ? structuredClone(saved) : freshState(p);
 
-  function slot(t: number): number {
-    const per = Math.max(1, Math.round(DAY / s.intervalMs));
-    return Math.floor((t % DAY) / s.intervalMs) % per;
-  }
+  const scaleBuckets = (): { k: number; ms: number }[] => {
+    const out: { k: number; ms: number }[] = [];
+    for (const m of p.scalesMinutes) {
+      const k = Math.max(1, Math.round((m * 60_000) / s.intervalMs));
+      if (!out.some((o) => o.k === k)) out.push({ k, ms: k * s.intervalMs });
+    }
+    return out;
+  };
 
   function push(at: Date, raw: number): SpikeSignal | null {
     const t = at.getTime();
     const x = Number.isFinite(raw) && raw > 0 ? raw : 0;
-    if (s.n === 0) s.firstAt = t;
-    else if (!s.intervalMs) s.intervalMs = Math.max(60_000, t - s.lastAt);
+    if (s.n > 0) {
+      if (t <= s.lastAt) return null; // out of order or duplicate bucket: ignored
+      if (!p.intervalMs && (!s.intervalMs || t - s.lastAt < s.intervalMs)) s.intervalMs = t - s.lastAt;
+    } else s.firstAt = t;
     s.lastAt = t;
     s.n++;
-    s.recent.push(x);
-    if (s.recent.length > p.window) s.recent.shift();
-    const y = tx(x);
-    if (s.n === 1) {
-      s.level = y;
+    if (s.n === 1 || !s.intervalMs) {
+      // First point: nothing to compare with yet; start the level here.
+      s.level = x;
       return null;
     }
-    const perHour = 3_600_000 / s.intervalMs;
-    const k = slot(t);
-    const seasonal = s.season[k] ?? 0;
-    const expectedY = s.level + seasonal;
-    const sigma = Math.max(p.minSigma, s.dev * 1.4826);
-    const current = s.recent.reduce((a, b) => a + b, 0) / s.recent.length;
-    const z = (tx(current) - expectedY) / sigma;
-    const expected = Math.max(0, untx(expectedY));
-    const ratio = (current + 1) / (expected + 1);
 
-    let signal: SpikeSignal | null = null;
-    const warm = t - s.firstAt >= p.warmupHours * 3_600_000;
-    const spiking = warm && z >= p.zOpen && ratio >= p.minRatio && current - expected >= p.minExcess;
-    if (spiking) {
-      if (t > s.episodeUntil) {
-        signal = { at, kind: 'open', value: current, expected, score: z, ratio };
-        s.episodePeak = current;
-      } else if (current >= s.episodePeak * p.escalateRatio) {
-        signal = { at, kind: 'escalate', value: current, expected, score: z, ratio };
-        s.episodePeak = current;
+    const local = t + p.utcOffsetMinutes * 60_000;
+    const h = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
+    const d = Math.floor(local / DAY + 4) % 7; // 1970-01-01 was a Thursday: 0 = Sunday
+    const bucketsPerHour = HOUR / s.intervalMs;
+    const weekly = p.weekProfileHalfLifeWeeks > 0;
+    const dayF = s.day[h]!;
+    const weekF = weekly ? s.week[d]! : 1;
+    const e = Math.max(0, s.level * dayF * weekF);
+
+    s.recent.push([t, x, e]);
+    const scales = scaleBuckets();
+    const maxK = Math.max(...scales.map((c) => c.k));
+    while (s.recent.length > maxK) s.recent.shift();
+
+    const dayNo = Math.floor(local / DAY);
+    if (dayNo !== s.day0) {
+      if (s.day0 !== 0) {
+        s.dailyMax.push(s.dayMax);
+        while (s.dailyMax.length > p.thresholdDays) s.dailyMax.shift();
       }
-      s.episodeUntil = Math.max(s.episodeUntil, t + p.cooldownHours * 3_600_000);
+      s.day0 = dayNo;
+      s.dayMax = 0;
+    }
+    const threshold = Math.max(p.zOpen, adaptiveThreshold(s.dailyMax, p));
+    const c = p.pseudoCount;
+    const warm = t - s.firstAt >= p.warmupHours * HOUR;
+    let best: SpikeSignal | null = null;
+    let bestRatioAny = 0;
+    for (const [j, sc] of scales.entries()) {
+      let O = 0;
+      let E = 0;
+      for (let i = s.recent.length - 1; i >= 0; i--) {
+        const b = s.recent[i]!;
+        if (b[0] <= t - sc.ms) break;
+        O += b[1];
+        E += b[2];
+      }
+      const r = Math.log((O + c) / (E + c));
+      const mad = s.spread[j] ?? 0.5;
+      const bias = s.bias[j] ?? 0;
+      const sigma = Math.max(p.minSigma, mad * MAD_TO_SIGMA);
+      const z = (r - bias) / sigma;
+      const ratio = (O + c) / (E + c);
+      const excess = (O - E) / Math.max(1, sc.ms / HOUR);
+      if (warm) s.dayMax = Math.max(s.dayMax, z);
+      if (warm && z >= threshold && ratio >= p.minRatio && excess >= p.minExcess) {
+        bestRatioAny = Math.max(bestRatioAny, ratio);
+        if (!best || z > best.score) {
+          best = { at, kind: 'open', value: O, expected: E, score: z, ratio, windowMinutes: sc.ms / 60_000 };
+        }
+      }
+      // Learn the spread of r at this scale (winsorised, so spikes do not widen it).
+      const n = s.spreadN[j] ?? 0;
+      const a = alphaFor(p.spreadHalfLifeDays * 24 * bucketsPerHour, n);
+      const dev = Math.min(Math.abs(r - bias), p.clipZ * sigma);
+      s.spread[j] = mad + a * (dev - mad);
+      const rc = Math.max(bias - p.clipZ * sigma, Math.min(bias + p.clipZ * sigma, r));
+      s.bias[j] = bias + a * (rc - bias);
+      s.spreadN[j] = n + 1;
     }
 
-    // Update the baseline with a winsorised value so spikes do not drag it up.
-    const clipped = Math.min(y, expectedY + 2 * sigma);
-    const resid = clipped - expectedY;
-    const aLevel = alphaFor(p.levelHalfLifeHours * perHour);
-    s.level += aLevel * (clipped - seasonal - s.level);
-    s.dev += aLevel * (Math.abs(resid) - s.dev);
-    const aSeason = alphaFor(p.seasonHalfLifeDays); // one update per day per slot
-    s.season[k] = seasonal + aSeason * (clipped - s.level - seasonal);
+    // The episode's reference is the highest ratio seen while spiking, so a rise that builds up
+    // gradually (or a window that is still filling) does not escalate; a jump past it does.
+    let signal: SpikeSignal | null = null;
+    if (best) {
+      if (t > s.episodeUntil) signal = best;
+      else if (bestRatioAny >= s.episodeRatio * p.escalateRatio) signal = { ...best, kind: 'escalate' };
+      s.episodeRatio = signal ? bestRatioAny : Math.max(s.episodeRatio, bestRatioAny);
+      s.episodeUntil = Math.max(s.episodeUntil, t + p.cooldownHours * HOUR);
+    }
+
+    // Baseline update with the count clipped to expected · exp(±clipZ·σ) of the one-bucket scale.
+    const sigma1 = Math.max(p.minSigma, (s.spread[0] ?? 0.5) * MAD_TO_SIGMA);
+    const hi = (e + c) * Math.exp(p.clipZ * sigma1) - c;
+    const lo = (e + c) * Math.exp(-p.clipZ * sigma1) - c;
+    const xc = s.n <= 2 ? x : Math.min(hi, Math.max(lo, x));
+    const aL = alphaFor(p.levelHalfLifeHours * bucketsPerHour, s.n - 1);
+    s.level += aL * (xc / (dayF * weekF) - s.level);
+    if (s.level > 0) {
+      const aD = alphaFor(p.dayProfileHalfLifeDays * bucketsPerHour, s.dayN[h]!);
+      s.day[h] = dayF + aD * (xc / (s.level * weekF) - dayF);
+      s.dayN[h]!++;
+      normalise(s.day, s.dayN);
+      if (weekly) {
+        const aW = alphaFor(p.weekProfileHalfLifeWeeks * 24 * bucketsPerHour, s.weekN[d]!);
+        s.week[d] = weekF + aW * (xc / (s.level * dayF) - weekF);
+        s.weekN[d]!++;
+        normalise(s.week, s.weekN);
+      }
+    }
     return signal;
   }
 
   return { push, state: () => structuredClone(s) };
 }
 
-/** Run the detector over a whole series in time order (what the benchmark and `earshot detect` do). */
+function adaptiveThreshold(dailyMax: readonly number[], p: SpikeParams): number {
+  if (!p.thresholdQuantile || dailyMax.length < 7) return 0;
+  const sorted = [...dailyMax].sort((a, b) => a - b);
+  const pos = p.thresholdQuantile * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** Scale the learnt slots of a profile to mean 1 (unseen slots stay at 1). */
+function normalise(f: number[], n: number[]): void {
+  let sum = 0;
+  let k = 0;
+  for (let i = 0; i < f.length; i++) {
+    if (n[i]! > 0) {
+      sum += f[i]!;
+      k++;
+    }
+  }
+  if (k === 0 || sum <= 0) return;
+  const m = sum / k;
+  for (let i = 0; i < f.length; i++) if (n[i]! > 0) f[i] = Math.max(1e-3, f[i]! / m);
+}
+
+/**
+ * Run the detector over a whole series in time order (what the benchmark and `earshot detect` do).
+ *
+ * @example
+ * const signals = detectSeries(parseNabCsv(readFileSync('counts.csv', 'utf8')));
+ */
 export function detectSeries(
   rows: readonly { at: Date; value: number }[],
   params?: Partial<SpikeParams>,
@@ -183,10 +337,21 @@ export function detectSeries(
   return out;
 }
 
-/** Parse NAB's `timestamp,value` CSV (naive timestamps are UTC); a bad row names its line. */
+const NAIVE_TS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?$/;
+
+/**
+ * Parse NAB's `timestamp,value` CSV. Naive timestamps are UTC; a bad row throws naming its line.
+ *
+ * @example
+ * parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\n'); // [{ at: 2015-02-26T21:42:53Z, value: 7 }]
+ */
 export function parseNabCsv(csv: string): { at: Date; value: number }[] {
   const lines = csv.split(/\r?\n/);
-  const head = (lines[0] ?? '').trim().split(',');
+  const head = (lines[0] ?? '')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split(',')
+    .map((h) => h.trim());
   const ti = head.indexOf('timestamp');
   const vi = head.indexOf('value');
   if (ti < 0 || vi < 0) throw new Error('line 1: expected a header "timestamp,value"');
@@ -196,11 +361,18 @@ export function parseNabCsv(csv: string): { at: Date; value: number }[] {
     if (!line) continue;
     const cells = line.split(',');
     const ts = cells[ti]?.trim() ?? '';
-    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(ts);
-    const at = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : new Date(ts);
-    const value = Number(cells[vi]);
+    const m = NAIVE_TS.exec(ts);
+    const at = m
+      ? new Date(
+          Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, m[7] ? Math.round(+m[7] * 1000) : 0),
+        )
+      : /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(ts)
+        ? new Date(ts)
+        : new Date(Number.NaN);
+    const cell = cells[vi]?.trim() ?? '';
+    const value = cell === '' ? Number.NaN : Number(cell);
     if (Number.isNaN(at.getTime())) throw new Error(`line ${i + 1}: bad timestamp ${JSON.stringify(ts)}`);
-    if (!Number.isFinite(value)) throw new Error(`line ${i + 1}: bad value ${JSON.stringify(cells[vi])}`);
+    if (!Number.isFinite(value)) throw new Error(`line ${i + 1}: bad value ${JSON.stringify(cell)}`);
     const prev = out.at(-1);
     if (prev && at <= prev.at) throw new Error(`line ${i + 1}: timestamps must increase`);
     out.push({ at, value });
@@ -208,6 +380,7 @@ export function parseNabCsv(csv: string): { at: Date; value: number }[] {
   return out;
 }
 
+/** 'YYYY-MM-DD HH:MM:SS' in UTC, the NAB timestamp format. */
 export function formatNabTimestamp(d: Date): string {
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }
