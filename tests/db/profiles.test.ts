@@ -160,6 +160,36 @@ describe('customers', () => {
   });
 });
 
+describe('CRM delivery', () => {
+  it("the alerting dispatcher delivers 'crm' outbox rows through the configured webhook channel, signed", async () => {
+    const { createDispatcher } = await import('../../alerts/dispatcher.ts');
+    const { alertContext } = await import('../../alerts/engine.ts');
+    const sent: { url: string; headers: Record<string, string>; body: string }[] = [];
+    const http = {
+      async request(url: string, o: { headers?: Record<string, string>; body?: unknown }) {
+        sent.push({ url, headers: o.headers ?? {}, body: String(o.body) });
+        const body = Buffer.from('{}');
+        return { url, status: 200, headers: {}, body, text: () => '{}', json: <T>() => ({}) as T };
+      },
+      get: async () => {
+        throw new Error('unused');
+      },
+    };
+    await deps.db.transaction((tx) =>
+      upsertCustomers(tx, [{ crmId: 'C-7', handles: [{ platform: 'test', handle: 'fan7' }] }], deps.config.config.profiles, deps.clock.now()),
+    );
+    await ingest([1, 2, 3].map(() => makeMention({ text: 'love acme', author: { handle: 'fan7' } })));
+    const d = createDispatcher(alertContext(deps), { httpFor: () => http as never });
+    const r = await d.drain();
+    expect(r.delivered).toBe(1);
+    expect(sent[0]!.url).toBe('https://crm.example.com/hook');
+    expect(JSON.parse(sent[0]!.body)).toMatchObject({ kind: 'profile-tags', customer: { crmId: 'C-7' }, tags: ['advocate'] });
+    expect(sent[0]!.headers['x-earshot-event']).toBe('profile-tags');
+    const [row] = await deps.db.select().from(outbox);
+    expect(row!.status).toBe('delivered');
+  });
+});
+
 describe('privacy', () => {
   it('erasure redacts the author everywhere, is audited by hash, and redacts their later posts on arrival', async () => {
     await deps.db.transaction((tx) =>
