@@ -24,7 +24,10 @@ import { recomputeInfluence } from '../src/profiles/erase.ts';
 import { TOP_PER_DAY } from '../src/profiles/update.ts';
 import { generateApiKey } from '../src/secrets.ts';
 
-const ADMIN = process.env.EARSHOT_BENCH_PG_URL ?? process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN =
+  process.env.EARSHOT_BENCH_PG_URL ??
+  process.env.EARSHOT_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_MENTIONS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const AUTHORS = 100_000;
@@ -43,7 +46,9 @@ async function main() {
     await migrate(h);
     const t0 = performance.now();
     await generate(h.query.bind(h));
-    log(`generated ${N.toLocaleString()} mentions and rollups in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `generated ${N.toLocaleString()} mentions and rollups in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const config: RuntimeConfig = {
       file: 'bench.yaml',
@@ -63,7 +68,9 @@ async function main() {
     await recomputeInfluence(deps.db, config.config.profiles);
     await h.query('analyze');
     const k = generateApiKey();
-    await deps.db.insert(apiKeys).values({ id: 'key_bench', name: 'bench', role: 'viewer', hash: k.hash, prefix: k.prefix });
+    await deps.db
+      .insert(apiKeys)
+      .values({ id: 'key_bench', name: 'bench', role: 'viewer', hash: k.hash, prefix: k.prefix });
     const app = createApp(deps);
     const headers = { authorization: `Bearer ${k.key}` };
 
@@ -71,7 +78,10 @@ async function main() {
       ['summary 7d', '/v1/analytics/summary?brand=Acme'],
       ['volume 7d hourly by platform', '/v1/analytics/volume?brand=Acme&interval=hour&by=platform'],
       ['volume 30d daily by lang', `/v1/analytics/volume?brand=Acme&interval=day&by=lang&from=${iso(30)}`],
-      ['volume 90d daily Asia/Shanghai', `/v1/analytics/volume?brand=Acme&interval=day&tz=Asia/Shanghai&from=${iso(90)}`],
+      [
+        'volume 90d daily Asia/Shanghai',
+        `/v1/analytics/volume?brand=Acme&interval=day&tz=Asia/Shanghai&from=${iso(90)}`,
+      ],
       ['sentiment 30d daily', `/v1/analytics/sentiment?brand=Acme&interval=day&from=${iso(30)}`],
       ['share of voice 30d', `/v1/analytics/share-of-voice?brand=Acme&from=${iso(30)}`],
       ['topics 7d (+emerging)', '/v1/analytics/topics?brand=Acme'],
@@ -101,11 +111,16 @@ async function main() {
       `Analytics API over ${N.toLocaleString()} mentions on PostgreSQL (${RUNS} runs each, app.request, ms)`,
       `| ${'endpoint'.padEnd(w)} |    p50 |    p95 |    max |`,
       `|${'-'.repeat(w + 2)}|-------:|-------:|-------:|`,
-      ...results.map((r) => `| ${r.name.padEnd(w)} | ${r.p50.toFixed(1).padStart(6)} | ${r.p95.toFixed(1).padStart(6)} | ${r.max.toFixed(1).padStart(6)} |`),
+      ...results.map(
+        (r) =>
+          `| ${r.name.padEnd(w)} | ${r.p50.toFixed(1).padStart(6)} | ${r.p95.toFixed(1).padStart(6)} | ${r.max.toFixed(1).padStart(6)} |`,
+      ),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     const worst = Math.max(...results.map((r) => r.p95));
-    process.stdout.write(`worst p95: ${worst.toFixed(1)} ms (target < 100 ms): ${worst < 100 ? 'OK' : 'MISSED'}\n`);
+    process.stdout.write(
+      `worst p95: ${worst.toFixed(1)} ms (target < 100 ms): ${worst < 100 ? 'OK' : 'MISSED'}\n`,
+    );
   } finally {
     await h.close();
     if (process.env.BENCH_KEEP) log(`kept database ${name} (BENCH_KEEP)`);
@@ -129,9 +144,14 @@ async function generate(q: (sql: string, params?: unknown[]) => Promise<unknown[
     ('brd_acme', 'Acme', '"acme"', '["Globex","Initech"]', '{"locale":"bilingual"}', 'api'),
     ('brd_globex', 'Globex', '"globex"', '[]', '{}', 'api'),
     ('brd_initech', 'Initech', '"initech"', '[]', '{}', 'api')`);
-  await q(`insert into sources (id, name, type, schedule) select 'src_' || g, 'source-' || g, 'rss', '*/10 * * * *' from generate_series(1, 12) g`);
-  await q(`insert into source_health (source_id, state, last_success_at, last_mention_at, runs, avg_items)
-    select id, case when random() < 0.8 then 'ok' else 'failing' end, $1::timestamptz, $1::timestamptz - interval '5 minutes', 100, 20 from sources`, [now]);
+  await q(
+    `insert into sources (id, name, type, schedule) select 'src_' || g, 'source-' || g, 'rss', '*/10 * * * *' from generate_series(1, 12) g`,
+  );
+  await q(
+    `insert into source_health (source_id, state, last_success_at, last_mention_at, runs, avg_items)
+    select id, case when random() < 0.8 then 'ok' else 'failing' end, $1::timestamptz, $1::timestamptz - interval '5 minutes', 100, 20 from sources`,
+    [now],
+  );
   const CHUNK = 100_000;
   for (let start = 0; start < N; start += CHUNK) {
     const end = Math.min(N, start + CHUNK) - 1;
@@ -169,19 +189,25 @@ async function generate(q: (sql: string, params?: unknown[]) => Promise<unknown[
       count(*) filter (where mb.sentiment_label = 'neutral'), coalesce(sum(mb.sentiment_score), 0),
       sum(coalesce(m.likes, 0) + coalesce(m.shares, 0) + coalesce(m.replies, 0)), sum(coalesce(m.author_followers, 0))
     from mention_brands mb join mentions m on m.id = mb.mention_id group by 1, 2, 3, 4`);
-  await q(`insert into authors (platform, handle, name, followers, posts, engagement, views, reach, spam_sum, spam_n,
+  await q(
+    `insert into authors (platform, handle, name, followers, posts, engagement, views, reach, spam_sum, spam_n,
       first_seen_at, last_seen_at, activity, activity_at, updated_at)
     select platform, author_handle, max(author_name), max(author_followers), count(*),
       sum(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(replies, 0)), 0, sum(coalesce(author_followers, 0)),
       sum(coalesce(spam_score, 0)), count(spam_score), min(published_at), max(published_at),
       sum(power(0.5, extract(epoch from ($1::timestamptz - published_at)) / 2592000)), $1::timestamptz, $1::timestamptz
-    from mentions group by 1, 2`, [now]);
-  await q(`insert into platform_stats (platform, n, n_reach, reach_sum, reach_sq, eng_sum, eng_sq, updated_at)
+    from mentions group by 1, 2`,
+    [now],
+  );
+  await q(
+    `insert into platform_stats (platform, n, n_reach, reach_sum, reach_sq, eng_sum, eng_sq, updated_at)
     select platform, count(*), count(author_followers),
       coalesce(sum(log(1 + author_followers::float8)), 0), coalesce(sum(log(1 + author_followers::float8) ^ 2), 0),
       sum(log(1 + (coalesce(likes, 0) + coalesce(shares, 0) + coalesce(replies, 0))::float8)),
       sum(log(1 + (coalesce(likes, 0) + coalesce(shares, 0) + coalesce(replies, 0))::float8) ^ 2), $1::timestamptz
-    from mentions group by 1`, [now]);
+    from mentions group by 1`,
+    [now],
+  );
   await q(`insert into author_brands (brand_id, platform, handle, posts, positive, negative, neutral, sentiment_sum, sentiment_n,
       engagement, reach, first_at, last_at, last_negative_at)
     select mb.brand_id, m.platform, m.author_handle, count(*), count(*) filter (where mb.sentiment_label = 'positive'),

@@ -15,8 +15,8 @@ import { createLogger, type Logger } from './log.ts';
 import type { HttpClient } from './net/types.ts';
 import { type ClassifierChain, createClassifierChain } from './pipeline/classify.ts';
 import { createPipeline, type Pipeline } from './pipeline/ingest.ts';
-import { applyStoredBatch } from './profiles/update.ts';
 import { type BrandMatcher, createBrandMatcher } from './pipeline/match.ts';
+import { applyStoredBatch } from './profiles/update.ts';
 import { createCronScheduler, type Scheduler } from './scheduler.ts';
 import { createSecretBox, resolveSecretKey, type SecretBox } from './secrets.ts';
 

@@ -2,5 +2,5 @@ export * from './access.ts';
 export * from './alerts.ts';
 export * from './brands.ts';
 export * from './mentions.ts';
-export * from './sources.ts';
 export * from './profiles.ts';
+export * from './sources.ts';

@@ -96,14 +96,20 @@ export async function timeSeries(
     p.engagement += num(x.eng);
     p.reach += num(x.reach);
     ssum.set(t, (ssum.get(t) ?? 0) + num(x.ssum));
-    if (by === 'platform' || by === 'lang') p.groups![String(x.k)] = (p.groups![String(x.k)] ?? 0) + num(x.total);
+    if (by === 'platform' || by === 'lang')
+      p.groups![String(x.k)] = (p.groups![String(x.k)] ?? 0) + num(x.total);
   }
   for (const p of points.values()) {
     const labelled = p.positive + p.negative + p.neutral;
     p.avgSentiment = labelled ? Math.round(((ssum.get(p.t) ?? 0) / labelled) * 1000) / 1000 : null;
     p.net = netSentiment(p.positive, p.negative);
     if (by === 'sentiment')
-      p.groups = { positive: p.positive, negative: p.negative, neutral: p.neutral, unlabelled: p.total - labelled };
+      p.groups = {
+        positive: p.positive,
+        negative: p.negative,
+        neutral: p.neutral,
+        unlabelled: p.total - labelled,
+      };
   }
   return [...points.values()];
 }
@@ -119,7 +125,12 @@ export interface Totals {
 }
 
 /** Totals of several brands over a window (one grouped range read on brand_hourly). */
-export async function totals(db: DbOrTx, brandIds: string[], from: Date, to: Date): Promise<Map<string, Totals>> {
+export async function totals(
+  db: DbOrTx,
+  brandIds: string[],
+  from: Date,
+  to: Date,
+): Promise<Map<string, Totals>> {
   const r = await rows<Record<string, unknown>>(
     db,
     sql`select brand_id, sum(total) as total, sum(positive) as pos, sum(negative) as neg, sum(neutral) as neu,
@@ -325,8 +336,12 @@ export async function topAuthors(
   limit: number,
   filter: { stance?: string; minTier?: string[] } = {},
 ): Promise<TopAuthor[]> {
-  const order = sql.raw(sort === 'posts' ? 'ab.posts' : sort === 'engagement' ? 'ab.engagement' : 'ab.influence');
-  const tiers = filter.minTier ? sql`and ab.tier in (select jsonb_array_elements_text(${JSON.stringify(filter.minTier)}::jsonb))` : sql``;
+  const order = sql.raw(
+    sort === 'posts' ? 'ab.posts' : sort === 'engagement' ? 'ab.engagement' : 'ab.influence',
+  );
+  const tiers = filter.minTier
+    ? sql`and ab.tier in (select jsonb_array_elements_text(${JSON.stringify(filter.minTier)}::jsonb))`
+    : sql``;
   const stance = filter.stance ? sql`and ab.stance = ${filter.stance}` : sql``;
   const r = await rows<Record<string, unknown>>(
     db,

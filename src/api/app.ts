@@ -1,21 +1,21 @@
 import { sql } from 'drizzle-orm';
 import { bodyLimit } from 'hono/body-limit';
+import { dashboardRoutes } from '../dashboard/serve.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { createAuthenticator, requireAuth } from './auth.ts';
 import { errorBody, handleError } from './errors.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { authorRoutes } from './routes/authors.ts';
 import { brandRoutes } from './routes/brands.ts';
+import { customerRoutes } from './routes/customers.ts';
 import { ackRoutes, incidentRoutes } from './routes/incidents.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { mentionRoutes } from './routes/mentions.ts';
-import { sourceRoutes } from './routes/sources.ts';
-import { analyticsRoutes } from './routes/analytics.ts';
-import { authorRoutes } from './routes/authors.ts';
-import { customerRoutes } from './routes/customers.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { segmentRoutes } from './routes/segments.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { type StreamOptions, streamRoutes } from './routes/stream.ts';
-import { dashboardRoutes } from '../dashboard/serve.ts';
 import { router } from './types.ts';
 
 export interface AppOptions {

@@ -111,7 +111,9 @@ export const profilesSchema = z
         mega: z.number().int().positive().default(1_000_000),
       })
       .strict()
-      .refine((t) => t.micro < t.macro && t.macro < t.mega, { message: 'bands must rise: micro < macro < mega' })
+      .refine((t) => t.micro < t.macro && t.macro < t.mega, {
+        message: 'bands must rise: micro < macro < mega',
+      })
       .default({ micro: 10_000, macro: 100_000, mega: 1_000_000 }),
     stance: z
       .object({
@@ -123,7 +125,10 @@ export const profilesSchema = z
     /** KOLs are authors at or above this tier. */
     kolTier: z.enum(['micro', 'macro', 'mega']).default('micro'),
     churnDays: z.number().int().min(1).max(365).default(7),
-    crm: z.object({ channel: z.string().min(1).default('crm') }).strict().optional(),
+    crm: z
+      .object({ channel: z.string().min(1).default('crm') })
+      .strict()
+      .optional(),
     unmatchedRetentionDays: z.number().int().positive().optional(),
   })
   .strict();

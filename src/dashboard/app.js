@@ -33,7 +33,11 @@ class HttpError extends Error {
 async function api(path, init = {}) {
   const res = await fetch(path, {
     ...init,
-    headers: { authorization: `Bearer ${state.key}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
+    headers: {
+      authorization: `Bearer ${state.key}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.headers ?? {}),
+    },
   });
   if (res.status === 401) {
     logout('Your key was refused: sign in again.');
@@ -93,14 +97,19 @@ async function refresh() {
   const jobs = [summary(), volume(), sov(), incidents(), feed(), kols(), topics(), segments(), sources()];
   const results = await Promise.allSettled(jobs);
   const failed = results.filter((r) => r.status === 'rejected');
-  status(failed.length ? `Some panels failed: ${failed.map((f) => f.reason?.message).join('; ')}` : `Updated ${new Date().toLocaleTimeString()}`);
+  status(
+    failed.length
+      ? `Some panels failed: ${failed.map((f) => f.reason?.message).join('; ')}`
+      : `Updated ${new Date().toLocaleTimeString()}`,
+  );
   connectStream();
 }
 
 async function summary() {
   const s = await api(`/v1/analytics/summary?${win()}`);
   const c = s.current;
-  const card = (label, value) => h('div', { className: 'card' }, h('span', { className: 'muted' }, label), h('b', {}, value));
+  const card = (label, value) =>
+    h('div', { className: 'card' }, h('span', { className: 'muted' }, label), h('b', {}, value));
   $('summary').replaceChildren(
     card('Mentions 提及', c.total.toLocaleString()),
     card('Change vs previous 环比', s.change === null ? '—' : `${s.change > 0 ? '+' : ''}${s.change}%`),
@@ -121,7 +130,9 @@ async function sov() {
   const s = await api(`/v1/analytics/share-of-voice?${win()}`);
   const max = Math.max(1, ...s.brands.map((b) => b.share));
   $('sov').replaceChildren(
-    ...s.brands.map((b) => bar(b.name, b.share, max, b.isSubject ? '#0969da' : '#8c959f', `${b.share}% · net ${b.net ?? '—'}`)),
+    ...s.brands.map((b) =>
+      bar(b.name, b.share, max, b.isSubject ? '#0969da' : '#8c959f', `${b.share}% · net ${b.net ?? '—'}`),
+    ),
     ...(s.untracked.length ? [h('p', { className: 'muted' }, `Not tracked: ${s.untracked.join(', ')}`)] : []),
   );
 }
@@ -148,20 +159,27 @@ async function incidents() {
   list.replaceChildren(
     ...r.data.map((i) => {
       const act = (verb, label) =>
-        h('button', {
-          type: 'button',
-          'data-action': verb,
-          onclick: async (ev) => {
-            ev.target.disabled = true;
-            try {
-              await api(`/v1/incidents/${encodeURIComponent(i.id)}/${verb}`, { method: 'POST', body: '{}' });
-              await incidents();
-            } catch (e) {
-              status(`Could not ${verb}: ${e.message}`);
-              ev.target.disabled = false;
-            }
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-action': verb,
+            onclick: async (ev) => {
+              ev.target.disabled = true;
+              try {
+                await api(`/v1/incidents/${encodeURIComponent(i.id)}/${verb}`, {
+                  method: 'POST',
+                  body: '{}',
+                });
+                await incidents();
+              } catch (e) {
+                status(`Could not ${verb}: ${e.message}`);
+                ev.target.disabled = false;
+              }
+            },
           },
-        }, label);
+          label,
+        );
       return h(
         'li',
         { 'data-incident': i.id, 'data-status': i.status },
@@ -176,9 +194,17 @@ async function incidents() {
 }
 
 function mentionItem(m) {
-  const sentiment = m.brands?.find((b) => b.name === state.brand)?.sentiment?.label ?? m.brands?.find((b) => b.name === state.brand)?.sentiment ?? m.sentiment?.label ?? m.sentiment ?? null;
+  const sentiment =
+    m.brands?.find((b) => b.name === state.brand)?.sentiment?.label ??
+    m.brands?.find((b) => b.name === state.brand)?.sentiment ??
+    m.sentiment?.label ??
+    m.sentiment ??
+    null;
   const author = m.author?.name ? `${m.author.name} (@${m.author.handle})` : `@${m.author?.handle ?? ''}`;
-  const link = m.url && /^https?:\/\//i.test(m.url) ? h('a', { href: m.url, target: '_blank', rel: 'noopener noreferrer' }, 'open') : null;
+  const link =
+    m.url && /^https?:\/\//i.test(m.url)
+      ? h('a', { href: m.url, target: '_blank', rel: 'noopener noreferrer' }, 'open')
+      : null;
   return h(
     'li',
     { 'data-mention': m.id, 'data-platform': m.platform, 'data-sentiment': sentiment ?? '' },
@@ -205,13 +231,19 @@ function renderFeed() {
     (m) =>
       (!p || m.platform === p) &&
       (!s || mentionItem(m).dataset.sentiment === s) &&
-      (!q || `${m.text} ${m.title ?? ''} ${m.author?.handle ?? ''} ${m.author?.name ?? ''}`.toLowerCase().includes(q)),
+      (!q ||
+        `${m.text} ${m.title ?? ''} ${m.author?.handle ?? ''} ${m.author?.name ?? ''}`
+          .toLowerCase()
+          .includes(q)),
   );
   $('feed').replaceChildren(...shown.slice(0, 200).map(mentionItem));
   const platforms = [...new Set(state.feed.map((m) => m.platform))].sort();
   const sel = $('f-platform');
   const cur = sel.value;
-  sel.replaceChildren(h('option', { value: '' }, 'all platforms'), ...platforms.map((x) => h('option', { value: x }, x)));
+  sel.replaceChildren(
+    h('option', { value: '' }, 'all platforms'),
+    ...platforms.map((x) => h('option', { value: x }, x)),
+  );
   sel.value = cur;
 }
 
@@ -224,7 +256,9 @@ async function feed() {
 function connectStream() {
   state.es?.close();
   // EventSource cannot send an Authorization header: the key travels as ?key= (see docs/analytics.md).
-  const es = new EventSource(`/v1/stream?key=${encodeURIComponent(state.key)}&brand=${encodeURIComponent(state.brand)}`);
+  const es = new EventSource(
+    `/v1/stream?key=${encodeURIComponent(state.key)}&brand=${encodeURIComponent(state.brand)}`,
+  );
   state.es = es;
   es.addEventListener('ready', () => {
     $('live').textContent = 'live';
@@ -251,12 +285,29 @@ async function kols() {
   $('kols').replaceChildren(
     ...(r.data.length
       ? r.data.map((a) =>
-          h('tr', {},
-            h('td', {}, h('span', { className: 'author' }, a.name ?? a.handle), h('br'), h('span', { className: 'muted' }, `${a.platform} @${a.handle}`)),
+          h(
+            'tr',
+            {},
+            h(
+              'td',
+              {},
+              h('span', { className: 'author' }, a.name ?? a.handle),
+              h('br'),
+              h('span', { className: 'muted' }, `${a.platform} @${a.handle}`),
+            ),
             h('td', {}, a.tier),
             h('td', {}, a.influence.toFixed(1)),
             h('td', {}, String(a.posts)),
-            h('td', { className: a.stance === 'detractor' ? 's-negative' : a.stance === 'advocate' ? 's-positive' : '' }, a.stance)))
+            h(
+              'td',
+              {
+                className:
+                  a.stance === 'detractor' ? 's-negative' : a.stance === 'advocate' ? 's-positive' : '',
+              },
+              a.stance,
+            ),
+          ),
+        )
       : [h('tr', {}, h('td', { colspan: 5, className: 'muted' }, 'No authors in this window.'))]),
   );
 }
@@ -267,28 +318,45 @@ async function topics() {
   $('topics').replaceChildren(
     ...r.top.map((t) => bar(t.topic, t.mentions, max, '#0969da', `${t.mentions} (${t.negative} neg)`)),
     h('h3', { className: 'muted' }, 'Emerging 新兴'),
-    ...(r.emerging.length ? r.emerging.map((t) => h('div', {}, `${t.topic} ×${t.growth}${t.isNew ? ' new' : ''}`)) : [h('div', { className: 'muted' }, 'none')]),
+    ...(r.emerging.length
+      ? r.emerging.map((t) => h('div', {}, `${t.topic} ×${t.growth}${t.isNew ? ' new' : ''}`))
+      : [h('div', { className: 'muted' }, 'none')]),
   );
 }
 
 async function segments() {
-  const names = [['advocates', 'Advocates 拥护者'], ['detractors', 'Detractors 批评者'], ['at-risk', 'At risk 流失风险'], ['kols', 'KOLs']];
+  const names = [
+    ['advocates', 'Advocates 拥护者'],
+    ['detractors', 'Detractors 批评者'],
+    ['at-risk', 'At risk 流失风险'],
+    ['kols', 'KOLs'],
+  ];
   const rows = await Promise.all(
     names.map(async ([n, label]) => {
       const r = await api(`/v1/segments/${n}/members?limit=1000`);
-      const download = h('button', {
-        type: 'button',
-        onclick: async () => {
-          const csv = await api(`/v1/segments/${n}/members?format=csv&limit=100000`);
-          const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-          const a = h('a', { href: url, download: `${n}.csv` });
-          document.body.append(a);
-          a.click();
-          a.remove();
-          URL.revokeObjectURL(url);
+      const download = h(
+        'button',
+        {
+          type: 'button',
+          onclick: async () => {
+            const csv = await api(`/v1/segments/${n}/members?format=csv&limit=100000`);
+            const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+            const a = h('a', { href: url, download: `${n}.csv` });
+            document.body.append(a);
+            a.click();
+            a.remove();
+            URL.revokeObjectURL(url);
+          },
         },
-      }, 'CSV');
-      return h('li', { 'data-segment': n }, h('span', { className: 'grow-text' }, label), h('b', {}, String(r.data.length)), download);
+        'CSV',
+      );
+      return h(
+        'li',
+        { 'data-segment': n },
+        h('span', { className: 'grow-text' }, label),
+        h('b', {}, String(r.data.length)),
+        download,
+      );
     }),
   );
   $('segments').replaceChildren(...rows);
@@ -299,10 +367,29 @@ async function sources() {
   $('sources').replaceChildren(
     ...(r.sources.length
       ? r.sources.map((s) =>
-          h('li', {},
-            h('span', { className: s.state === 'ok' ? 's-positive' : s.state === 'failing' || s.state === 'blocked' ? 's-negative' : 'muted' }, s.state),
+          h(
+            'li',
+            {},
+            h(
+              'span',
+              {
+                className:
+                  s.state === 'ok'
+                    ? 's-positive'
+                    : s.state === 'failing' || s.state === 'blocked'
+                      ? 's-negative'
+                      : 'muted',
+              },
+              s.state,
+            ),
             h('span', { className: 'grow-text' }, `${s.name} (${s.type})`),
-            h('span', { className: 'muted' }, s.lagSeconds === null ? 'no data' : `lag ${Math.round(s.lagSeconds / 60)} min`)))
+            h(
+              'span',
+              { className: 'muted' },
+              s.lagSeconds === null ? 'no data' : `lag ${Math.round(s.lagSeconds / 60)} min`,
+            ),
+          ),
+        )
       : [h('li', { className: 'muted' }, 'No sources configured.')]),
   );
 }

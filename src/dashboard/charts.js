@@ -12,7 +12,11 @@ export function svg(tag, attrs = {}, text) {
 export function volumeChart(series) {
   const W = 900;
   const H = 200;
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H + 24}`, role: 'img', 'aria-label': 'volume and sentiment' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H + 24}`,
+    role: 'img',
+    'aria-label': 'volume and sentiment',
+  });
   const max = Math.max(1, ...series.map((p) => p.total));
   const bw = W / Math.max(1, series.length);
   const step = Math.ceil(series.length / 8);
@@ -26,11 +30,18 @@ export function volumeChart(series) {
     g.appendChild(svg('rect', { x, y: H - neg - pos - rest, width: w, height: rest, fill: '#afb8c1' }));
     g.appendChild(svg('rect', { x, y: H - neg - pos, width: w, height: pos, fill: '#2da44e' }));
     g.appendChild(svg('rect', { x, y: H - neg, width: w, height: neg, fill: '#cf222e' }));
-    g.appendChild(svg('title', {}, `${p.t}: ${p.total} mentions, +${p.positive} / −${p.negative}, net ${p.net ?? '—'}`));
+    g.appendChild(
+      svg('title', {}, `${p.t}: ${p.total} mentions, +${p.positive} / −${p.negative}, net ${p.net ?? '—'}`),
+    );
     root.appendChild(g);
-    if (i % step === 0) root.appendChild(svg('text', { x, y: H + 16, 'font-size': 11, fill: '#57606a' }, p.t.slice(5, 16).replace('T', ' ')));
+    if (i % step === 0)
+      root.appendChild(
+        svg('text', { x, y: H + 16, 'font-size': 11, fill: '#57606a' }, p.t.slice(5, 16).replace('T', ' ')),
+      );
   });
-  root.appendChild(svg('text', { x: W - 4, y: 12, 'font-size': 11, fill: '#57606a', 'text-anchor': 'end' }, `max ${max}`));
+  root.appendChild(
+    svg('text', { x: W - 4, y: 12, 'font-size': 11, fill: '#57606a', 'text-anchor': 'end' }, `max ${max}`),
+  );
   return root;
 }
 
@@ -43,7 +54,9 @@ export function bar(label, value, max, color, caption) {
   l.textContent = label;
   l.title = label;
   const s = svg('svg', { viewBox: '0 0 100 10', preserveAspectRatio: 'none' });
-  s.appendChild(svg('rect', { x: 0, y: 0, width: max ? Math.max(0.5, (value / max) * 100) : 0, height: 10, fill: color }));
+  s.appendChild(
+    svg('rect', { x: 0, y: 0, width: max ? Math.max(0.5, (value / max) * 100) : 0, height: 10, fill: color }),
+  );
   const c = document.createElement('span');
   c.textContent = caption;
   row.append(l, s, c);

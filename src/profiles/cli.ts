@@ -15,7 +15,8 @@ export interface CliContext {
 /** `30d`, `12h`, `2w` → milliseconds. */
 export function parseSince(s: string): number {
   const m = /^(\d+)\s*([hdw])$/i.exec(s.trim());
-  if (!m) throw new EarshotError('BAD_REQUEST', `--since: expected a duration like 30d, 12h or 2w, got "${s}"`);
+  if (!m)
+    throw new EarshotError('BAD_REQUEST', `--since: expected a duration like 30d, 12h or 2w, got "${s}"`);
   const unit = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2]!.toLowerCase() as 'h' | 'd' | 'w'];
   return Number(m[1]) * unit;
 }
@@ -30,7 +31,9 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
   const customers = program.command('customers').description('customer profiles linked to social authors');
   customers
     .command('import')
-    .description('import customers from CSV: crm_id, name?, email?, handles ("weibo:abc;x:def") or one column per platform')
+    .description(
+      'import customers from CSV: crm_id, name?, email?, handles ("weibo:abc;x:def") or one column per platform',
+    )
     .argument('<file>', 'CSV file with a header row')
     .action(async (file: string) => {
       await ctx.withDeps(async (deps) => {
@@ -38,10 +41,13 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
           readFileSync(file, 'utf8'),
           deps.collectors.map((c) => c.id),
         );
-        const r = await deps.mutate({ actor: 'cli', action: 'customer.import', entityType: 'customer' }, async (tx) => {
-          const res = await upsertCustomers(tx, list, deps.config.config.profiles, deps.clock.now());
-          return { result: res, after: { file, created: res.created, updated: res.updated } };
-        });
+        const r = await deps.mutate(
+          { actor: 'cli', action: 'customer.import', entityType: 'customer' },
+          async (tx) => {
+            const res = await upsertCustomers(tx, list, deps.config.config.profiles, deps.clock.now());
+            return { result: res, after: { file, created: res.created, updated: res.updated } };
+          },
+        );
         ctx.out(JSON.stringify({ file, created: r.created, updated: r.updated }));
       });
     });
@@ -62,8 +68,16 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
         await syncConfig(deps);
         const brand = await findBrand(deps.db, o.brand);
         const to = deps.clock.now();
-        const r = await buildKolReport(deps.db, deps.config.config.profiles, brand, { from: new Date(to.getTime() - ms), to });
-        const text = o.format === 'csv' ? kolReportCsv(r) : o.format === 'html' ? kolReportHtml(r) : `${JSON.stringify(r, null, 2)}\n`;
+        const r = await buildKolReport(deps.db, deps.config.config.profiles, brand, {
+          from: new Date(to.getTime() - ms),
+          to,
+        });
+        const text =
+          o.format === 'csv'
+            ? kolReportCsv(r)
+            : o.format === 'html'
+              ? kolReportHtml(r)
+              : `${JSON.stringify(r, null, 2)}\n`;
         if (o.output) writeFileSync(o.output, text);
         else process.stdout.write(text);
       });

@@ -14,8 +14,8 @@ import type { Deps } from '../deps.ts';
 import type { Logger } from '../log.ts';
 import { refreshAllCustomerTags, refreshCustomerTags } from './customers.ts';
 import { influenceSql, stanceSql, tierSql } from './influence.ts';
-import { authorKeyHash, redactMentions } from './update.ts';
 import { rows } from './sql.ts';
+import { authorKeyHash, redactMentions } from './update.ts';
 
 export interface ErasureResult {
   /** SHA-256 of `platform\0handle`: the only trace kept (so new posts are redacted on arrival). */
@@ -63,8 +63,12 @@ export async function eraseAuthor(
       }
       const key = and(eq(authors.platform, platform), eq(authors.handle, handle));
       const del = await tx.delete(authors).where(key).returning({ p: authors.platform });
-      await tx.delete(authorBrands).where(and(eq(authorBrands.platform, platform), eq(authorBrands.handle, handle)));
-      await tx.delete(authorTopics).where(and(eq(authorTopics.platform, platform), eq(authorTopics.handle, handle)));
+      await tx
+        .delete(authorBrands)
+        .where(and(eq(authorBrands.platform, platform), eq(authorBrands.handle, handle)));
+      await tx
+        .delete(authorTopics)
+        .where(and(eq(authorTopics.platform, platform), eq(authorTopics.handle, handle)));
       const links = await tx
         .delete(customerHandles)
         .where(and(eq(customerHandles.platform, platform), eq(customerHandles.handle, handle)))

@@ -53,7 +53,13 @@ export interface InfluenceExplained {
   engagementLog: number;
   engagementPercentile: number;
   spam: number;
-  platform: { posts: number; reachMean: number | null; reachSd: number | null; engMean: number; engSd: number };
+  platform: {
+    posts: number;
+    reachMean: number | null;
+    reachSd: number | null;
+    engMean: number;
+    engSd: number;
+  };
 }
 
 const phi = (z: number) => 1 / (1 + Math.exp(-INFLUENCE.logisticK * z));

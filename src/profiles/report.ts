@@ -42,7 +42,14 @@ export interface KolReport {
   newKols: KolRow[];
   risingKols: KolRow[];
   detractorKols: KolRow[];
-  ugc: { mentions: number; authors: number; positive: number; negative: number; neutral: number; net: number | null };
+  ugc: {
+    mentions: number;
+    authors: number;
+    positive: number;
+    negative: number;
+    neutral: number;
+    net: number | null;
+  };
   competitors: {
     name: string;
     isSubject: boolean;
@@ -156,15 +163,26 @@ export async function buildKolReport(
   ugc.net = netSentiment(ugc.positive, ugc.negative);
   const byInfluence = [...kols].sort((x, y) => y.influence - x.influence || y.reach - x.reach);
   const topKols = byInfluence.slice(0, limit);
-  const newKols = byInfluence.filter((k) => k.firstMentionedBrandAt && k.firstMentionedBrandAt >= from.toISOString()).slice(0, limit);
+  const newKols = byInfluence
+    .filter((k) => k.firstMentionedBrandAt && k.firstMentionedBrandAt >= from.toISOString())
+    .slice(0, limit);
   const risingKols = kols
     .filter((k) => k.previousPosts > 0 && k.posts >= 2 && k.growth >= 2)
     .sort((x, y) => y.growth - x.growth || y.influence - x.influence)
     .slice(0, limit);
-  const detractorKols = byInfluence.filter((k) => k.stance === 'detractor' || k.stanceAllTime === 'detractor').slice(0, limit);
+  const detractorKols = byInfluence
+    .filter((k) => k.stance === 'detractor' || k.stanceAllTime === 'detractor')
+    .slice(0, limit);
 
   // One quoted post per listed KOL: the highest-engagement one of the period.
-  const listed = [...new Map([...topKols, ...newKols, ...risingKols, ...detractorKols].map((k) => [`${k.platform}\u0000${k.handle}`, k])).values()];
+  const listed = [
+    ...new Map(
+      [...topKols, ...newKols, ...risingKols, ...detractorKols].map((k) => [
+        `${k.platform}\u0000${k.handle}`,
+        k,
+      ]),
+    ).values(),
+  ];
   if (listed.length) {
     const samples = await rows<Record<string, unknown>>(
       db,
@@ -178,12 +196,20 @@ export async function buildKolReport(
     const byKey = new Map(samples.map((s) => [`${s.platform}\u0000${s.author_handle}`, s]));
     for (const k of listed) {
       const s = byKey.get(`${k.platform}\u0000${k.handle}`);
-      if (s) k.sample = { url: (s.url as string | null) ?? null, text: String(s.text), sentiment: (s.sentiment_label as string | null) ?? null };
+      if (s)
+        k.sample = {
+          url: (s.url as string | null) ?? null,
+          text: String(s.text),
+          sentiment: (s.sentiment_label as string | null) ?? null,
+        };
     }
   }
 
   const comps = brand.competitors.length
-    ? await db.select({ id: brands.id, name: brands.name }).from(brands).where(inArray(brands.name, brand.competitors))
+    ? await db
+        .select({ id: brands.id, name: brands.name })
+        .from(brands)
+        .where(inArray(brands.name, brand.competitors))
     : [];
   const sov = await shareOfVoice(db, { id: brand.id, name: brand.name }, comps, from, to);
   const kolByBrand = await rows<{ brand_id: string; n: unknown }>(
@@ -214,14 +240,23 @@ export async function buildKolReport(
       net: s.net,
       kolMentions: num(kolByBrand.find((k) => k.brand_id === s.brandId)?.n),
     })),
-    daily: daily.map((d) => ({ t: d.t, total: d.total, positive: d.positive, negative: d.negative, neutral: d.neutral })),
+    daily: daily.map((d) => ({
+      t: d.t,
+      total: d.total,
+      positive: d.positive,
+      negative: d.negative,
+      neutral: d.neutral,
+    })),
     methodology: {
       influence: `0-100 per platform: 100 × (${INFLUENCE.reachWeight}·Φ(zR) + ${INFLUENCE.engagementWeight}·Φ(zE)) × (1 − ${INFLUENCE.spamPenalty}·spam). R = log10(1 + followers), E = log10(1 + engagement per post), z against the mean and standard deviation of the platform's stored posts; Φ is the normal CDF. Platforms without follower counts use 100 × Φ(zE). So 80 reads "above about 80% of this platform's posts".`,
       tiers: `By followers: nano/尾部 < ${cfg.tiers.micro}, micro/腰部 < ${cfg.tiers.macro}, macro/头部 < ${cfg.tiers.mega}, mega/超头部 ≥ ${cfg.tiers.mega}. KOLs are ${cfg.kolTier} and above.`,
-      engagement: 'likes + shares + replies, as first collected; engagement per post = engagement / posts; reach = sum of the author follower counts at each post.',
-      sentiment: 'Sentiment toward the brand (target sentiment) per mention; net = (positive − negative) / (positive + negative) × 100.',
+      engagement:
+        'likes + shares + replies, as first collected; engagement per post = engagement / posts; reach = sum of the author follower counts at each post.',
+      sentiment:
+        'Sentiment toward the brand (target sentiment) per mention; net = (positive − negative) / (positive + negative) × 100.',
       stance: `advocate when (positive − negative) / labelled ≥ ${cfg.stance.threshold}, detractor when ≤ −${cfg.stance.threshold}, with at least ${cfg.stance.minPosts} labelled posts; otherwise neutral.`,
-      newAndRising: 'New: first mentioned the brand within the period. Rising: at least 2 posts and (posts + 1) / (previous-period posts + 1) ≥ 2.',
+      newAndRising:
+        'New: first mentioned the brand within the period. Rising: at least 2 posts and (posts + 1) / (previous-period posts + 1) ≥ 2.',
       ugc: 'User-generated content: mentions by authors below the KOL tier.',
       shareOfVoice: "A brand's mentions / the mentions of the brand and its tracked competitors, percent.",
     },
@@ -232,16 +267,40 @@ export async function buildKolReport(
 // CSV
 
 const KOL_COLUMNS = [
-  'section', 'platform', 'handle', 'name', 'tier', 'influence', 'followers', 'posts', 'previousPosts', 'growth',
-  'engagement', 'engagementPerPost', 'reach', 'positive', 'negative', 'neutral', 'avgSentiment', 'stance', 'stanceAllTime',
-  'firstMentionedBrandAt', 'sampleUrl', 'sampleText',
+  'section',
+  'platform',
+  'handle',
+  'name',
+  'tier',
+  'influence',
+  'followers',
+  'posts',
+  'previousPosts',
+  'growth',
+  'engagement',
+  'engagementPerPost',
+  'reach',
+  'positive',
+  'negative',
+  'neutral',
+  'avgSentiment',
+  'stance',
+  'stanceAllTime',
+  'firstMentionedBrandAt',
+  'sampleUrl',
+  'sampleText',
 ] as const;
 
 export function kolReportCsv(r: KolReport): string {
   const out: unknown[][] = [];
   const add = (section: string, list: KolRow[]) => {
     for (const k of list) {
-      const row = { section, ...k, sampleUrl: k.sample?.url ?? '', sampleText: k.sample?.text ?? '' } as Record<string, unknown>;
+      const row = {
+        section,
+        ...k,
+        sampleUrl: k.sample?.url ?? '',
+        sampleText: k.sample?.text ?? '',
+      } as Record<string, unknown>;
       out.push(KOL_COLUMNS.map((c) => row[c]));
     }
   };
@@ -261,7 +320,11 @@ interface Node {
   attrs: Record<string, string | number>;
   children: Child[];
 }
-const el = (tag: string, attrs: Record<string, string | number> = {}, ...children: Child[]): Node => ({ tag, attrs, children });
+const el = (tag: string, attrs: Record<string, string | number> = {}, ...children: Child[]): Node => ({
+  tag,
+  attrs,
+  children,
+});
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const VOID = new Set(['meta', 'br', 'rect', 'line', 'circle', 'path', 'polyline']);
@@ -324,7 +387,8 @@ export function kolReportHtml(r: KolReport): string {
   const bilingual = r.brand.locale === 'zh' || r.brand.locale === 'bilingual';
   const t = (k: keyof typeof L) => (bilingual ? `${L[k][0]} / ${L[k][1]}` : L[k][0]);
   const fmt = (n: number | null) => (n === null ? '—' : n.toLocaleString('en-US'));
-  const tierLabel = (x: Tier) => (bilingual ? `${TIER_LABELS[x].en} / ${TIER_LABELS[x].zh}` : TIER_LABELS[x].en);
+  const tierLabel = (x: Tier) =>
+    bilingual ? `${TIER_LABELS[x].en} / ${TIER_LABELS[x].zh}` : TIER_LABELS[x].en;
   const kolTable = (list: KolRow[], extra?: 'growth') =>
     list.length === 0
       ? el('p', { class: 'muted' }, t('none'))
@@ -357,7 +421,13 @@ export function kolReportHtml(r: KolReport): string {
               el(
                 'tr',
                 {},
-                el('td', {}, `${k.name ?? k.handle}`, el('br'), el('span', { class: 'muted' }, `${k.platform} @${k.handle}`)),
+                el(
+                  'td',
+                  {},
+                  `${k.name ?? k.handle}`,
+                  el('br'),
+                  el('span', { class: 'muted' }, `${k.platform} @${k.handle}`),
+                ),
                 el('td', {}, tierLabel(k.tier)),
                 el('td', { class: 'n' }, k.influence.toFixed(1)),
                 el('td', { class: 'n' }, fmt(k.followers)),
@@ -365,14 +435,19 @@ export function kolReportHtml(r: KolReport): string {
                 extra === 'growth' ? el('td', { class: 'n' }, `×${k.growth}`) : null,
                 el('td', { class: 'n' }, `${fmt(k.engagement)} (${k.engagementPerPost}/post)`),
                 el('td', { class: 'n' }, fmt(k.reach)),
-                el('td', { class: `n ${(k.avgSentiment ?? 0) < 0 ? 'neg' : 'pos'}` }, k.avgSentiment === null ? '—' : k.avgSentiment.toFixed(2)),
+                el(
+                  'td',
+                  { class: `n ${(k.avgSentiment ?? 0) < 0 ? 'neg' : 'pos'}` },
+                  k.avgSentiment === null ? '—' : k.avgSentiment.toFixed(2),
+                ),
                 el('td', {}, k.stance),
                 el('td', { class: 'sample' }, k.sample ? k.sample.text : ''),
               ),
             ),
           ),
         );
-  const card = (label: string, value: string) => el('div', { class: 'card' }, el('span', { class: 'muted' }, label), el('b', {}, value));
+  const card = (label: string, value: string) =>
+    el('div', { class: 'card' }, el('span', { class: 'muted' }, label), el('b', {}, value));
   const doc = el(
     'html',
     { lang: bilingual ? 'zh-CN' : 'en' },
@@ -388,7 +463,11 @@ export function kolReportHtml(r: KolReport): string {
       'body',
       {},
       el('h1', {}, `${t('title')} — ${r.brand.name}`),
-      el('p', { class: 'muted' }, `${t('period')}: ${r.period.from.slice(0, 10)} → ${r.period.to.slice(0, 10)}`),
+      el(
+        'p',
+        { class: 'muted' },
+        `${t('period')}: ${r.period.from.slice(0, 10)} → ${r.period.to.slice(0, 10)}`,
+      ),
       el(
         'div',
         { class: 'cards' },
@@ -419,17 +498,41 @@ export function kolReportHtml(r: KolReport): string {
       el(
         'table',
         {},
-        el('thead', {}, el('tr', {}, el('th', {}, t('brand')), el('th', {}, t('mentions')), el('th', {}, t('share')), el('th', {}, t('net')), el('th', {}, t('kolMentions')))),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', {}, t('brand')),
+            el('th', {}, t('mentions')),
+            el('th', {}, t('share')),
+            el('th', {}, t('net')),
+            el('th', {}, t('kolMentions')),
+          ),
+        ),
         el(
           'tbody',
           {},
           r.competitors.map((c) =>
-            el('tr', {}, el('td', {}, c.isSubject ? el('b', {}, c.name) : c.name), el('td', { class: 'n' }, fmt(c.mentions)), el('td', { class: 'n' }, `${c.share}%`), el('td', { class: 'n' }, c.net ?? '—'), el('td', { class: 'n' }, fmt(c.kolMentions))),
+            el(
+              'tr',
+              {},
+              el('td', {}, c.isSubject ? el('b', {}, c.name) : c.name),
+              el('td', { class: 'n' }, fmt(c.mentions)),
+              el('td', { class: 'n' }, `${c.share}%`),
+              el('td', { class: 'n' }, c.net ?? '—'),
+              el('td', { class: 'n' }, fmt(c.kolMentions)),
+            ),
           ),
         ),
       ),
       el('h2', {}, t('method')),
-      el('dl', {}, Object.entries(r.methodology).map(([k, v]) => [el('dt', {}, el('b', {}, k)), el('dd', {}, v)])),
+      el(
+        'dl',
+        {},
+        Object.entries(r.methodology).map(([k, v]) => [el('dt', {}, el('b', {}, k)), el('dd', {}, v)]),
+      ),
     ),
   );
   // The stylesheet is a constant of this file, the one raw insertion.
@@ -454,7 +557,9 @@ function dailyChart(daily: KolReport['daily'], t: (k: keyof typeof L) => string)
         el('rect', { x, y: H - hRest - hPos - hNeg, width: w, height: hRest, fill: '#afb8c1' }),
         el('rect', { x, y: H - hPos - hNeg, width: w, height: hPos, fill: '#2da44e' }),
         el('rect', { x, y: H - hNeg, width: w, height: hNeg, fill: '#cf222e' }),
-        i % Math.ceil(daily.length / 10) === 0 ? el('text', { x, y: H + 14, 'font-size': 11, fill: '#57606a' }, d.t.slice(5, 10)) : null,
+        i % Math.ceil(daily.length / 10) === 0
+          ? el('text', { x, y: H + 14, 'font-size': 11, fill: '#57606a' }, d.t.slice(5, 10))
+          : null,
       ];
     }),
   );
@@ -468,8 +573,18 @@ function influenceChart(list: KolRow[]): Node | null {
     { viewBox: `0 0 1000 ${list.length * rowH + 4}`, width: '100%', role: 'img', 'aria-label': 'influence' },
     list.map((k, i) => [
       el('text', { x: 0, y: i * rowH + 14, 'font-size': 12 }, `${k.handle}`.slice(0, 28)),
-      el('rect', { x: 220, y: i * rowH + 3, width: (k.influence / 100) * 700, height: rowH - 6, fill: '#0969da' }),
-      el('text', { x: 226 + (k.influence / 100) * 700, y: i * rowH + 14, 'font-size': 12 }, k.influence.toFixed(1)),
+      el('rect', {
+        x: 220,
+        y: i * rowH + 3,
+        width: (k.influence / 100) * 700,
+        height: rowH - 6,
+        fill: '#0969da',
+      }),
+      el(
+        'text',
+        { x: 226 + (k.influence / 100) * 700, y: i * rowH + 14, 'font-size': 12 },
+        k.influence.toFixed(1),
+      ),
     ]),
   );
 }
@@ -478,10 +593,25 @@ function sovChart(list: KolReport['competitors']): Node {
   const rowH = 22;
   return el(
     'svg',
-    { viewBox: `0 0 1000 ${list.length * rowH + 4}`, width: '100%', role: 'img', 'aria-label': 'share of voice' },
+    {
+      viewBox: `0 0 1000 ${list.length * rowH + 4}`,
+      width: '100%',
+      role: 'img',
+      'aria-label': 'share of voice',
+    },
     list.map((c, i) => [
-      el('text', { x: 0, y: i * rowH + 15, 'font-size': 12, 'font-weight': c.isSubject ? 'bold' : 'normal' }, c.name.slice(0, 28)),
-      el('rect', { x: 220, y: i * rowH + 3, width: (c.share / 100) * 700, height: rowH - 6, fill: c.isSubject ? '#0969da' : '#8c959f' }),
+      el(
+        'text',
+        { x: 0, y: i * rowH + 15, 'font-size': 12, 'font-weight': c.isSubject ? 'bold' : 'normal' },
+        c.name.slice(0, 28),
+      ),
+      el('rect', {
+        x: 220,
+        y: i * rowH + 3,
+        width: (c.share / 100) * 700,
+        height: rowH - 6,
+        fill: c.isSubject ? '#0969da' : '#8c959f',
+      }),
       el('text', { x: 226 + (c.share / 100) * 700, y: i * rowH + 15, 'font-size': 12 }, `${c.share}%`),
     ]),
   );

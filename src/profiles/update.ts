@@ -89,7 +89,10 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
     activity: number;
   };
   const authors = new Map<string, A>();
-  const stats = new Map<string, { platform: string; n: number; nr: number; rs: number; rq: number; es: number; eq: number }>();
+  const stats = new Map<
+    string,
+    { platform: string; n: number; nr: number; rs: number; rq: number; es: number; eq: number }
+  >();
   for (const r of kept) {
     const key = `${r.platform}\u0000${r.authorHandle}`;
     const t = r.publishedAt.getTime();
@@ -136,7 +139,10 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
     a.activity += decay(now.getTime() - t);
 
     let st = stats.get(r.platform);
-    if (!st) stats.set(r.platform, (st = { platform: r.platform, n: 0, nr: 0, rs: 0, rq: 0, es: 0, eq: 0 }));
+    if (!st) {
+      st = { platform: r.platform, n: 0, nr: 0, rs: 0, rq: 0, es: 0, eq: 0 };
+      stats.set(r.platform, st);
+    }
     st.n++;
     const le = Math.log10(1 + eng);
     st.es += le;
@@ -152,7 +158,11 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   const nowIso = now.toISOString();
   for (const part of chunks([...authors.values()], 2000)) {
     const payload = JSON.stringify(
-      part.map(({ newest: _n, first_at, last_at, ...a }) => ({ ...a, first_at: iso(first_at), last_at: iso(last_at) })),
+      part.map(({ newest: _n, first_at, last_at, ...a }) => ({
+        ...a,
+        first_at: iso(first_at),
+        last_at: iso(last_at),
+      })),
     );
     await tx.execute(sql`
       insert into authors as a (platform, handle, name, url, followers, verified, posts, engagement, views, reach,
@@ -257,7 +267,10 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
     for (const topic of new Set(r.topics ?? [])) {
       const k = `${l.brandId}\u0000${day}\u0000${topic}`;
       let td = topicDaily.get(k);
-      if (!td) topicDaily.set(k, (td = { brand_id: l.brandId, day, topic, n: 0, negative: 0 }));
+      if (!td) {
+        td = { brand_id: l.brandId, day, topic, n: 0, negative: 0 };
+        topicDaily.set(k, td);
+      }
       td.n++;
       if (l.sentimentLabel === 'negative') td.negative++;
     }
@@ -303,11 +316,20 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   }
 
   // Topics per author.
-  const at = new Map<string, { platform: string; handle: string; topic: string; n: number; last_at: string }>();
+  const at = new Map<
+    string,
+    { platform: string; handle: string; topic: string; n: number; last_at: string }
+  >();
   for (const r of kept) {
     for (const topic of new Set(r.topics ?? [])) {
       const k = `${r.platform}\u0000${r.authorHandle}\u0000${topic}`;
-      const x = at.get(k) ?? { platform: r.platform, handle: r.authorHandle, topic, n: 0, last_at: r.publishedAt.toISOString() };
+      const x = at.get(k) ?? {
+        platform: r.platform,
+        handle: r.authorHandle,
+        topic,
+        n: 0,
+        last_at: r.publishedAt.toISOString(),
+      };
       x.n++;
       if (r.publishedAt.toISOString() > x.last_at) x.last_at = r.publishedAt.toISOString();
       at.set(k, x);
@@ -354,10 +376,12 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       select brand_id, day, mention_id, reach, engagement
       from json_to_recordset(${JSON.stringify(tops)}::json) as x(brand_id text, day timestamptz, mention_id text, reach bigint, engagement bigint)
       on conflict do nothing`);
-    const touched = JSON.stringify([...new Set(tops.map((t) => `${t.brand_id}|${t.day}`))].map((k) => {
-      const [brand_id, day] = k.split('|');
-      return { brand_id, day };
-    }));
+    const touched = JSON.stringify(
+      [...new Set(tops.map((t) => `${t.brand_id}|${t.day}`))].map((k) => {
+        const [brand_id, day] = k.split('|');
+        return { brand_id, day };
+      }),
+    );
     // Keep the top TOP_PER_DAY of each touched (brand, day).
     await tx.execute(sql`
       delete from brand_top_mentions t using (

@@ -8,9 +8,9 @@ import {
   authorBrands,
   authors,
   authorTopics,
-  brandTopMentions,
-  brandTopicDaily,
   brands,
+  brandTopicDaily,
+  brandTopMentions,
   customers,
   erasures,
   mentions,
@@ -36,7 +36,11 @@ const fake = defineClassifier({
   classify: (_ctx, inputs) =>
     inputs.map((i) => {
       const label = /awful/.test(i.text) ? 'negative' : /love/.test(i.text) ? 'positive' : 'neutral';
-      const s = { label: label as 'positive', score: label === 'negative' ? -0.8 : label === 'positive' ? 0.7 : 0, confidence: 0.9 };
+      const s = {
+        label: label as 'positive',
+        score: label === 'negative' ? -0.8 : label === 'positive' ? 0.7 : 0,
+        confidence: 0.9,
+      };
       return {
         sentiment: s,
         brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])),
@@ -66,7 +70,9 @@ beforeEach(async () => {
         { name: 'Acme', query: '"acme"', competitors: ['Globex'], retentionDays: 30 },
         { name: 'Globex', query: '"globex"' },
       ],
-      alerts: { channels: [{ name: 'crm', type: 'webhook', options: { url: 'https://crm.example.com/hook' } }] },
+      alerts: {
+        channels: [{ name: 'crm', type: 'webhook', options: { url: 'https://crm.example.com/hook' } }],
+      },
       profiles: { crm: { channel: 'crm' }, stance: { minPosts: 3, threshold: 0.25 } },
     },
   })) as Deps & { clock: FakeClock };
@@ -79,10 +85,28 @@ const ingest = (items: unknown[]) => deps.pipeline.processBatch(items, { origin:
 describe('author profiles', () => {
   it('aggregates posts, engagement, reach, sentiment and topics per author and brand in the ingest transaction', async () => {
     await ingest([
-      makeMention({ platform: 'weibo', text: 'I love acme #battery', author: { handle: 'kol1', followers: 200_000 }, metrics: { likes: 100, shares: 20, replies: 5 } }),
-      makeMention({ platform: 'weibo', text: 'love acme again #battery', author: { handle: 'kol1', followers: 210_000 }, metrics: { likes: 50 } }),
-      makeMention({ platform: 'weibo', text: 'acme love #price', author: { handle: 'kol1', followers: 205_000 } }),
-      makeMention({ platform: 'weibo', text: 'acme is awful buy now', author: { handle: 'small', followers: 12 } }),
+      makeMention({
+        platform: 'weibo',
+        text: 'I love acme #battery',
+        author: { handle: 'kol1', followers: 200_000 },
+        metrics: { likes: 100, shares: 20, replies: 5 },
+      }),
+      makeMention({
+        platform: 'weibo',
+        text: 'love acme again #battery',
+        author: { handle: 'kol1', followers: 210_000 },
+        metrics: { likes: 50 },
+      }),
+      makeMention({
+        platform: 'weibo',
+        text: 'acme love #price',
+        author: { handle: 'kol1', followers: 205_000 },
+      }),
+      makeMention({
+        platform: 'weibo',
+        text: 'acme is awful buy now',
+        author: { handle: 'small', followers: 12 },
+      }),
     ]);
     const [a] = await deps.db.select().from(authors).where(eq(authors.handle, 'kol1'));
     expect(a).toMatchObject({ platform: 'weibo', posts: 3, engagement: 176, tier: 'macro' });
@@ -97,7 +121,16 @@ describe('author profiles', () => {
     const [ps] = await deps.db.select().from(platformStats).where(eq(platformStats.platform, 'weibo'));
     expect(ps).toMatchObject({ n: 4, nReach: 4 });
     // The SQL formula and the documented JavaScript one agree.
-    const js = influenceOf({ followers: a!.followers, posts: a!.posts, engagement: a!.engagement, spamSum: a!.spamSum, spamN: a!.spamN }, ps!);
+    const js = influenceOf(
+      {
+        followers: a!.followers,
+        posts: a!.posts,
+        engagement: a!.engagement,
+        spamSum: a!.spamSum,
+        spamN: a!.spamN,
+      },
+      ps!,
+    );
     expect(a!.influence).toBeCloseTo(js.score, 0);
     const tops = await deps.db.select().from(brandTopMentions);
     expect(tops).toHaveLength(4);
@@ -114,7 +147,9 @@ describe('author profiles', () => {
   });
 
   it('stance needs the minimum number of posts; detractor from negative history', async () => {
-    expect(stanceOf({ positive: 0, negative: 2, neutral: 0 }, { minPosts: 3, threshold: 0.25 })).toBe('neutral');
+    expect(stanceOf({ positive: 0, negative: 2, neutral: 0 }, { minPosts: 3, threshold: 0.25 })).toBe(
+      'neutral',
+    );
     await ingest([1, 2, 3].map(() => makeMention({ text: 'acme awful', author: { handle: 'angry' } })));
     const [ab] = await deps.db.select().from(authorBrands).where(eq(authorBrands.handle, 'angry'));
     expect(ab!.stance).toBe('detractor');
@@ -123,8 +158,22 @@ describe('author profiles', () => {
 
   it('influence is normalised per platform: the top author of a small platform is comparable to one of a big one', async () => {
     await ingest([
-      ...[10, 100, 1000, 1_000_000].map((f, i) => makeMention({ platform: 'weibo', text: 'acme', author: { handle: `w${i}`, followers: f }, metrics: { likes: Math.round(f / 100) } })),
-      ...[0, 1, 10, 100].map((l, i) => makeMention({ platform: 'reddit', text: 'acme', author: { handle: `r${i}` }, metrics: { likes: l * 10 } })),
+      ...[10, 100, 1000, 1_000_000].map((f, i) =>
+        makeMention({
+          platform: 'weibo',
+          text: 'acme',
+          author: { handle: `w${i}`, followers: f },
+          metrics: { likes: Math.round(f / 100) },
+        }),
+      ),
+      ...[0, 1, 10, 100].map((l, i) =>
+        makeMention({
+          platform: 'reddit',
+          text: 'acme',
+          author: { handle: `r${i}` },
+          metrics: { likes: l * 10 },
+        }),
+      ),
     ]);
     await recomputeInfluence(deps.db, deps.config.config.profiles);
     const rows = await deps.db.select().from(authors);
@@ -144,19 +193,41 @@ describe('customers', () => {
       'crm_id,name,handles,weibo,plan\nC-1,Li Wei,"test:fan1;x:@lw",,gold\nC-2,=HYPERLINK("x"),,angry2,\n',
       ['weibo'],
     );
-    expect(list[0]).toMatchObject({ crmId: 'C-1', handles: [{ platform: 'test', handle: 'fan1' }, { platform: 'x', handle: 'lw' }], attributes: { plan: 'gold' } });
+    expect(list[0]).toMatchObject({
+      crmId: 'C-1',
+      handles: [
+        { platform: 'test', handle: 'fan1' },
+        { platform: 'x', handle: 'lw' },
+      ],
+      attributes: { plan: 'gold' },
+    });
     expect(list[1]!.handles).toEqual([{ platform: 'weibo', handle: 'angry2' }]);
-    await deps.db.transaction((tx) => upsertCustomers(tx, list, deps.config.config.profiles, deps.clock.now()));
+    await deps.db.transaction((tx) =>
+      upsertCustomers(tx, list, deps.config.config.profiles, deps.clock.now()),
+    );
     expect(await deps.db.select().from(outbox)).toHaveLength(0);
 
-    await ingest([1, 2, 3].map(() => makeMention({ text: 'love acme #support', author: { handle: 'fan1', followers: 20_000 } })));
-    await ingest([1, 2, 3].map(() => makeMention({ platform: 'weibo', text: 'acme awful', author: { handle: 'angry2' } })));
+    await ingest(
+      [1, 2, 3].map(() =>
+        makeMention({ text: 'love acme #support', author: { handle: 'fan1', followers: 20_000 } }),
+      ),
+    );
+    await ingest(
+      [1, 2, 3].map(() =>
+        makeMention({ platform: 'weibo', text: 'acme awful', author: { handle: 'angry2' } }),
+      ),
+    );
     const cs = await deps.db.select().from(customers).orderBy(customers.crmId);
     expect(cs[0]!.tags).toEqual(['advocate', 'kol:micro', 'topic:support']);
     expect(cs[1]!.tags).toEqual(['churn-risk', 'detractor']);
     const ob = await deps.db.select().from(outbox).orderBy(outbox.seq);
     expect(ob.map((o) => o.channel)).toEqual(['crm', 'crm']);
-    expect(ob[0]!.payload).toMatchObject({ kind: 'profile-tags', customer: { crmId: 'C-1' }, added: ['advocate', 'kol:micro', 'topic:support'], version: 1 });
+    expect(ob[0]!.payload).toMatchObject({
+      kind: 'profile-tags',
+      customer: { crmId: 'C-1' },
+      added: ['advocate', 'kol:micro', 'topic:support'],
+      version: 1,
+    });
   });
 });
 
@@ -176,14 +247,23 @@ describe('CRM delivery', () => {
       },
     };
     await deps.db.transaction((tx) =>
-      upsertCustomers(tx, [{ crmId: 'C-7', handles: [{ platform: 'test', handle: 'fan7' }] }], deps.config.config.profiles, deps.clock.now()),
+      upsertCustomers(
+        tx,
+        [{ crmId: 'C-7', handles: [{ platform: 'test', handle: 'fan7' }] }],
+        deps.config.config.profiles,
+        deps.clock.now(),
+      ),
     );
     await ingest([1, 2, 3].map(() => makeMention({ text: 'love acme', author: { handle: 'fan7' } })));
     const d = createDispatcher(alertContext(deps), { httpFor: () => http as never });
     const r = await d.drain();
     expect(r.delivered).toBe(1);
     expect(sent[0]!.url).toBe('https://crm.example.com/hook');
-    expect(JSON.parse(sent[0]!.body)).toMatchObject({ kind: 'profile-tags', customer: { crmId: 'C-7' }, tags: ['advocate'] });
+    expect(JSON.parse(sent[0]!.body)).toMatchObject({
+      kind: 'profile-tags',
+      customer: { crmId: 'C-7' },
+      tags: ['advocate'],
+    });
     expect(sent[0]!.headers['x-earshot-event']).toBe('profile-tags');
     const [row] = await deps.db.select().from(outbox);
     expect(row!.status).toBe('delivered');
@@ -193,19 +273,40 @@ describe('CRM delivery', () => {
 describe('privacy', () => {
   it('erasure redacts the author everywhere, is audited by hash, and redacts their later posts on arrival', async () => {
     await deps.db.transaction((tx) =>
-      upsertCustomers(tx, [{ crmId: 'C-9', handles: [{ platform: 'test', handle: 'victim' }] }], deps.config.config.profiles, deps.clock.now()),
+      upsertCustomers(
+        tx,
+        [{ crmId: 'C-9', handles: [{ platform: 'test', handle: 'victim' }] }],
+        deps.config.config.profiles,
+        deps.clock.now(),
+      ),
     );
-    await ingest([makeMention({ text: 'acme love from victim', author: { handle: 'victim', name: 'Real Name' }, raw: { secret: 1 } })]);
+    await ingest([
+      makeMention({
+        text: 'acme love from victim',
+        author: { handle: 'victim', name: 'Real Name' },
+        raw: { secret: 1 },
+      }),
+    ]);
     await deps.db.insert(outbox).values({
-      id: 'out_x', channel: 'ops', kind: 'alert', payload: { incident: { mentions: [{ authorHandle: 'victim', text: 'acme love from victim', platform: 'test' }] } },
-      idempotencyKey: 'k1', nextAttemptAt: deps.clock.now(), createdAt: deps.clock.now(),
+      id: 'out_x',
+      channel: 'ops',
+      kind: 'alert',
+      payload: {
+        incident: { mentions: [{ authorHandle: 'victim', text: 'acme love from victim', platform: 'test' }] },
+      },
+      idempotencyKey: 'k1',
+      nextAttemptAt: deps.clock.now(),
+      createdAt: deps.clock.now(),
     });
     const r = await eraseAuthor(deps, 'test', 'victim', { actor: 'test' });
     expect(r).toMatchObject({ mentions: 1, profile: true, customerLinks: 1, outboxMessages: 1 });
     const ms = await deps.db.select().from(mentions);
     expect(ms[0]).toMatchObject({ text: '[erased]', authorName: null, raw: null, url: null });
     expect(ms[0]!.authorHandle).not.toContain('victim');
-    const dump = JSON.stringify(await h.query('select * from mentions')) + JSON.stringify(await deps.db.select().from(outbox)) + JSON.stringify(await deps.db.select().from(auditLog));
+    const dump =
+      JSON.stringify(await h.query('select * from mentions')) +
+      JSON.stringify(await deps.db.select().from(outbox)) +
+      JSON.stringify(await deps.db.select().from(auditLog));
     expect(dump).not.toContain('victim');
     expect(await deps.db.select().from(authors)).toHaveLength(0);
     expect(await deps.db.select().from(erasures)).toHaveLength(1);
@@ -213,7 +314,9 @@ describe('privacy', () => {
     expect(audit!.entityId).toBe(r.subject);
 
     await ingest([makeMention({ text: 'acme again', author: { handle: 'victim' } })]);
-    const again = await h.query<{ text: string; author_handle: string }>("select text, author_handle from mentions where text <> '[erased]'");
+    const again = await h.query<{ text: string; author_handle: string }>(
+      "select text, author_handle from mentions where text <> '[erased]'",
+    );
     expect(again).toHaveLength(0);
     expect(await deps.db.select().from(authors)).toHaveLength(0);
   });

@@ -29,8 +29,16 @@ const fake = defineClassifier({
   classify: (_ctx, inputs) =>
     inputs.map((i) => {
       const label = /awful/.test(i.text) ? 'negative' : /love/.test(i.text) ? 'positive' : 'neutral';
-      const s = { label: label as 'positive', score: label === 'negative' ? -0.7 : label === 'positive' ? 0.7 : 0, confidence: 0.9 };
-      return { sentiment: s, brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])), topics: [{ id: 'battery', score: 1 }] };
+      const s = {
+        label: label as 'positive',
+        score: label === 'negative' ? -0.7 : label === 'positive' ? 0.7 : 0,
+        confidence: 0.9,
+      };
+      return {
+        sentiment: s,
+        brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])),
+        topics: [{ id: 'battery', score: 1 }],
+      };
     }),
 });
 
@@ -63,15 +71,26 @@ beforeAll(async () => {
   await deps.pipeline.processBatch(
     [
       ...Array.from({ length: 12 }, (_, i) =>
-        makeMention({ platform: i % 2 ? 'weibo' : 'reddit', text: `${i % 3 ? 'love' : 'awful'} acme seeded post ${i}`, publishedAt: at(i * 5 + 1), author: { handle: `seed${i % 4}`, name: `Seeder ${i % 4}`, followers: 20_000 * (i + 1) } }),
+        makeMention({
+          platform: i % 2 ? 'weibo' : 'reddit',
+          text: `${i % 3 ? 'love' : 'awful'} acme seeded post ${i}`,
+          publishedAt: at(i * 5 + 1),
+          author: { handle: `seed${i % 4}`, name: `Seeder ${i % 4}`, followers: 20_000 * (i + 1) },
+        }),
       ),
-      makeMention({ platform: 'weibo', text: `acme ${enc(XSS_SCRIPT)} ${enc(XSS_IMG)}`, publishedAt: at(0.5), author: { handle: 'attacker', name: enc(XSS_IMG) } }),
+      makeMention({
+        platform: 'weibo',
+        text: `acme ${enc(XSS_SCRIPT)} ${enc(XSS_IMG)}`,
+        publishedAt: at(0.5),
+        author: { handle: 'attacker', name: enc(XSS_IMG) },
+      }),
       makeMention({ text: 'globex love', publishedAt: at(2) }),
     ],
     { origin: 'test' },
   );
   const app = createApp(deps, { stream: { heartbeatMs: 15_000 } });
-  incidentsApi = (await app.request('/v1/incidents', { headers: { authorization: `Bearer ${key}` } })).status === 200;
+  incidentsApi =
+    (await app.request('/v1/incidents', { headers: { authorization: `Bearer ${key}` } })).status === 200;
   if (incidentsApi) {
     const brandId = (await deps.db.query.brands.findFirst())!.id;
     await deps.db.insert(incidents).values({
@@ -130,27 +149,31 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('#kols tr td').first().waitFor();
     await expect.poll(() => page.locator('#sov .bar').count()).toBe(2);
     // 12 seeded posts and the hostile one mention Acme; the Globex post does not.
-    expect(await page.locator('#summary .card b').first().innerText()).toBe('13');
-    expect(await page.locator('#kols').innerText()).toContain('Seeder');
+    expect(await page.locator('#summary .card b').first().textContent()).toBe('13');
+    expect(await page.locator('#kols').textContent()).toContain('Seeder');
 
     // Hostile text shows literally and runs nothing.
     const hostile = page.locator('#feed li[data-mention]', { hasText: XSS_SCRIPT });
     await hostile.waitFor();
-    expect(await hostile.locator('.text').innerText()).toContain(`${XSS_SCRIPT} ${XSS_IMG}`);
-    expect(await hostile.locator('.author').innerText()).toContain(XSS_IMG);
+    expect(await hostile.locator('.text').textContent()).toContain(`${XSS_SCRIPT} ${XSS_IMG}`);
+    expect(await hostile.locator('.author').textContent()).toContain(XSS_IMG);
     expect(await page.locator('#feed script, #feed img, #incidents img').count()).toBe(0);
 
     // Live: a mention committed now arrives over SSE.
     await page.locator('#live.on').waitFor();
-    await deps.pipeline.processBatch([makeMention({ text: 'love acme live from the stream' })], { origin: 'test' });
+    await deps.pipeline.processBatch([makeMention({ text: 'love acme live from the stream' })], {
+      origin: 'test',
+    });
     await page.locator('#feed li', { hasText: 'live from the stream' }).waitFor();
 
     if (!incidentsApi) {
-      console.warn('SKIPPED incident acknowledgement: the incidents API (GET /v1/incidents) is not registered on this build');
+      console.warn(
+        'SKIPPED incident acknowledgement: the incidents API (GET /v1/incidents) is not registered on this build',
+      );
     } else {
       const item = page.locator('#incidents li[data-incident="inc_e2e1"]');
       await item.waitFor();
-      expect(await item.innerText()).toContain(XSS_IMG);
+      expect(await item.textContent()).toContain(XSS_IMG);
       await page.screenshot({ path: path.join(ensureArtifacts(), 'dashboard.png'), fullPage: true });
       await item.locator('button[data-action="ack"]').click();
       await item.waitFor({ state: 'detached' });
@@ -159,7 +182,8 @@ describe('dashboard in headless Chromium', () => {
       const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, 'inc_e2e1'));
       expect(row!.status).toBe('acknowledged');
     }
-    if (!incidentsApi) await page.screenshot({ path: path.join(ensureArtifacts(), 'dashboard.png'), fullPage: true });
+    if (!incidentsApi)
+      await page.screenshot({ path: path.join(ensureArtifacts(), 'dashboard.png'), fullPage: true });
 
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);

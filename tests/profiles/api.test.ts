@@ -18,7 +18,11 @@ const fake = defineClassifier({
   classify: (_ctx, inputs) =>
     inputs.map((i) => {
       const label = /awful/.test(i.text) ? 'negative' : /love/.test(i.text) ? 'positive' : 'neutral';
-      const s = { label: label as 'positive', score: label === 'negative' ? -0.8 : label === 'positive' ? 0.7 : 0, confidence: 0.9 };
+      const s = {
+        label: label as 'positive',
+        score: label === 'negative' ? -0.8 : label === 'positive' ? 0.7 : 0,
+        confidence: 0.9,
+      };
       return {
         sentiment: s,
         brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])),
@@ -47,21 +51,57 @@ beforeEach(async () => {
     classifiers: [fake],
     config: {
       brands: [
-        { name: 'Acme', query: '"acme" OR "艾克米"', competitors: ['Globex', 'Initech'], locale: 'bilingual' },
+        {
+          name: 'Acme',
+          query: '"acme" OR "艾克米"',
+          competitors: ['Globex', 'Initech'],
+          locale: 'bilingual',
+        },
         { name: 'Globex', query: '"globex"' },
       ],
     },
   })) as Deps & { clock: FakeClock };
   await syncConfig(deps);
   app = createApp(deps, { stream: { heartbeatMs: 60_000 } });
-  [admin, editor, viewer] = await Promise.all([makeKey(deps, 'admin'), makeKey(deps, 'editor'), makeKey(deps, 'viewer')]);
+  [admin, editor, viewer] = await Promise.all([
+    makeKey(deps, 'admin'),
+    makeKey(deps, 'editor'),
+    makeKey(deps, 'viewer'),
+  ]);
   const at = (hoursAgo: number) => new Date(deps.clock.now().getTime() - hoursAgo * 3_600_000).toISOString();
   await deps.pipeline.processBatch(
     [
-      ...[1, 2, 3].map((i) => makeMention({ platform: 'weibo', text: `love acme #battery ${i}`, publishedAt: at(i), author: { handle: 'bigkol', name: 'Big <b>KOL</b>', followers: 2_000_000 }, metrics: { likes: 500, shares: 50 }, raw: { region: 'IP属地：上海' } })),
-      ...[1, 2, 3].map((i) => makeMention({ platform: 'weibo', text: `acme awful =cmd #battery ${i}`, publishedAt: at(30 + i), author: { handle: '=hater', followers: 50_000 }, metrics: { likes: 10 } })),
-      makeMention({ platform: 'reddit', text: 'acme is ok', publishedAt: at(5), author: { handle: 'redditor' } }),
-      makeMention({ platform: 'reddit', text: 'globex love', publishedAt: at(5), author: { handle: 'gfan' } }),
+      ...[1, 2, 3].map((i) =>
+        makeMention({
+          platform: 'weibo',
+          text: `love acme #battery ${i}`,
+          publishedAt: at(i),
+          author: { handle: 'bigkol', name: 'Big <b>KOL</b>', followers: 2_000_000 },
+          metrics: { likes: 500, shares: 50 },
+          raw: { region: 'IP属地：上海' },
+        }),
+      ),
+      ...[1, 2, 3].map((i) =>
+        makeMention({
+          platform: 'weibo',
+          text: `acme awful =cmd #battery ${i}`,
+          publishedAt: at(30 + i),
+          author: { handle: '=hater', followers: 50_000 },
+          metrics: { likes: 10 },
+        }),
+      ),
+      makeMention({
+        platform: 'reddit',
+        text: 'acme is ok',
+        publishedAt: at(5),
+        author: { handle: 'redditor' },
+      }),
+      makeMention({
+        platform: 'reddit',
+        text: 'globex love',
+        publishedAt: at(5),
+        author: { handle: 'gfan' },
+      }),
     ],
     { origin: 'test' },
   );
@@ -88,14 +128,20 @@ describe('analytics API', () => {
     const s = await get('/v1/analytics/sentiment?brand=Acme&interval=hour&tz=Asia/Shanghai');
     expect(s.totals).toMatchObject({ total: 7, positive: 3, negative: 3, neutral: 1, net: 0 });
     expect(s.series.length).toBeGreaterThanOrEqual(168);
-    const bad = await app.request('/v1/analytics/volume?brand=Acme&tz=Mars/Base', { headers: { authorization: `Bearer ${viewer}` } });
+    const bad = await app.request('/v1/analytics/volume?brand=Acme&tz=Mars/Base', {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('tz');
   });
 
   it('share of voice, summary, topics, top mentions, top authors, geography and sources', async () => {
     const sov = await get('/v1/analytics/share-of-voice?brand=Acme');
-    expect(sov.brands.map((b: { name: string; share: number }) => [b.name, b.share])).toEqual([['Acme', 87.5], ['Globex', 12.5], ['Initech', 0]]);
+    expect(sov.brands.map((b: { name: string; share: number }) => [b.name, b.share])).toEqual([
+      ['Acme', 87.5],
+      ['Globex', 12.5],
+      ['Initech', 0],
+    ]);
     // Competitors that are not brands in the config are tracked as brands by the config sync.
     expect(sov.untracked).toEqual([]);
     const sum = await get('/v1/analytics/summary?brand=Acme');
@@ -117,15 +163,28 @@ describe('analytics API', () => {
 describe('authors, customers and segments', () => {
   it('author profile explains influence; erasure needs an admin key', async () => {
     const p = await get('/v1/authors/weibo/bigkol');
-    expect(p).toMatchObject({ tier: 'mega', tierLabel: { zh: '超头部' }, posts: 3, rfm: { recencyDays: expect.any(Number) } });
+    expect(p).toMatchObject({
+      tier: 'mega',
+      tierLabel: { zh: '超头部' },
+      posts: 3,
+      rfm: { recencyDays: expect.any(Number) },
+    });
     expect(p.influenceExplained.score).toBeCloseTo(p.influence, 0);
     expect(p.brands[0]).toMatchObject({ brandName: 'Acme', stance: 'advocate' });
-    const denied = await app.request('/v1/authors/weibo/bigkol', { method: 'DELETE', headers: { authorization: `Bearer ${editor}` } });
+    const denied = await app.request('/v1/authors/weibo/bigkol', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${editor}` },
+    });
     expect(denied.status).toBe(403);
-    const ok = await app.request('/v1/authors/weibo/bigkol', { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    const ok = await app.request('/v1/authors/weibo/bigkol', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ mentions: 3, profile: true });
-    const gone = await app.request('/v1/authors/weibo/bigkol', { headers: { authorization: `Bearer ${viewer}` } });
+    const gone = await app.request('/v1/authors/weibo/bigkol', {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
     expect(gone.status).toBe(404);
   });
 
@@ -150,10 +209,12 @@ describe('authors, customers and segments', () => {
 
     const seg = await get('/v1/segments/detractors/members');
     expect(seg.data.map((x: { crmId: string }) => x.crmId)).toEqual(['C-2']);
-    const csv: string = await get('/v1/segments/detractors/members?of=customers', viewer, { accept: 'text/csv' });
+    const csv: string = await get('/v1/segments/detractors/members?of=customers', viewer, {
+      accept: 'text/csv',
+    });
     expect(csv.split('\r\n')[0]).toBe('id,crmId,name,email,tags,handles,tagsChangedAt');
     expect(csv).toContain(",'@SUM(A1),");
-    expect(csv).toContain("weibo:=hater");
+    expect(csv).toContain('weibo:=hater');
     const authorsCsv: string = await get('/v1/segments/kols/members?of=authors&brand=Acme&format=csv');
     const lines = authorsCsv.trim().split('\r\n');
     expect(lines).toHaveLength(3);
@@ -205,13 +266,23 @@ describe('SSE stream', () => {
     };
     await until((s) => s.includes('event: ready'));
     await deps.pipeline.processBatch(
-      [makeMention({ text: 'globex only' }), makeMention({ text: 'acme <script>alert(1)</script>', author: { handle: 'live' } })],
+      [
+        makeMention({ text: 'globex only' }),
+        makeMention({ text: 'acme <script>alert(1)</script>', author: { handle: 'live' } }),
+      ],
       { origin: 'test' },
     );
     await until((s) => s.includes('event: mention'));
     await until((s) => s.includes('"live"'));
     expect(buf).not.toContain('globex only');
-    deps.events.emit('incident', { id: 'inc_1', brandId: '', status: 'acknowledged', level: 2, change: 'ack', at: deps.clock.now() });
+    deps.events.emit('incident', {
+      id: 'inc_1',
+      brandId: '',
+      status: 'acknowledged',
+      level: 2,
+      change: 'ack',
+      at: deps.clock.now(),
+    });
     await until((s) => s.includes('event: incident'));
     deps.clock.advance(60_000);
     await until((s) => s.includes(': ping'));

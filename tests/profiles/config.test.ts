@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.ts';
+import { parseSince } from '../../src/profiles/cli.ts';
 import { csvCell, parseCsv, toCsv } from '../../src/profiles/csv.ts';
 import { influenceOf, stanceOf, tierOf } from '../../src/profiles/influence.ts';
-import { parseSince } from '../../src/profiles/cli.ts';
 import { geoOf } from '../../src/profiles/update.ts';
 
 describe('profiles config', () => {
   it('has defaults and rejects a CRM channel that is not an alerts channel', () => {
     const c = configSchema([]).parse({});
-    expect(c.profiles).toMatchObject({ tiers: { micro: 10_000, macro: 100_000, mega: 1_000_000 }, kolTier: 'micro', churnDays: 7 });
+    expect(c.profiles).toMatchObject({
+      tiers: { micro: 10_000, macro: 100_000, mega: 1_000_000 },
+      kolTier: 'micro',
+      churnDays: 7,
+    });
     const bad = configSchema([]).safeParse({ profiles: { crm: { channel: 'crm' } } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]).toMatchObject({ path: ['profiles', 'crm', 'channel'] });
@@ -29,11 +33,20 @@ describe('formulas', () => {
     expect(at(100_000, 100, 1)).toBeCloseTo(at(100_000, 100) / 2, 0);
     // No follower counts on the platform: engagement alone.
     const noReach = { ...stats, nReach: 0, reachSum: 0, reachSq: 0 };
-    expect(influenceOf({ followers: null, posts: 1, engagement: 1000, spamSum: 0, spamN: 0 }, noReach).reachPercentile).toBeNull();
+    expect(
+      influenceOf({ followers: null, posts: 1, engagement: 1000, spamSum: 0, spamN: 0 }, noReach)
+        .reachPercentile,
+    ).toBeNull();
   });
   it('tiers and stance', () => {
     const bands = { micro: 10_000, macro: 100_000, mega: 1_000_000 };
-    expect([null, 9_999, 10_000, 100_000, 1_000_000].map((f) => tierOf(f, bands))).toEqual(['nano', 'nano', 'micro', 'macro', 'mega']);
+    expect([null, 9_999, 10_000, 100_000, 1_000_000].map((f) => tierOf(f, bands))).toEqual([
+      'nano',
+      'nano',
+      'micro',
+      'macro',
+      'mega',
+    ]);
     const rule = { minPosts: 3, threshold: 0.25 };
     expect(stanceOf({ positive: 3, negative: 0, neutral: 0 }, rule)).toBe('advocate');
     expect(stanceOf({ positive: 2, negative: 2, neutral: 1 }, rule)).toBe('neutral');
@@ -54,10 +67,20 @@ describe('formulas', () => {
 
 describe('CSV', () => {
   it('parses quotes, doubled quotes, CRLF and a BOM', () => {
-    expect(parseCsv('\ufeffa,b\r\n"x, ""y""",z\n\n')).toEqual([['a', 'b'], ['x, "y"', 'z']]);
+    expect(parseCsv('\ufeffa,b\r\n"x, ""y""",z\n\n')).toEqual([
+      ['a', 'b'],
+      ['x, "y"', 'z'],
+    ]);
   });
   it('neutralises formula cells (CSV injection) and quotes when needed', () => {
-    expect(['=1+1', '+1', '-2', '@SUM(A1)', '\tx', 'ok'].map(csvCell)).toEqual(["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", 'ok']);
+    expect(['=1+1', '+1', '-2', '@SUM(A1)', '\tx', 'ok'].map(csvCell)).toEqual([
+      "'=1+1",
+      "'+1",
+      "'-2",
+      "'@SUM(A1)",
+      "'\tx",
+      'ok',
+    ]);
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(toCsv(['a'], [[null], [['x', 'y']]])).toBe('a\r\n\r\nx;y\r\n');
   });

@@ -25,7 +25,10 @@ export const windowQuery = z.object({
     .datetime({ offset: true })
     .optional()
     .openapi({ description: 'Start (ISO 8601); default: 7 days before `to`' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'End, exclusive (ISO 8601); default: now' }),
+  to: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'End, exclusive (ISO 8601); default: now' }),
 });
 
 const seriesQuery = windowQuery.extend({
@@ -92,11 +95,18 @@ const pointSchema = z
     groups: z.record(z.string(), z.number()).optional(),
   })
   .openapi('SeriesPoint');
-const windowOut = z.object({ brand: z.object({ id: z.string(), name: z.string() }), from: z.string(), to: z.string() });
+const windowOut = z.object({
+  brand: z.object({ id: z.string(), name: z.string() }),
+  from: z.string(),
+  to: z.string(),
+});
 
 const competitorsOf = async (deps: Deps, names: string[]) =>
   names.length
-    ? await deps.db.select({ id: brands.id, name: brands.name }).from(brands).where(inArray(brands.name, names))
+    ? await deps.db
+        .select({ id: brands.id, name: brands.name })
+        .from(brands)
+        .where(inArray(brands.name, names))
     : [];
 
 export function analyticsRoutes(deps: Deps) {
@@ -153,7 +163,10 @@ export function analyticsRoutes(deps: Deps) {
       description:
         'Served from the hourly rollup. Buckets are zero-filled; `tz` sets day boundaries. Hourly windows are capped at 31 days.',
       request: { query: seriesQuery.extend({ by: z.enum(['platform', 'lang', 'sentiment']).optional() }) },
-      responses: ok(windowOut.extend({ interval: z.string(), tz: z.string(), series: z.array(pointSchema) }), 'Series'),
+      responses: ok(
+        windowOut.extend({ interval: z.string(), tz: z.string(), series: z.array(pointSchema) }),
+        'Series',
+      ),
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -172,7 +185,12 @@ export function analyticsRoutes(deps: Deps) {
       summary: 'Sentiment per hour or day with net sentiment, and window totals',
       request: { query: seriesQuery },
       responses: ok(
-        windowOut.extend({ interval: z.string(), tz: z.string(), totals: totalsSchema, series: z.array(pointSchema) }),
+        windowOut.extend({
+          interval: z.string(),
+          tz: z.string(),
+          totals: totalsSchema,
+          series: z.array(pointSchema),
+        }),
         'Sentiment',
       ),
     }),
@@ -237,9 +255,15 @@ export function analyticsRoutes(deps: Deps) {
       path: '/v1/analytics/topics',
       tags: ['analytics'],
       summary: 'Top topics, and emerging ones (growth against the previous window)',
-      description: 'growth = (mentions + 1) / (previous + 1); emerging: growth > 1.5 and at least `minMentions`.',
-      request: { query: windowQuery.extend({ limit: limitQuery(100, 20), minMentions: limitQuery(10_000, 3) }) },
-      responses: ok(windowOut.extend({ top: z.array(topicSchema), emerging: z.array(topicSchema) }), 'Topics'),
+      description:
+        'growth = (mentions + 1) / (previous + 1); emerging: growth > 1.5 and at least `minMentions`.',
+      request: {
+        query: windowQuery.extend({ limit: limitQuery(100, 20), minMentions: limitQuery(10_000, 3) }),
+      },
+      responses: ok(
+        windowOut.extend({ top: z.array(topicSchema), emerging: z.array(topicSchema) }),
+        'Topics',
+      ),
     }),
     async (c) => {
       const q = c.req.valid('query');

@@ -17,8 +17,16 @@ const anyJson = (d: string) => ({
   description: d,
 });
 const keyParams = z.object({
-  platform: z.string().min(1).max(50).openapi({ param: { name: 'platform', in: 'path' } }),
-  handle: z.string().min(1).max(200).openapi({ param: { name: 'handle', in: 'path' } }),
+  platform: z
+    .string()
+    .min(1)
+    .max(50)
+    .openapi({ param: { name: 'platform', in: 'path' } }),
+  handle: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'handle', in: 'path' } }),
 });
 
 /** An author's full profile: totals, RFM, influence with its parts, per-brand stance, topics, recent posts. */
@@ -50,7 +58,13 @@ export async function authorProfile(deps: Deps, platform: string, handle: string
   const now = deps.clock.now();
   const explained = stats
     ? influenceOf(
-        { followers: a.followers, posts: a.posts, engagement: a.engagement, spamSum: a.spamSum, spamN: a.spamN },
+        {
+          followers: a.followers,
+          posts: a.posts,
+          engagement: a.engagement,
+          spamSum: a.spamSum,
+          spamN: a.spamN,
+        },
         stats,
       )
     : null;
@@ -80,7 +94,12 @@ export async function authorProfile(deps: Deps, platform: string, handle: string
       frequency: Math.round(a.activity * decay(now.getTime() - a.activityAt.getTime()) * 100) / 100,
       magnitude: a.posts ? Math.round((a.engagement / a.posts) * 10) / 10 : 0,
     },
-    brands: perBrand.map((x) => ({ brandId: String(x.brand_id), brandName: String(x.brand_name), ...authorView(x), lastNegativeAt: isoOrNull(x.last_negative_at) })),
+    brands: perBrand.map((x) => ({
+      brandId: String(x.brand_id),
+      brandName: String(x.brand_name),
+      ...authorView(x),
+      lastNegativeAt: isoOrNull(x.last_negative_at),
+    })),
     topics: topics.map((t) => ({ topic: t.topic, mentions: num(t.n) })),
     recent: recent.map((m) => ({
       id: String(m.id),
@@ -106,8 +125,14 @@ export function authorRoutes(deps: Deps) {
         query: z.object({
           brand: z.string().optional(),
           platform: z.string().optional(),
-          tier: z.enum(['nano', 'micro', 'macro', 'mega']).optional().openapi({ description: 'At least this tier' }),
-          stance: z.enum(['advocate', 'neutral', 'detractor']).optional().openapi({ description: 'Needs `brand`' }),
+          tier: z
+            .enum(['nano', 'micro', 'macro', 'mega'])
+            .optional()
+            .openapi({ description: 'At least this tier' }),
+          stance: z
+            .enum(['advocate', 'neutral', 'detractor'])
+            .optional()
+            .openapi({ description: 'Needs `brand`' }),
           sort: z.enum(['influence', 'posts', 'engagement']).default('influence'),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
@@ -116,7 +141,9 @@ export function authorRoutes(deps: Deps) {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const order = sql.raw(q.sort === 'posts' ? 'posts' : q.sort === 'engagement' ? 'engagement' : 'influence');
+      const order = sql.raw(
+        q.sort === 'posts' ? 'posts' : q.sort === 'engagement' ? 'engagement' : 'influence',
+      );
       const tiers = q.tier ? JSON.stringify(tiersAtLeast(q.tier)) : null;
       if (q.brand) {
         const b = await findBrand(deps.db, q.brand);
@@ -167,7 +194,8 @@ export function authorRoutes(deps: Deps) {
       method: 'get',
       path: '/v1/authors/{platform}/{handle}',
       tags: ['authors'],
-      summary: 'Author profile: influence (with its parts), tier, RFM activity, stance per brand, topics, recent posts',
+      summary:
+        'Author profile: influence (with its parts), tier, RFM activity, stance per brand, topics, recent posts',
       request: { params: keyParams },
       responses: { 200: anyJson('Profile'), 404: err('Unknown author') },
     }),
@@ -212,7 +240,10 @@ export function authorRoutes(deps: Deps) {
     }),
     async (c) => {
       const { platform, handle } = c.req.valid('param');
-      const r = await eraseAuthor(deps, platform, handle, { actor: actorOf(c), requestId: c.get('requestId') });
+      const r = await eraseAuthor(deps, platform, handle, {
+        actor: actorOf(c),
+        requestId: c.get('requestId'),
+      });
       return c.json(r, 200);
     },
   );

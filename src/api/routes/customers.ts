@@ -84,7 +84,10 @@ export function customerRoutes(deps: Deps) {
       description:
         'A JSON array of `{ crmId, name?, email?, handles: [{ platform, handle }], attributes? }`. Earshot links each handle to the author profile of that platform and handle and maintains the tags `advocate`, `detractor`, `kol:<tier>`, `topic:<id>`, `churn-risk`.',
       request: {
-        body: { content: { 'application/json': { schema: z.array(customerInput).min(1).max(10_000) } }, required: true },
+        body: {
+          content: { 'application/json': { schema: z.array(customerInput).min(1).max(10_000) } },
+          required: true,
+        },
       },
       responses: {
         200: {
@@ -101,12 +104,21 @@ export function customerRoutes(deps: Deps) {
     async (c) => {
       const list = c.req.valid('json');
       const r = await deps.mutate(
-        { actor: actorOf(c), action: 'customer.import', entityType: 'customer', requestId: c.get('requestId') },
+        {
+          actor: actorOf(c),
+          action: 'customer.import',
+          entityType: 'customer',
+          requestId: c.get('requestId'),
+        },
         async (tx) => {
           const res = await upsertCustomers(tx, list, deps.config.config.profiles, deps.clock.now());
           return {
             result: res,
-            after: { created: res.created, updated: res.updated, crmIds: list.map((x) => x.crmId).slice(0, 1000) },
+            after: {
+              created: res.created,
+              updated: res.updated,
+              crmIds: list.map((x) => x.crmId).slice(0, 1000),
+            },
           };
         },
       );
@@ -151,7 +163,9 @@ export function customerRoutes(deps: Deps) {
           data: list.map((x) =>
             customerView(
               x,
-              hs.filter((h) => h.customer_id === x.id).map((h) => ({ platform: h.platform, handle: h.handle })),
+              hs
+                .filter((h) => h.customer_id === x.id)
+                .map((h) => ({ platform: h.platform, handle: h.handle })),
             ),
           ),
           next: list.length === q.limit ? list.at(-1)!.crmId : null,
@@ -170,7 +184,10 @@ export function customerRoutes(deps: Deps) {
       summary: 'A customer profile with tags and social evidence (linked authors, recent brand mentions)',
       request: {
         params: z.object({
-          id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: 'Customer id or CRM id' }),
+          id: z
+            .string()
+            .min(1)
+            .openapi({ param: { name: 'id', in: 'path' }, description: 'Customer id or CRM id' }),
         }),
       },
       responses: { 200: anyJson('Customer'), 404: err('Not found') },

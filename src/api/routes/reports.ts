@@ -21,7 +21,10 @@ export function reportRoutes(deps: Deps) {
       request: {
         query: z.object({
           brand: z.string().min(1),
-          from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: 30 days before `to`' }),
+          from: z.iso
+            .datetime({ offset: true })
+            .optional()
+            .openapi({ description: 'Default: 30 days before `to`' }),
           to: z.iso.datetime({ offset: true }).optional(),
           format: z.enum(['json', 'csv', 'html']).default('json'),
           limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -45,7 +48,11 @@ export function reportRoutes(deps: Deps) {
       const to = q.to ?? deps.clock.now().toISOString();
       const from = q.from ?? new Date(Date.parse(to) - 30 * 86_400_000).toISOString();
       const w = await resolveWindow(deps, { brand: q.brand, from, to }, 366);
-      const r = await buildKolReport(deps.db, deps.config.config.profiles, w.brand, { from: w.from, to: w.to, limit: q.limit });
+      const r = await buildKolReport(deps.db, deps.config.config.profiles, w.brand, {
+        from: w.from,
+        to: w.to,
+        limit: q.limit,
+      });
       if (q.format === 'csv')
         return c.body(kolReportCsv(r), 200, {
           'content-type': 'text/csv; charset=utf-8',

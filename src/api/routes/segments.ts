@@ -70,7 +70,22 @@ export async function segmentMembers(
       order by ab.influence desc, ab.handle limit ${opts.limit}`,
   );
   return {
-    columns: ['platform', 'handle', 'name', 'brand', 'stance', 'tier', 'influence', 'followers', 'posts', 'positive', 'negative', 'engagement', 'lastAt', 'lastNegativeAt'],
+    columns: [
+      'platform',
+      'handle',
+      'name',
+      'brand',
+      'stance',
+      'tier',
+      'influence',
+      'followers',
+      'posts',
+      'positive',
+      'negative',
+      'engagement',
+      'lastAt',
+      'lastNegativeAt',
+    ],
     rows: r.map((x) => ({
       platform: String(x.platform),
       handle: String(x.handle),
@@ -103,7 +118,9 @@ export function segmentRoutes(deps: Deps) {
         'Customers by default (`of=customers`, by their tags), or authors (`of=authors`, by stance, tier or recent negative posts; `brand` narrows). CSV with `?format=csv` or `Accept: text/csv`; cells starting with = + - @ are prefixed with an apostrophe so spreadsheets never evaluate them.',
       request: {
         params: z.object({
-          name: z.enum(['advocates', 'detractors', 'at-risk', 'kols']).openapi({ param: { name: 'name', in: 'path' } }),
+          name: z
+            .enum(['advocates', 'detractors', 'at-risk', 'kols'])
+            .openapi({ param: { name: 'name', in: 'path' } }),
         }),
         query: z.object({
           of: z.enum(['customers', 'authors']).default('customers'),
@@ -136,7 +153,8 @@ export function segmentRoutes(deps: Deps) {
       const q = c.req.valid('query');
       const brandId = q.brand ? (await findBrand(deps.db, q.brand)).id : undefined;
       const m = await segmentMembers(deps, name, q.of, { brandId, limit: q.limit });
-      const wantsCsv = q.format === 'csv' || (!q.format && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
+      const wantsCsv =
+        q.format === 'csv' || (!q.format && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
       if (wantsCsv) {
         const csv = toCsv(
           m.columns,

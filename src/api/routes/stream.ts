@@ -24,7 +24,9 @@ export interface StreamMention {
   spamScore: number | null;
 }
 
-type Listener = (e: { event: 'mention'; data: StreamMention } | { event: 'incident'; data: EventMap['incident'][0] }) => void;
+type Listener = (
+  e: { event: 'mention'; data: StreamMention } | { event: 'incident'; data: EventMap['incident'][0] },
+) => void;
 
 /**
  * One subscription to the event bus per app, shared by every SSE client: a committed batch is
@@ -105,7 +107,10 @@ async function loadMentions(deps: Deps, ids: string[]): Promise<StreamMention[]>
 const hubs = new WeakMap<Deps, ReturnType<typeof createStreamHub>>();
 export const streamHub = (deps: Deps) => {
   let h = hubs.get(deps);
-  if (!h) hubs.set(deps, (h = createStreamHub(deps)));
+  if (!h) {
+    h = createStreamHub(deps);
+    hubs.set(deps, h);
+  }
   return h;
 };
 
@@ -138,7 +143,10 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
       request: {
         query: z.object({
           key: z.string().optional(),
-          brand: z.string().optional().openapi({ description: 'Only mentions of this brand (and its incidents)' }),
+          brand: z
+            .string()
+            .optional()
+            .openapi({ description: 'Only mentions of this brand (and its incidents)' }),
           platform: z.string().optional(),
           sentiment: z.enum(['positive', 'negative', 'neutral']).optional(),
         }),
@@ -152,7 +160,8 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
       const q = c.req.valid('query');
       const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
       const key = m?.[1] ?? q.key;
-      if (!key) return errorBody(c, 'UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>" or ?key=');
+      if (!key)
+        return errorBody(c, 'UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>" or ?key=');
       const p: Principal | null = await authenticate(key);
       if (!p) return errorBody(c, 'UNAUTHORIZED', 'invalid or revoked API key');
       c.set('principal', p);
