@@ -1,5 +1,5 @@
 import { zhFeatures } from './_lib/sentiment/features.ts';
-import { predictProba } from './_lib/sentiment/linear.ts';
+import { type LinearModel, predictProba } from './_lib/sentiment/linear.ts';
 import { modelFile } from './_lib/sentiment/model-file.ts';
 import { zhRuleScore, zhTokens } from './_lib/sentiment/zh-rules.ts';
 import type { Sentiment } from './types.ts';
@@ -12,13 +12,33 @@ import type { Sentiment } from './types.ts';
  * on ChnSentiCorp: see docs/benchmarks.md).
  *
  * The Chinese training sets have no neutral class, so the model is binary; a text is `neutral`
- * when the lexicon finds no polarity word and the model is close to 50/50 (`neutralBand`).
+ * when the lexicon finds no polarity word and the model is within `neutralBand` of its prior for
+ * such texts (`zhNeutralCenter`).
  *
  * This is a language module wrapped by the registered `sentiment` classifier.
  */
 export const ZH_MODEL = 'sentiment-zh.json';
 export const ZH_BITS = 18;
-export const ZH_NEUTRAL_BAND = 0.3;
+export const ZH_NEUTRAL_BAND = 0.2;
+
+const centers = new WeakMap<LinearModel, number>();
+/**
+ * The model's score for a text with no polarity word and no other evidence (the features of an
+ * empty text). Why: the training sets are reviews, where a review without a polarity word is
+ * usually a complaint told as facts ("送了两个小时"), so the model gives every such text a
+ * negative prior; a factual post ("公司发布了第三季度财报") then reads negative. The neutral gate
+ * is centred on this prior instead of on 0, so only lexical evidence beyond it makes a
+ * lexicon-silent text polar.
+ */
+export function zhNeutralCenter(model: LinearModel): number {
+  let c = centers.get(model);
+  if (c === undefined) {
+    const p = predictProba(model, zhFeatures('', model.bits).f);
+    c = 2 * (p[model.classes.indexOf('positive')] ?? 0.5) - 1;
+    centers.set(model, c);
+  }
+  return c;
+}
 
 /**
  * Sentiment of one Chinese text.
@@ -44,7 +64,7 @@ export function sentimentZh(
   const pp = p[model.classes.indexOf('positive')] ?? 0.5;
   const score = 2 * pp - 1;
   const band = opts.neutralBand ?? ZH_NEUTRAL_BAND;
-  if (rule.hits === 0 && Math.abs(score) < band) {
+  if (rule.hits === 0 && Math.abs(score - zhNeutralCenter(model)) < band) {
     return { label: 'neutral', score: round(score), confidence: round(1 - Math.abs(score)) };
   }
   return {

@@ -35,7 +35,8 @@ import {
   trainLinear,
 } from '../_lib/sentiment/linear.ts';
 import { EN_BITS } from '../sentiment-en.ts';
-import { ZH_BITS, ZH_NEUTRAL_BAND } from '../sentiment-zh.ts';
+import { ZH_BITS, ZH_NEUTRAL_BAND, zhNeutralCenter } from '../sentiment-zh.ts';
+import { ZH_NEUTRAL_PROBES } from './zh-neutral.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const DATA = path.resolve(repoRoot, '../shared/data/sentiment');
@@ -136,7 +137,9 @@ const TRAIN_OPTS = {
   average: arg('average', 3),
   seed: 7,
 };
-const BALANCE_ZH = process.argv.includes('--balance');
+/** Chinese sources have opposite class priors (waimai 2:1 negative): weight each set's classes equally. */
+const BALANCE_ZH = !process.argv.includes('--no-balance');
+const ZH_BAND = arg('zh-band', ZH_NEUTRAL_BAND);
 const SETBAL = process.argv.includes('--set-balance');
 const DRY = process.argv.includes('--dry');
 const ONLY = process.argv.find((x) => x.startsWith('--only='))?.split('=')[1];
@@ -162,7 +165,13 @@ function setBalanced(rows: Row[]): number[] {
   return rows.map((r) => Math.sqrt(mean / size.get(r.set)!));
 }
 
-function crossValidate(p: Prepared, classes: string[], bits: number, weights?: number[]): Float64Array[] {
+function crossValidate(
+  p: Prepared,
+  classes: string[],
+  bits: number,
+  weights?: number[],
+  models: LinearModel[] = [],
+): Float64Array[] {
   const oof: Float64Array[] = p.rows.map(() => new Float64Array(classes.length));
   for (let f = 0; f < 5; f++) {
     const tr = p.rows.flatMap((r, i) => (foldOf(r.id) === f ? [] : [i]));
@@ -171,6 +180,7 @@ function crossValidate(p: Prepared, classes: string[], bits: number, weights?: n
       tr.map((i) => p.ys[i]!),
       { bits, classes, ...TRAIN_OPTS, ...(weights ? { sampleWeight: tr.map((i) => weights[i]!) } : {}) },
     );
+    models[f] = m;
     p.rows.forEach((r, i) => {
       if (foldOf(r.id) === f) oof[i] = predictProba(m, p.xs[i]!);
     });
@@ -273,13 +283,15 @@ async function main(): Promise<void> {
     const zh = prepare(zhRows, zhClasses, (t) => zhFeatures(fold(t), ZH_BITS).f);
     const zhRule = zhRows.map((r) => zhFeatures(fold(r.text), ZH_BITS).rule.hits);
     const zhW = BALANCE_ZH ? balanced(zhRows) : undefined;
-    const zhOof = crossValidate(zh, zhClasses, ZH_BITS, zhW);
+    const zhFolds: LinearModel[] = [];
+    const zhOof = crossValidate(zh, zhClasses, ZH_BITS, zhW, zhFolds);
+    const zhCenter = zhRows.map((r) => zhNeutralCenter(zhFolds[foldOf(r.id)]!));
     Object.assign(
       cv,
       bySet(zhRows, (idx) => {
         const pred = idx.map((i) => {
           const s = 2 * zhOof[i]![1]! - 1;
-          return zhRule[i] === 0 && Math.abs(s) < ZH_NEUTRAL_BAND
+          return zhRule[i] === 0 && Math.abs(s - zhCenter[i]!) < ZH_BAND
             ? 'neutral'
             : s >= 0
               ? 'positive'
@@ -289,6 +301,8 @@ async function main(): Promise<void> {
           idx.map((i) => zhRows[i]!.label),
           pred,
         );
+        const neutral = pred.filter((p) => p === 'neutral').length / idx.length;
+        console.error(`  zh neutral answers: ${(neutral * 100).toFixed(1)}%`);
         return { accuracy: r.accuracy, macroF1: r.macroF1, macroRecall: r.macroRecall, n: idx.length };
       }),
     );
@@ -298,6 +312,12 @@ async function main(): Promise<void> {
       ...TRAIN_OPTS,
       ...(zhW ? { sampleWeight: zhW } : {}),
     });
+    const probeNeutral = ZH_NEUTRAL_PROBES.filter((t) => {
+      const { f, rule } = zhFeatures(fold(t), ZH_BITS);
+      const s = 2 * predictProba(zhModel, f)[1]! - 1;
+      return rule.hits === 0 && Math.abs(s - zhNeutralCenter(zhModel)) < ZH_BAND;
+    }).length;
+    console.error(`zh: ${probeNeutral}/${ZH_NEUTRAL_PROBES.length} factual probe sentences neutral`);
     if (!DRY)
       writeFileSync(
         path.join(MODELS, 'sentiment-zh.json'),

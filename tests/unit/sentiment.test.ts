@@ -59,6 +59,17 @@ describe('Chinese sentiment', () => {
     expect(label(text, 'zh')).toBe(want);
   });
 
+  it('plainly factual posts are neutral, not negative', () => {
+    // The training reviews have no neutral class and read lexicon-silent texts as complaints.
+    for (const t of ['我们下周二在杭州见面', '这家店周末也营业', '这个型号有两种尺寸'])
+      expect(label(t, 'zh')).toBe('neutral');
+  });
+
+  it('negation over degree words: 不是很好, 一点都不好吃', () => {
+    expect(label('不是很好', 'zh')).toBe('negative');
+    expect(label('一点都不好吃', 'zh')).toBe('negative');
+  });
+
   it('contrast: 但是 shifts the weight to the second clause', () => {
     expect(sentimentZh('包装很好，但是味道太差了').label).toBe('negative');
   });
