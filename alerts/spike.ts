@@ -214,7 +214,8 @@ export function createSpikeDetector(
 
     const dayNo = Math.floor(local / DAY);
     if (dayNo !== s.day0) {
-      if (s.day0 !== 0) {
+      if (s.dayMax > 0) {
+        // Only days scored after the warm-up count towards the adaptive threshold.
         s.dailyMax.push(s.dayMax);
         while (s.dailyMax.length > p.thresholdDays) s.dailyMax.shift();
       }
@@ -277,15 +278,19 @@ export function createSpikeDetector(
     const aL = alphaFor(p.levelHalfLifeHours * bucketsPerHour, s.n - 1);
     s.level += aL * (xc / (dayF * weekF) - s.level);
     if (s.level > 0) {
+      // Profile targets carry the pseudo-count, so at a few mentions a day they stay near flat
+      // instead of learning noise (and never reach 0, which would blow the level up).
       const aD = alphaFor(p.dayProfileHalfLifeDays * bucketsPerHour, s.dayN[h]!);
-      s.day[h] = dayF + aD * (xc / (s.level * weekF) - dayF);
+      const dayTarget = (xc + c) / (s.level * weekF + c / dayF);
+      s.day[h] = clampFactor(dayF + aD * (dayTarget - dayF));
       s.dayN[h]!++;
-      normalise(s.day, s.dayN);
+      s.level *= normalise(s.day, s.dayN);
       if (weekly) {
         const aW = alphaFor(p.weekProfileHalfLifeWeeks * 24 * bucketsPerHour, s.weekN[d]!);
-        s.week[d] = weekF + aW * (xc / (s.level * dayF) - weekF);
+        const weekTarget = (xc + c) / (s.level * dayF + c / weekF);
+        s.week[d] = clampFactor(weekF + aW * (weekTarget - weekF));
         s.weekN[d]!++;
-        normalise(s.week, s.weekN);
+        s.level *= normalise(s.week, s.weekN);
       }
     }
     return signal;
@@ -303,8 +308,14 @@ function adaptiveThreshold(dailyMax: readonly number[], p: SpikeParams): number 
   return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-/** Scale the learnt slots of a profile to mean 1 (unseen slots stay at 1). */
-function normalise(f: number[], n: number[]): void {
+const clampFactor = (f: number) => (Number.isFinite(f) ? Math.min(50, Math.max(0.02, f)) : 1);
+
+/**
+ * Scale the learnt slots of a profile to mean 1 (unseen slots stay at 1) and return the factor
+ * taken out, which the caller moves into the level: a pure re-parameterisation. Without it the
+ * profile and the level chase each other and the weekly profile drifts into a ramp.
+ */
+function normalise(f: number[], n: number[]): number {
   let sum = 0;
   let k = 0;
   for (let i = 0; i < f.length; i++) {
@@ -313,9 +324,10 @@ function normalise(f: number[], n: number[]): void {
       k++;
     }
   }
-  if (k === 0 || sum <= 0) return;
+  if (k === 0 || sum <= 0) return 1;
   const m = sum / k;
-  for (let i = 0; i < f.length; i++) if (n[i]! > 0) f[i] = Math.max(1e-3, f[i]! / m);
+  for (let i = 0; i < f.length; i++) if (n[i]! > 0) f[i] = f[i]! / m;
+  return m;
 }
 
 /**

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createSpikeDetector, detectSeries, parseNabCsv, runDetectCli } from '../../alerts/spike.ts';
+import {
+  createSpikeDetector,
+  detectSeries,
+  formatNabTimestamp,
+  parseNabCsv,
+  runDetectCli,
+} from '../../alerts/spike.ts';
 
 const FIVE_MIN = 300_000;
-const start = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
+const DAY = 288; // five-minute buckets per day
+const start = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
 
-/** Deterministic Poisson-ish noise around `mean`. */
-function series(n: number, mean: (i: number) => number, seed = 42) {
+/** Deterministic Poisson counts around `mean(i)`, one bucket every `step` ms. */
+function poisson(n: number, mean: (i: number) => number, { seed = 42, step = FIVE_MIN } = {}) {
   let s = seed;
   const rand = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -13,6 +21,11 @@ function series(n: number, mean: (i: number) => number, seed = 42) {
   };
   return Array.from({ length: n }, (_, i) => {
     const m = mean(i);
+    // Normal approximation above 500 keeps the generator fast; exact inversion below.
+    if (m > 500) {
+      const z = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+      return { at: new Date(start + i * step), value: Math.max(0, Math.round(m + z * Math.sqrt(m))) };
+    }
     let k = 0;
     let p = Math.exp(-m);
     let acc = p;
@@ -22,73 +35,148 @@ function series(n: number, mean: (i: number) => number, seed = 42) {
       p *= m / k;
       acc += p;
     }
-    return { at: new Date(start + i * FIVE_MIN), value: k };
+    return { at: new Date(start + i * step), value: k };
   });
 }
 
-const DAYS = 288;
-
 describe('spike detector', () => {
-  it('stays quiet on steady noise', () => {
-    expect(detectSeries(series(7 * DAYS, () => 40))).toEqual([]);
+  it('stays quiet on flat Poisson noise, at any volume', () => {
+    for (const [mean, seed] of [
+      [0.2, 1],
+      [4, 2],
+      [40, 3],
+      [2000, 4],
+    ] as const) {
+      expect(detectSeries(poisson(21 * DAY, () => mean, { seed }))).toEqual([]);
+    }
   });
 
   it('opens once, within a few buckets, on a tenfold burst', () => {
-    const at = 4 * DAYS;
-    const rows = series(6 * DAYS, (i) => (i >= at && i < at + 24 ? 400 : 40));
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 24 ? 400 : 40));
     const sigs = detectSeries(rows);
-    expect(sigs.filter((s) => s.kind === 'open')).toHaveLength(1);
+    expect(sigs).toHaveLength(1);
     const first = sigs[0]!;
-    expect((first.at.getTime() - rows[at]!.at.getTime()) / FIVE_MIN).toBeLessThanOrEqual(3);
-    expect(first.ratio).toBeGreaterThan(5);
+    expect(first.kind).toBe('open');
+    expect((first.at.getTime() - rows[at]!.at.getTime()) / FIVE_MIN).toBeLessThanOrEqual(2);
+    expect(first.ratio).toBeGreaterThan(2);
+    expect(first.value).toBeGreaterThan(first.expected);
   });
 
-  it('ignores a burst at tiny volume (1 → 3)', () => {
-    const rows = series(5 * DAYS, (i) => (i >= 3 * DAYS && i < 3 * DAYS + 12 ? 3 : 1));
+  it('does not fire on a burst at tiny volume (1 → 3 per bucket)', () => {
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 24 ? 3 : 1));
     expect(detectSeries(rows)).toEqual([]);
   });
 
+  it('fires at tiny volume when the excess is material (0.2 → 40 per bucket)', () => {
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 12 ? 40 : 0.2));
+    expect(detectSeries(rows).map((s) => s.kind)).toEqual(['open']);
+  });
+
   it('learns a daily rise that repeats and stops firing on it', () => {
-    const rows = series(14 * DAYS, (i) => (i % DAYS >= 200 && i % DAYS < 230 ? 200 : 30));
-    const late = detectSeries(rows).filter((s) => s.at.getTime() > start + 7 * DAYS * FIVE_MIN);
+    // 17:00-19:00 UTC every day: 6× the rest of the day.
+    const rows = poisson(21 * DAY, (i) => (i % DAY >= 17 * 12 && i % DAY < 19 * 12 ? 180 : 30));
+    const late = detectSeries(rows).filter((s) => s.at.getTime() >= start + 5 * 86_400_000);
     expect(late).toEqual([]);
   });
 
-  it('re-escalates when a running episode rises markedly', () => {
-    const at = 4 * DAYS;
-    const rows = series(6 * DAYS, (i) =>
-      i >= at && i < at + 6 ? 300 : i >= at + 6 && i < at + 18 ? 1500 : 30,
+  it('learns a weekly pattern (quiet weekends) and stops firing on Monday mornings', () => {
+    const weekday = (i: number) => Math.floor(i / DAY) % 7 < 5; // the series starts on a Monday
+    const rows = poisson(42 * DAY, (i) => (weekday(i) ? 80 : 12));
+    const late = detectSeries(rows).filter((s) => s.at.getTime() >= start + 14 * 86_400_000);
+    expect(late).toEqual([]);
+  });
+
+  it('re-escalates when a running episode rises markedly, not while it builds up', () => {
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) =>
+      i >= at && i < at + 12 ? 300 : i >= at + 12 && i < at + 24 ? 1500 : 30,
     );
-    const kinds = detectSeries(rows).map((s) => s.kind);
-    expect(kinds).toEqual(['open', 'escalate']);
+    const sigs = detectSeries(rows);
+    expect(sigs.map((s) => s.kind)).toEqual(['open', 'escalate']);
+    expect(sigs[1]!.ratio).toBeGreaterThan(2 * sigs[0]!.ratio);
+  });
+
+  it('opens a new episode after the cool-down, escalates only inside it', () => {
+    const a = 10 * DAY + 100;
+    const b = a + 2 * DAY; // two days later: a separate anomaly
+    const rows = poisson(14 * DAY, (i) => ((i >= a && i < a + 12) || (i >= b && i < b + 12) ? 400 : 40));
+    expect(detectSeries(rows).map((s) => s.kind)).toEqual(['open', 'open']);
+  });
+
+  it('works on hourly buckets with the same defaults (the interval is inferred)', () => {
+    const at = 20 * 24 + 14;
+    const rows = poisson(30 * 24, (i) => (i >= at && i < at + 3 ? 600 : 60), { step: HOUR });
+    const sigs = detectSeries(rows);
+    expect(sigs).toHaveLength(1);
+    expect(sigs[0]!.at).toEqual(rows[at]!.at);
+    expect(sigs[0]!.windowMinutes).toBe(60);
   });
 
   it('state survives JSON and continues identically', () => {
-    const rows = series(5 * DAYS, (i) => (i >= 4 * DAYS && i < 4 * DAYS + 10 ? 500 : 50));
-    const whole = detectSeries(rows).map((s) => s.at.getTime());
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 10 ? 500 : 50));
+    const whole = detectSeries(rows);
+    expect(whole.length).toBeGreaterThan(0);
     const a = createSpikeDetector();
-    const got: number[] = [];
-    for (const r of rows.slice(0, 3 * DAYS)) a.push(r.at, r.value);
+    const got: unknown[] = [];
+    for (const r of rows.slice(0, 9 * DAY)) {
+      const s = a.push(r.at, r.value);
+      if (s) got.push(s);
+    }
     const b = createSpikeDetector({}, JSON.parse(JSON.stringify(a.state())));
-    for (const r of rows.slice(3 * DAYS)) {
+    for (const r of rows.slice(9 * DAY)) {
       const s = b.push(r.at, r.value);
-      if (s) got.push(s.at.getTime());
+      if (s) got.push(s);
     }
     expect(got).toEqual(whole);
+    expect(JSON.parse(JSON.stringify(b.state()))).toEqual(b.state());
   });
 
-  it('parses NAB CSV and names a bad line', () => {
-    expect(parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\n2015-02-26 21:47:53,4\n')).toEqual([
+  it('rejects a state of another version', () => {
+    const bad = { ...createSpikeDetector().state(), v: 1 } as unknown as Parameters<
+      typeof createSpikeDetector
+    >[1];
+    expect(() => createSpikeDetector({}, bad)).toThrow(/version/);
+  });
+
+  it('ignores duplicate or out-of-order buckets', () => {
+    const d = createSpikeDetector();
+    d.push(new Date(start), 5);
+    d.push(new Date(start + FIVE_MIN), 5);
+    const before = d.state();
+    expect(d.push(new Date(start), 500)).toBeNull();
+    expect(d.state()).toEqual(before);
+  });
+});
+
+describe('NAB CSV', () => {
+  it('parses naive timestamps as UTC', () => {
+    expect(parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\r\n2015-02-26 21:47:53,4\n')).toEqual([
       { at: new Date('2015-02-26T21:42:53Z'), value: 7 },
       { at: new Date('2015-02-26T21:47:53Z'), value: 4 },
     ]);
-    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\nnope,3\n')).toThrow(/line 3/);
-    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,x\n')).toThrow(/line 2: bad value/);
+    expect(formatNabTimestamp(new Date('2015-02-26T21:42:53Z'))).toBe('2015-02-26 21:42:53');
   });
 
-  it('prints detections as NAB timestamps for the CLI', () => {
-    const rows = series(6 * DAYS, (i) => (i >= 4 * DAYS && i < 4 * DAYS + 24 ? 400 : 40));
-    const csv = `timestamp,value\n${rows.map((r) => `${r.at.toISOString().slice(0, 19).replace('T', ' ')},${r.value}`).join('\n')}\n`;
+  it('names the line of a bad row', () => {
+    expect(() => parseNabCsv('time,count\n')).toThrow(/line 1: expected a header/);
+    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\nnope,3\n')).toThrow(
+      /line 3: bad timestamp "nope"/,
+    );
+    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,x\n')).toThrow(/line 2: bad value "x"/);
+    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,\n')).toThrow(/line 2: bad value/);
+    expect(() => parseNabCsv('timestamp,value\n2015-02-26 21:42:53,1\n2015-02-26 21:42:53,2\n')).toThrow(
+      /line 3: timestamps must increase/,
+    );
+  });
+
+  it('prints detections as NAB timestamps for `earshot detect`', () => {
+    const at = 10 * DAY + 100;
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 24 ? 400 : 40));
+    const csv = `timestamp,value\n${rows.map((r) => `${formatNabTimestamp(r.at)},${r.value}`).join('\n')}\n`;
     const out = JSON.parse(runDetectCli(csv)) as { detections: string[] };
     expect(out.detections).toHaveLength(1);
     expect(out.detections[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
