@@ -83,7 +83,56 @@ function termMatcher(terms: string[]): RegExp | null {
 }
 
 /**
+ * Comparison markers: the brand named before one is the subject of the clause's sentiment, the
+ * brand named after it gets the opposite ("Acme is better than Globex", "艾克米比Globex好用",
+ * "艾克米不如Globex"). 比 is not a marker in 比较 (rather), 比如 (for example), 比赛, 比例.
+ */
+const COMPARE_RE = /\sthan\s|比(?![较如赛例分])|不如|胜过|优于|强于|逊于|弱于/u;
+
+/**
+ * Surround brand mentions in Han text with spaces, so jieba does not glue a brand name to its
+ * neighbours (艾克米比吉博好用 → 艾克米/比吉/博好/用 without this).
+ */
+export function isolateTerms(text: string, brands: BrandTarget[]): string {
+  const han = brands.flatMap((b) => [b.name, ...b.terms]).filter((t) => HAN_RE.test(t));
+  if (han.length === 0 || !HAN_RE.test(text)) return text;
+  const re = new RegExp(
+    [...new Set(han.map((t) => t.normalize('NFKC').toLowerCase().trim()).filter(Boolean))]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRe)
+      .join('|'),
+    'gu',
+  );
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(re, (m) => ` ${m} `);
+}
+
+/** A clause (or part of one) and whether its sentiment applies to a brand as is (1) or reversed (-1). */
+interface Piece {
+  text: string;
+  sign: 1 | -1;
+}
+
+function flip(s: Sentiment): Sentiment {
+  const label = s.label === 'positive' ? 'negative' : s.label === 'negative' ? 'positive' : 'neutral';
+  return { label, score: s.score === 0 ? 0 : -s.score, confidence: s.confidence };
+}
+
+/** Where each brand is first named in `clause` (-1 if not). */
+function positions(clause: string, matchers: (RegExp | null)[], owners: number[]): Map<number, number> {
+  return new Map(owners.map((bi) => [bi, clause.search(matchers[bi]!)]));
+}
+
+/**
  * Per-brand sentiment: each brand scored on the clauses that talk about it.
+ *
+ * A clause naming several brands is resolved in this order: a comparison ("better than", 比,
+ * 不如) gives the brands before the marker the clause's sentiment and those after it the opposite;
+ * else, when the clause splits at the later brand's name into parts that are each polar
+ * ("艾克米很好吉博太差了"), each brand gets its part; else all of them share the clause
+ * ("Acme and Globex are both terrible").
  *
  * @example
  * brandSentiments('loved Acme, Globex was awful', 'en', brands) // { acme: positive, globex: negative }
@@ -109,26 +158,72 @@ export function brandSentiments(
     for (const b of brands) out[b.id] = overall;
     return out;
   }
+  const score = (t: string): Sentiment => {
+    const s = scoreSentiment(isolateTerms(t, brands), lang, opts);
+    return { label: s.label, score: s.score, confidence: s.confidence };
+  };
   // Clauses that name no brand belong to the last brand named before them (or the first named after).
   const firstOwned = owners.findIndex((o) => o.length > 0);
   let last: number[] = owners[firstOwned] ?? [];
-  const assigned = owners.map((o, i) => {
-    if (o.length) {
-      last = o;
-      return o;
+  const pieces = new Map<number, Piece[]>();
+  const give = (bi: number, p: Piece) => pieces.set(bi, [...(pieces.get(bi) ?? []), p]);
+  clauses.forEach((clause, ci) => {
+    const own = owners[ci]!;
+    if (own.length === 0) {
+      for (const bi of ci < firstOwned ? (owners[firstOwned] ?? []) : last)
+        give(bi, { text: clause, sign: 1 });
+      return;
     }
-    return i < firstOwned ? (owners[firstOwned] ?? []) : last;
+    last = own;
+    if (own.length === 1) {
+      give(own[0]!, { text: clause, sign: 1 });
+      return;
+    }
+    const at = positions(clause, matchers, own);
+    const cmp = clause.search(COMPARE_RE);
+    const before = own.filter((bi) => at.get(bi)! < cmp);
+    const after = own.filter((bi) => at.get(bi)! > cmp);
+    if (cmp >= 0 && before.length > 0 && after.length > 0) {
+      for (const bi of before) give(bi, { text: clause, sign: 1 });
+      for (const bi of after) give(bi, { text: clause, sign: -1 });
+      return;
+    }
+    // Split at each later brand's first mention; keep the split only if every part is polar.
+    const order = [...own].sort((a, b) => at.get(a)! - at.get(b)!);
+    const cuts = order.map((bi, k) => (k === 0 ? 0 : at.get(bi)!));
+    const parts = order.map((_, k) => clause.slice(cuts[k], cuts[k + 1] ?? clause.length));
+    if (parts.every((p) => score(p).label !== 'neutral'))
+      order.forEach((bi, k) => give(bi, { text: parts[k]!, sign: 1 }));
+    else for (const bi of own) give(bi, { text: clause, sign: 1 });
   });
   brands.forEach((b, bi) => {
-    if (!named.has(bi)) {
+    const ps = pieces.get(bi);
+    if (!named.has(bi) || !ps?.length) {
       out[b.id] = overall;
       return;
     }
-    const own = clauses.filter((_, ci) => assigned[ci]!.includes(bi));
-    const s = scoreSentiment(own.join('. '), lang, opts);
-    out[b.id] = { label: s.label, score: s.score, confidence: s.confidence };
+    // Same-sign pieces are read together (context helps short clauses); reversed ones on their own.
+    const direct = ps.filter((p) => p.sign === 1).map((p) => p.text);
+    const parts: Sentiment[] = [
+      ...(direct.length ? [score(direct.join('. '))] : []),
+      ...ps.filter((p) => p.sign === -1).map((p) => flip(score(p.text))),
+    ];
+    out[b.id] = parts.length === 1 ? parts[0]! : combine(parts);
   });
   return out;
+}
+
+/** Several sentiments of one brand: mean score; the label with the largest summed confidence. */
+function combine(parts: Sentiment[]): Sentiment {
+  const weight = new Map<Sentiment['label'], number>();
+  for (const p of parts) weight.set(p.label, (weight.get(p.label) ?? 0) + p.confidence);
+  const label = [...weight.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  return {
+    label,
+    score: Math.round(mean(parts.map((p) => p.score)) * 1e4) / 1e4,
+    confidence: Math.round(mean(parts.filter((p) => p.label === label).map((p) => p.confidence)) * 1e4) / 1e4,
+  };
 }
 
 export const sentiment = defineClassifier({
@@ -143,7 +238,11 @@ export const sentiment = defineClassifier({
       try {
         const text = [input.title, input.text].filter((s): s is string => !!s && s.trim() !== '').join('\n');
         const lang = prior[i]?.lang?.code ?? input.lang;
-        const s = scoreSentiment(text, lang, options);
+        const s = scoreSentiment(
+          input.brands?.length ? isolateTerms(text, input.brands) : text,
+          lang,
+          options,
+        );
         const overall: Sentiment = { label: s.label, score: s.score, confidence: s.confidence };
         const out: ClassifierOutput = { sentiment: overall };
         if (input.brands?.length)

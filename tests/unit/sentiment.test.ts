@@ -105,6 +105,35 @@ describe('target sentiment', () => {
     expect(b.globex?.label).toBe('negative');
   });
 
+  it('comparisons: the brand after "than" / 比 / 不如 gets the opposite', () => {
+    const both = (text: string, lang: string) => {
+      const b = brandSentiments(text, lang, brands, scoreSentiment(text, lang));
+      return [b.acme?.label, b.globex?.label];
+    };
+    expect(both('Acme is much better than Globex', 'en')).toEqual(['positive', 'negative']);
+    expect(both('Globex is worse than Acme', 'en')).toEqual(['positive', 'negative']);
+    expect(both('艾克米比Globex好用多了', 'zh')).toEqual(['positive', 'negative']);
+    expect(both('艾克米不如Globex', 'zh')).toEqual(['negative', 'positive']);
+  });
+
+  it('two brands in one clause without punctuation are still told apart', () => {
+    const text = '艾克米很好Globex太差了';
+    const b = brandSentiments(text, 'zh', brands, scoreSentiment(text, 'zh'));
+    expect(b.acme?.label).toBe('positive');
+    expect(b.globex?.label).toBe('negative');
+    const same = 'Acme and Globex are both terrible';
+    const s = brandSentiments(same, 'en', brands, scoreSentiment(same, 'en'));
+    expect(s.acme?.label).toBe('negative');
+    expect(s.globex?.label).toBe('negative');
+  });
+
+  it('a brand the text does not name gets the overall sentiment', () => {
+    const text = 'Acme support was fantastic, thank you!';
+    const overall = scoreSentiment(text, 'en');
+    const b = brandSentiments(text, 'en', brands, overall);
+    expect(b.globex).toMatchObject({ label: overall.label, score: overall.score });
+  });
+
   it('the classifier returns overall and per-brand sentiment', async () => {
     const out = await sentiment.classify(
       ctx,

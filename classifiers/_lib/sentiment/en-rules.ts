@@ -90,6 +90,8 @@ export const EN_SLANG: Record<string, number> = {
   trash: -2.0,
   garbage: -2.2,
   sucks: -1.9,
+  rocks: 1.8,
+  rocked: 1.6,
   sux: -1.9,
   suck: -1.9,
   cringe: -1.8,
