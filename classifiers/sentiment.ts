@@ -228,7 +228,7 @@ function combine(parts: Sentiment[]): Sentiment {
 
 export const sentiment = defineClassifier({
   id: 'sentiment',
-  version: '1',
+  version: '2',
   description:
     'Sentiment (positive/negative/neutral, score, confidence) for English and Chinese: lexicon rules plus hashed logistic regression; per-brand sentiment by clause',
   options: sentimentOptions,
