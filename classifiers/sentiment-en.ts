@@ -7,8 +7,9 @@ import type { Sentiment, SentimentLabel } from './types.ts';
 /**
  * English sentiment: a VADER-style rule engine (`_lib/sentiment/en-rules.ts`: VADER's lexicon,
  * negation scope, boosters, contrast, caps, `!!!`, emoji, slang, elongations, hashtags) whose
- * scores are features of a hashed logistic-regression model over word uni/bigrams and char
- * 3–5-grams (`models/sentiment-en.json`, trained on shippable data only: see
+ * scores are features of a hashed logistic-regression model with Pattern's adjective polarity and
+ * subjectivity (`models/sentiment-en-pattern.json`, BSD), word uni/bigrams and char 3–4-grams
+ * (`models/sentiment-en.json`, trained on DEV data we may ship a model of: see
  * docs/benchmarks.md). The model's neutral offset is calibrated on cross-validated predictions,
  * so `neutral` means "no clear polarity", not "the model was unsure between the two".
  *

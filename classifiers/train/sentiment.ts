@@ -5,7 +5,7 @@
  *   npm run train:sentiment -- --lexicon-only
  *   npm run train:sentiment -- --only=en --dry --en-sets=vader_tweets,uci_reviews   # ablation, writes nothing
  *
- * Writes classifiers/models/{sentiment-en-lexicon,sentiment-en,sentiment-zh,sentiment-cv}.json.
+ * Writes classifiers/models/{sentiment-en-lexicon,sentiment-en-pattern,sentiment-en,sentiment-zh,sentiment-cv}.json.
  *
  * Training data (../shared/data/sentiment, DEV splits), shippable sets only:
  * - English: vader_tweets/amazon/movie/nyt (MIT), tweeteval_sentiment (released without
@@ -101,6 +101,29 @@ function lexicon(): void {
   };
   writeFileSync(path.join(MODELS, 'sentiment-en-lexicon.json'), `${JSON.stringify(out)}\n`);
   console.error(`lexicon: ${Object.keys(words).length} words`);
+  // Pattern's English adjectives (polarity, subjectivity), as redistributed by `natural` (MIT).
+  const pat = require('natural/lib/natural/sentiment/English/pattern-sentiment-en.json') as Record<
+    string,
+    { polarity: string; subjectivity: string }
+  >;
+  const patWords: Record<string, [number, number]> = {};
+  for (const k of Object.keys(pat).sort()) {
+    const v = pat[k]!;
+    if (!k.includes(' ')) patWords[k] = [Number(v.polarity), Number(v.subjectivity)];
+  }
+  writeFileSync(
+    path.join(MODELS, 'sentiment-en-pattern.json'),
+    `${JSON.stringify({
+      source:
+        'Pattern 2.6 English sentiment lexicon (pattern/text/en/en-sentiment.xml), https://github.com/clips/pattern, as redistributed in the natural package (lib/natural/sentiment/English/pattern-sentiment-en.json)',
+      license: 'BSD-3-Clause',
+      attribution:
+        'Copyright (c) 2010 University of Antwerp, Belgium (CLiPS). De Smedt, T. & Daelemans, W. (2012). Pattern for Python. Journal of Machine Learning Research, 13, 2063-2067.',
+      fields: ['polarity', 'subjectivity'],
+      words: patWords,
+    })}\n`,
+  );
+  console.error(`pattern lexicon: ${Object.keys(patWords).length} words`);
 }
 
 type Evaluate = (

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   type EnRuleScore,
   enLexicon,
@@ -14,10 +15,30 @@ import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
  * Feature extraction for the supervised sentiment models. Changing anything here changes what
  * the shipped weights mean: retrain (`npm run train:sentiment`) and bump FEATURE_VERSION.
  */
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 const CHAR_HI = 4;
 
 const NUM_RE = /^\d+([.,]\d+)?$/;
+
+let pattern: Map<string, readonly [number, number]> | undefined;
+/**
+ * Pattern's English adjective lexicon (polarity, subjectivity), converted into
+ * `models/sentiment-en-pattern.json` by the trainer. Subjectivity is what VADER's lexicon lacks:
+ * it separates opinion ("a shrewd move") from report ("a new plan"), the neutral/polar line.
+ */
+export function patternLexicon(): Map<string, readonly [number, number]> {
+  if (!pattern) {
+    pattern = new Map();
+    try {
+      const file = new URL('../../models/sentiment-en-pattern.json', import.meta.url);
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { words: Record<string, [number, number]> };
+      for (const [w, v] of Object.entries(json.words)) pattern.set(w, v);
+    } catch {
+      // Missing before the first `npm run train:sentiment`: no Pattern features.
+    }
+  }
+  return pattern;
+}
 
 function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
   f.add('d:bias', 1);
@@ -35,7 +56,7 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
   f.add(`d:hits${Math.min(4, r.hits)}`, 1);
 }
 
-/** English features: rule scores, word uni/bigrams with negation marking, char 3–4-grams of words. */
+/** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
 export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: EnRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
   const toks = enTokens(text, enLexicon());
@@ -44,8 +65,20 @@ export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: 
   let prev = '<s>';
   let negating = false;
   let nTok = 0;
+  const pat = patternLexicon();
+  let pPol = 0;
+  let pSub = 0;
+  let pMax = 0;
+  let pN = 0;
   for (const t of toks) {
     let w = reduceElongation(t.w);
+    const pv = pat.get(w);
+    if (pv) {
+      pPol += negating ? -0.5 * pv[0] : pv[0];
+      pSub += pv[1];
+      pMax = Math.max(pMax, pv[1]);
+      pN++;
+    }
     const c0 = w.charCodeAt(0);
     if (c0 >= 48 && c0 <= 57 && NUM_RE.test(w)) w = '<num>';
     else if (w.startsWith('http') || w.startsWith('www.')) w = '<url>';
@@ -68,6 +101,14 @@ export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: 
   const lb = nTok <= 8 ? 0 : nTok <= 16 ? 1 : nTok <= 28 ? 2 : 3;
   f.add(`d:bin${Math.max(-5, Math.min(5, Math.round(rule.compound * 5)))}:len${lb}`, 1);
   f.add(`d:len${lb}`, 1);
+  // Pattern polarity and subjectivity (mean, max), the max crossed with the rule-score bin.
+  const bin = Math.max(-5, Math.min(5, Math.round(rule.compound * 5)));
+  f.add('d:ppol', Math.max(-3, Math.min(3, pPol)));
+  f.add('d:psub', pN ? pSub / pN : 0);
+  f.add('d:pmax', pMax);
+  f.add(`d:pn${Math.min(3, pN)}`, 1);
+  f.add(`d:psb${Math.round(pMax * 4)}`, 1);
+  f.add(`d:psb${Math.round(pMax * 4)}:bin${bin}`, 1);
   return { f, rule };
 }
 
