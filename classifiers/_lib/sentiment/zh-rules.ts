@@ -57,6 +57,14 @@ function polarity(t: ZhToken): number | undefined {
       }
     }
   }
+  // Degree adverb glued to a sentiment word (好慢, 超慢, 很烂, 太淡): the word, scaled.
+  if (t.kind === 'cjk' && t.w.length >= 2) {
+    for (const n of [2, 1]) {
+      const deg = t.w.length > n ? ZH_DEGREE.get(t.w.slice(0, n)) : undefined;
+      const rest = deg === undefined ? undefined : ZH_POLARITY.get(t.w.slice(n));
+      if (rest !== undefined) return rest * deg!;
+    }
+  }
   // Unknown longer word: a known 2-character head or tail (好吃的 → 好吃, 太难吃 → 难吃).
   if (t.kind === 'cjk' && t.w.length >= 3) {
     return ZH_POLARITY.get(t.w.slice(-2)) ?? ZH_POLARITY.get(t.w.slice(0, 2));
