@@ -87,7 +87,15 @@ function termMatcher(terms: string[]): RegExp | null {
  * brand named after it gets the opposite ("Acme is better than Globex", "艾克米比Globex好用",
  * "艾克米不如Globex"). 比 is not a marker in 比较 (rather), 比如 (for example), 比赛, 比例.
  */
-const COMPARE_RE = /\sthan\s|比(?![较如赛例分])|不如|胜过|优于|强于|逊于|弱于/u;
+const COMPARE_RE =
+  /\sthan\s|\b(?:prefer(?:s|red)?|chose|choose|pick(?:ed)?)\b.*?\sover\s|比(?![较如赛例分])|不如|胜过|优于|强于|逊于|弱于/u;
+
+/**
+ * Switching: "switched from Globex to Acme (and love it)", "从吉博换成艾克米": the brand left gets
+ * the opposite of the clause's sentiment; the marker is where the new brand's part starts.
+ */
+const SWITCH_RE =
+  /\b(?:switch(?:ed|ing)?|mov(?:ed|ing)|went|upgrad(?:ed|ing)|chang(?:ed|ing)|convert(?:ed|ing)?)\s+(?:\w+\s+)?from\s.*?\s(?:to|for)\s|从.{1,20}?(?:换成|换到|换了|转到|转投|改用)/u;
 
 /**
  * Surround brand mentions in Han text with spaces, so jieba does not glue a brand name to its
@@ -128,8 +136,10 @@ function positions(clause: string, matchers: (RegExp | null)[], owners: number[]
 /**
  * Per-brand sentiment: each brand scored on the clauses that talk about it.
  *
- * A clause naming several brands is resolved in this order: a comparison ("better than", 比,
- * 不如) gives the brands before the marker the clause's sentiment and those after it the opposite;
+ * A clause naming several brands is resolved in this order: a switch ("switched from Globex to
+ * Acme", 从…换成) gives the brand left the opposite of the clause's sentiment; a comparison
+ * ("better than", "prefer … over", 比, 不如) gives the brands before the marker the clause's
+ * sentiment and those after it the opposite;
  * else, when the clause splits at the later brand's name into parts that are each polar
  * ("艾克米很好吉博太差了"), each brand gets its part; else all of them share the clause
  * ("Acme and Globex are both terrible").
@@ -162,39 +172,57 @@ export function brandSentiments(
     const s = scoreSentiment(isolateTerms(t, brands), lang, opts);
     return { label: s.label, score: s.score, confidence: s.confidence };
   };
-  // Clauses that name no brand belong to the last brand named before them (or the first named after).
-  const firstOwned = owners.findIndex((o) => o.length > 0);
-  let last: number[] = owners[firstOwned] ?? [];
+  // Each clause naming brands gives each of them its text with a sign; the clauses after it that
+  // name no brand go the same way ("Switched from Acme to Globex, best decision ever").
   const pieces = new Map<number, Piece[]>();
   const give = (bi: number, p: Piece) => pieces.set(bi, [...(pieces.get(bi) ?? []), p]);
-  clauses.forEach((clause, ci) => {
+  const carries: [number, 1 | -1][][] = clauses.map((clause, ci) => {
     const own = owners[ci]!;
-    if (own.length === 0) {
-      for (const bi of ci < firstOwned ? (owners[firstOwned] ?? []) : last)
-        give(bi, { text: clause, sign: 1 });
-      return;
-    }
-    last = own;
+    if (own.length === 0) return [];
     if (own.length === 1) {
       give(own[0]!, { text: clause, sign: 1 });
-      return;
+      return [[own[0]!, 1]];
     }
     const at = positions(clause, matchers, own);
+    const roles = (first: number[], second: number[]): [number, 1 | -1][] => {
+      const r: [number, 1 | -1][] = [
+        ...first.map((bi) => [bi, 1] as [number, 1]),
+        ...second.map((bi) => [bi, -1] as [number, -1]),
+      ];
+      for (const [bi, sign] of r) give(bi, { text: clause, sign });
+      return r;
+    };
+    const sw = SWITCH_RE.exec(clause);
+    if (sw) {
+      const end = sw.index + sw[0].length;
+      const from = own.filter((bi) => at.get(bi)! < end);
+      const to = own.filter((bi) => at.get(bi)! >= end);
+      if (from.length > 0 && to.length > 0) return roles(to, from);
+    }
     const cmp = clause.search(COMPARE_RE);
     const before = own.filter((bi) => at.get(bi)! < cmp);
     const after = own.filter((bi) => at.get(bi)! > cmp);
-    if (cmp >= 0 && before.length > 0 && after.length > 0) {
-      for (const bi of before) give(bi, { text: clause, sign: 1 });
-      for (const bi of after) give(bi, { text: clause, sign: -1 });
-      return;
-    }
+    if (cmp >= 0 && before.length > 0 && after.length > 0) return roles(before, after);
     // Split at each later brand's first mention; keep the split only if every part is polar.
     const order = [...own].sort((a, b) => at.get(a)! - at.get(b)!);
     const cuts = order.map((bi, k) => (k === 0 ? 0 : at.get(bi)!));
     const parts = order.map((_, k) => clause.slice(cuts[k], cuts[k + 1] ?? clause.length));
-    if (parts.every((p) => score(p).label !== 'neutral'))
+    if (parts.every((p) => score(p).label !== 'neutral')) {
       order.forEach((bi, k) => give(bi, { text: parts[k]!, sign: 1 }));
-    else for (const bi of own) give(bi, { text: clause, sign: 1 });
+      return [[order[order.length - 1]!, 1]];
+    }
+    return roles(own, []);
+  });
+  // Brandless clauses: the roles of the last clause naming brands (of the first, for leading ones).
+  const firstOwned = owners.findIndex((o) => o.length > 0);
+  let carry = carries[firstOwned] ?? [];
+  clauses.forEach((clause, ci) => {
+    if (owners[ci]!.length > 0) {
+      carry = carries[ci]!;
+      return;
+    }
+    for (const [bi, sign] of ci < firstOwned ? (carries[firstOwned] ?? []) : carry)
+      give(bi, { text: clause, sign });
   });
   brands.forEach((b, bi) => {
     const ps = pieces.get(bi);
@@ -202,11 +230,12 @@ export function brandSentiments(
       out[b.id] = overall;
       return;
     }
-    // Same-sign pieces are read together (context helps short clauses); reversed ones on their own.
+    // Same-sign pieces are read together (context helps short clauses), reversed ones flipped.
     const direct = ps.filter((p) => p.sign === 1).map((p) => p.text);
+    const reversed = ps.filter((p) => p.sign === -1).map((p) => p.text);
     const parts: Sentiment[] = [
       ...(direct.length ? [score(direct.join('. '))] : []),
-      ...ps.filter((p) => p.sign === -1).map((p) => flip(score(p.text))),
+      ...(reversed.length ? [flip(score(reversed.join('. ')))] : []),
     ];
     out[b.id] = parts.length === 1 ? parts[0]! : combine(parts);
   });

@@ -116,6 +116,16 @@ describe('target sentiment', () => {
     expect(both('艾克米不如Globex', 'zh')).toEqual(['negative', 'positive']);
   });
 
+  it('switching: the brand left behind gets the opposite, also in the clauses that follow', () => {
+    const both = (text: string, lang: string) => {
+      const b = brandSentiments(text, lang, brands, scoreSentiment(text, lang));
+      return [b.acme?.label, b.globex?.label];
+    };
+    expect(both('I switched from Globex to Acme and love it', 'en')).toEqual(['positive', 'negative']);
+    expect(both('Switched from Acme to Globex, best decision ever', 'en')).toEqual(['negative', 'positive']);
+    expect(both('从Globex换成艾克米，太爽了', 'zh')).toEqual(['positive', 'negative']);
+  });
+
   it('two brands in one clause without punctuation are still told apart', () => {
     const text = '艾克米很好Globex太差了';
     const b = brandSentiments(text, 'zh', brands, scoreSentiment(text, 'zh'));

@@ -91,6 +91,8 @@ export const EN_SLANG: Record<string, number> = {
   garbage: -2.2,
   sucks: -1.9,
   rocks: 1.8,
+  prefer: 1.0,
+  prefers: 1.0,
   rocked: 1.6,
   sux: -1.9,
   suck: -1.9,

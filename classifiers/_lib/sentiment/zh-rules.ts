@@ -40,6 +40,8 @@ export function zhTokens(folded: string): ZhToken[] {
   return out;
 }
 
+const PARTICLES = new Set(['了', '的', '啊', '呀', '吧', '呢', '啦', '哦', '噢', '嘛']);
+
 const NEG_PREFIXES = ['不太', '没有', '不是', '不', '没', '无', '未', '非', '别'];
 
 function polarity(t: ZhToken): number | undefined {
@@ -64,6 +66,11 @@ function polarity(t: ZhToken): number | undefined {
       const rest = deg === undefined ? undefined : ZH_POLARITY.get(t.w.slice(n));
       if (rest !== undefined) return rest * deg!;
     }
+  }
+  // A trailing particle (太爽了, 好慢啊): the word without it.
+  if (t.kind === 'cjk' && t.w.length >= 2 && PARTICLES.has(t.w[t.w.length - 1]!)) {
+    const inner = polarity({ w: t.w.slice(0, -1), kind: 'cjk' });
+    if (inner !== undefined) return inner;
   }
   // Unknown longer word: a known 2-character head or tail (好吃的 → 好吃, 太难吃 → 难吃).
   if (t.kind === 'cjk' && t.w.length >= 3) {
