@@ -208,7 +208,9 @@ export function brandSentiments(
     const cuts = order.map((bi, k) => (k === 0 ? 0 : at.get(bi)!));
     const parts = order.map((_, k) => clause.slice(cuts[k], cuts[k + 1] ?? clause.length));
     if (parts.every((p) => score(p).label !== 'neutral')) {
-      order.forEach((bi, k) => give(bi, { text: parts[k]!, sign: 1 }));
+      order.forEach((bi, k) => {
+        give(bi, { text: parts[k]!, sign: 1 });
+      });
       return [[order[order.length - 1]!, 1]];
     }
     return roles(own, []);
