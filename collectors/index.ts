@@ -1,6 +1,9 @@
 import { appStore } from './app-store.ts';
+import { bluesky } from './bluesky.ts';
 import { googlePlay } from './google-play.ts';
 import { hackerNews } from './hacker-news.ts';
+import { mastodon } from './mastodon.ts';
+import { reddit } from './reddit.ts';
 import { rss } from './rss.ts';
 import { trustpilot } from './trustpilot.ts';
 import type { CollectorDefinition } from './types.ts';
@@ -16,6 +19,9 @@ import { youtube } from './youtube.ts';
 export const collectors: readonly CollectorDefinition[] = [
   rss,
   hackerNews,
+  reddit,
+  mastodon,
+  bluesky,
   youtube,
   x,
   appStore,

@@ -4,6 +4,7 @@ import { collectors } from '../../collectors/index.ts';
 import { EarshotError, FetchError } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import {
+  cassette,
   type Fault,
   type FixtureServer,
   fixture,
@@ -93,6 +94,25 @@ const table: Record<
       body: `<html><body>${fixture('trustpilot/trustpilot.html').toString('utf8')}</body></html>`,
     },
     options: (base) => ({ domain: 'hubspot.com', baseUrl: base }),
+  },
+  reddit: {
+    path: '/search.json',
+    reply: cassette('reddit/TestSubreddit.test_search.json')[1]!.reply,
+    options: (base) => ({ query: 'praw oauth search', baseUrl: base }),
+  },
+  mastodon: {
+    path: '/api/v1/timelines/tag/hoot',
+    // The recorded timeline without its Link header: served again, rel="next" would be page 2.
+    reply: ((r) => ({ ...r, headers: { ...r.headers, link: '' } }))(
+      cassette('mastodon/test_hashtag_tl.yaml').find((i) => i.pathAndQuery.startsWith('/api/v1/timelines/tag/hoot'))!
+        .reply,
+    ),
+    options: (base) => ({ baseUrl: base, hashtag: 'hoot' }),
+  },
+  bluesky: {
+    path: '/xrpc/app.bsky.feed.searchPosts',
+    reply: cassette('bluesky/f_search.yml')[0]!.reply,
+    options: (base) => ({ query: 'redistricting', baseUrl: base }),
   },
   weibo: {
     path: '/1669879400/profile',

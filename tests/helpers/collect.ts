@@ -13,6 +13,8 @@ export function testHttp(o: HttpClientOptions = {}): HttpClient {
     maxRetryWaitMs: 100,
     timeouts: { headersMs: 500, bodyMs: 500, connectMs: 500 },
     random: () => 0.5,
+    // The replay server is one host for every source: no real-time throttling in tests.
+    defaultLimit: { perMinute: 1_000_000, concurrency: 16 },
     ...o,
   });
 }
