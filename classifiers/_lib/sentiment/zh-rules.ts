@@ -30,10 +30,22 @@ const ZH_SPLIT_RE =
 /** Tokens of folded (lower-case, NFKC) Chinese text. */
 export function zhTokens(folded: string): ZhToken[] {
   const out: ZhToken[] = [];
-  for (const m of folded.matchAll(ZH_SPLIT_RE)) {
+  const ms = [...folded.matchAll(ZH_SPLIT_RE)];
+  // One jieba call per text, not per Han run (the native call dominates on short runs): runs
+  // joined by spaces, which jieba never segments across, so the words are the same.
+  const runs = ms.flatMap((m) => (m[2] ? [m[2]] : []));
+  const words = runs.length === 0 ? [] : segmentCJK(runs.join(' '));
+  let wi = 0;
+  for (const m of ms) {
     if (m[1]) out.push({ w: m[1].slice(1, -1), kind: 'code' });
-    else if (m[2]) for (const w of segmentCJK(m[2])) out.push({ w, kind: 'cjk' });
-    else if (m[3]) out.push({ w: m[3], kind: 'latin' });
+    else if (m[2]) {
+      for (let len = 0; len < m[2].length && wi < words.length; ) {
+        const w = words[wi++]!;
+        if (w === ' ') continue;
+        out.push({ w, kind: 'cjk' });
+        len += w.length;
+      }
+    } else if (m[3]) out.push({ w: m[3], kind: 'latin' });
     else if (m[4]) out.push({ w: m[4], kind: 'emoji' });
     else if (m[5]) out.push({ w: m[5], kind: 'punct' });
   }
