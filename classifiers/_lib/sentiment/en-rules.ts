@@ -330,7 +330,10 @@ export function isNegation(w: string): boolean {
 }
 
 function isUpper(raw: string): boolean {
-  return raw.length > 1 && raw === raw.toUpperCase() && raw !== raw.toLowerCase();
+  if (raw.length <= 1) return false;
+  const c = raw.charCodeAt(0);
+  if (c >= 97 && c <= 122) return false; // a lower-case ASCII start: not ALL-CAPS, no allocation
+  return raw === raw.toUpperCase() && raw !== raw.toLowerCase();
 }
 
 /**

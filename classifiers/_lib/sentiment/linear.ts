@@ -97,6 +97,10 @@ export interface LinearModel {
   bits: number;
   mask: number;
   classes: string[];
+  /**
+   * Feature-major in memory (`w[feature * K + class]`): the K weights of a feature share a cache
+   * line, so scoring costs one cache miss per feature, not K. The file stays class-major.
+   */
   w: Float32Array;
   bias: number[];
   offsets: number[];
@@ -105,8 +109,10 @@ export interface LinearModel {
 export function loadLinear(f: LinearModelFile): LinearModel {
   const buf = Buffer.from(f.weights, 'base64');
   const q = new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2);
+  const K = f.classes.length;
+  const D = q.length / K;
   const w = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) w[i] = q[i]! * f.scale;
+  for (let k = 0; k < K; k++) for (let j = 0; j < D; j++) w[j * K + k] = q[k * D + j]! * f.scale;
   return { bits: f.bits, mask: (1 << f.bits) - 1, classes: f.classes, w, bias: f.bias, offsets: f.offsets };
 }
 
@@ -118,7 +124,9 @@ export function saveLinear(
   for (const x of m.w) max = Math.max(max, Math.abs(x));
   const scale = max > 0 ? max / 32767 : 1;
   const q = new Int16Array(m.w.length);
-  for (let i = 0; i < q.length; i++) q[i] = Math.round(m.w[i]! / scale);
+  const K = m.classes.length;
+  const D = m.w.length / K;
+  for (let k = 0; k < K; k++) for (let j = 0; j < D; j++) q[k * D + j] = Math.round(m.w[j * K + k]! / scale);
   return {
     kind: 'hashed-logreg',
     version: meta.version,
@@ -140,15 +148,32 @@ export function predictProba(
   out = new Float64Array(m.classes.length),
 ): Float64Array {
   const K = m.classes.length;
-  const D = 1 << m.bits;
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) {
-    let z = m.bias[k]! + (m.offsets[k] ?? 0);
-    const base = k * D;
-    for (let j = 0; j < x.idx.length; j++) z += m.w[base + x.idx[j]!]! * x.val[j]!;
-    out[k] = z;
-    if (z > max) max = z;
+  for (let k = 0; k < K; k++) out[k] = m.bias[k]! + (m.offsets[k] ?? 0);
+  const w = m.w;
+  if (K === 2 || K === 3) {
+    // Unrolled for the shipped models (2 and 3 classes).
+    let z0 = out[0]!;
+    let z1 = out[1]!;
+    let z2 = K === 3 ? out[2]! : 0;
+    for (let j = 0; j < x.idx.length; j++) {
+      const a = x.idx[j]! * K;
+      const v = x.val[j]!;
+      z0 += w[a]! * v;
+      z1 += w[a + 1]! * v;
+      if (K === 3) z2 += w[a + 2]! * v;
+    }
+    out[0] = z0;
+    out[1] = z1;
+    if (K === 3) out[2] = z2;
+  } else {
+    for (let j = 0; j < x.idx.length; j++) {
+      const a = x.idx[j]! * K;
+      const v = x.val[j]!;
+      for (let k = 0; k < K; k++) out[k]! += w[a + k]! * v;
+    }
   }
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) if (out[k]! > max) max = out[k]!;
   let sum = 0;
   for (let k = 0; k < K; k++) {
     out[k] = Math.exp(out[k]! - max);
@@ -226,9 +251,8 @@ export function trainLinear(
         if (g === 0) continue;
         bg2[k]! += g * g;
         bias[k]! -= (lr * g) / Math.sqrt(bg2[k]! + 1e-8);
-        const base = k * D;
         for (let j = 0; j < x.idx.length; j++) {
-          const a = base + x.idx[j]!;
+          const a = x.idx[j]! * K + k;
           const gj = g * x.val[j]! + l2 * w[a]!;
           g2[a]! += gj * gj;
           w[a]! -= (lr * gj) / Math.sqrt(g2[a]! + 1e-8);
