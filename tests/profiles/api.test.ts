@@ -291,6 +291,23 @@ describe('SSE stream', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the new endpoints', async () => {
+    const r = await app.request('/openapi.json');
+    const doc = (await r.json()) as { paths: Record<string, unknown> };
+    for (const p of [
+      '/v1/analytics/volume',
+      '/v1/analytics/share-of-voice',
+      '/v1/authors/{platform}/{handle}',
+      '/v1/customers/{id}',
+      '/v1/segments/{name}/members',
+      '/v1/reports/kol',
+      '/v1/stream',
+    ])
+      expect(doc.paths, p).toHaveProperty([p]);
+  });
+});
+
 describe('dashboard', () => {
   it('is served at / with a strict CSP and no inline script', async () => {
     const r = await app.request('/');
