@@ -1,13 +1,32 @@
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { type Dispatcher, ProxyAgent, request } from 'undici';
 import { type Clock, systemClock } from '../../src/clock.ts';
-import { EarshotError, FetchError, type FetchFailure, SourceFault } from '../../src/errors.ts';
+import { EarshotError, FetchError, type FetchFailure, redactUrl, SourceFault } from '../../src/errors.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
-import { createGuardedDispatcher, guardUrl } from '../../src/net/guard.ts';
+import {
+  blockedError,
+  createGuardedDispatcher,
+  type GuardOptions,
+  guardUrl,
+  isAddressAllowed,
+} from '../../src/net/guard.ts';
+import { assertNotBlocked } from './html.ts';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from '../../src/net/types.ts';
 
-export const USER_AGENT = 'Earshot/0.1 (+self-hosted social listening)';
+const VERSION: string = (() => {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0';
+  }
+})();
+
+/** What Earshot sends as User-Agent unless the config sets `network.userAgent`. */
+export const USER_AGENT = `Earshot/${VERSION} (+https://github.com/earshot; social listening)`;
 
 export interface HostLimit {
   perMinute: number;
@@ -62,21 +81,132 @@ export const PLATFORM_LIMITS: Record<string, HostLimit> = {
 };
 const DEFAULT_LIMIT: HostLimit = { perMinute: 60, concurrency: 2 };
 
-/** Per-host token bucket plus a concurrency gate, adjusted from rate-limit headers. */
+/** What a response says about the caller's remaining budget. */
+export interface RateLimitInfo {
+  /** Requests allowed per window. */
+  limit?: number;
+  /** Requests left in the current window. */
+  remaining?: number;
+  /** When the window resets (epoch ms). */
+  resetAt?: number;
+  /** Window length (ms), from `RateLimit-Policy: 3000;w=300`. */
+  windowMs?: number;
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date; ms from `now`, or undefined. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.max(0, Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * A reset value as platforms write it: an ISO/HTTP date (Mastodon), epoch seconds (X, Bluesky's
+ * PDS) or seconds from now (Reddit, the IETF draft). Numbers above 1e9 are epochs.
+ */
+function parseReset(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const n = Number(v);
+    return n > 1e9 ? n * 1000 : now + n * 1000;
+  }
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+const num = (v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number.parseFloat(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * Read the rate-limit headers of Reddit (`x-ratelimit-used/remaining/reset`, floats as strings,
+ * reset in seconds), X (`x-rate-limit-*`, reset in epoch seconds), Mastodon (`x-ratelimit-*`,
+ * ISO reset) and the IETF draft used by Bluesky (`RateLimit-Limit/Remaining/Reset` plus
+ * `RateLimit-Policy: 3000;w=300`, or the combined `RateLimit: limit=.., remaining=.., reset=..`).
+ * Headers must be lower-cased. Undefined when none is present.
+ *
+ * @example
+ * parseRateLimit({ 'x-ratelimit-remaining': '599.0', 'x-ratelimit-used': '1', 'x-ratelimit-reset': '525' }, now)
+ * // { limit: 600, remaining: 599, resetAt: now + 525_000 }
+ */
+export function parseRateLimit(h: Record<string, string>, now: number): RateLimitInfo | undefined {
+  const info: RateLimitInfo = {};
+  const prefix = ['x-ratelimit-', 'x-rate-limit-', 'ratelimit-'].find(
+    (p) => h[`${p}remaining`] !== undefined || h[`${p}limit`] !== undefined,
+  );
+  if (prefix) {
+    info.remaining = num(h[`${prefix}remaining`]);
+    info.limit = num(h[`${prefix}limit`]);
+    const used = num(h[`${prefix}used`]);
+    if (info.limit === undefined && used !== undefined && info.remaining !== undefined)
+      info.limit = used + info.remaining;
+    info.resetAt = parseReset(h[`${prefix}reset`], now);
+  } else if (h.ratelimit !== undefined) {
+    // draft-ietf-httpapi-ratelimit-headers-07+: `RateLimit: limit=100, remaining=50, reset=5`
+    // (later drafts name the policy first: `"default";r=50;t=5`).
+    const kv = Object.fromEntries(
+      [...h.ratelimit.matchAll(/([a-z]+)=("?)([^",;\s]+)\2/gi)].map((m) => [m[1]!.toLowerCase(), m[3]!]),
+    );
+    info.limit = num(kv.limit ?? kv.q);
+    info.remaining = num(kv.remaining ?? kv.r);
+    const reset = num(kv.reset ?? kv.t);
+    if (reset !== undefined) info.resetAt = now + reset * 1000;
+  } else return undefined;
+  const policy = h['ratelimit-policy'] ?? h['x-ratelimit-policy'];
+  if (policy) {
+    const m = /^\s*(\d+)\s*;\s*w=(\d+)/.exec(policy) ?? /q=(\d+).*?w=(\d+)/.exec(policy);
+    if (m) {
+      info.limit ??= Number(m[1]);
+      info.windowMs = Number(m[2]) * 1000;
+    }
+  }
+  return info;
+}
+
+/** The wait a response asks for: Retry-After, or the reset of an exhausted budget (ms), else undefined. */
+export function rateLimitWaitMs(headers: Record<string, string>, now: number): number | undefined {
+  const ra = parseRetryAfter(headers['retry-after'], now);
+  if (ra !== undefined) return ra;
+  const rl = parseRateLimit(headers, now);
+  if (rl?.remaining === undefined || rl.remaining >= 1 || rl.resetAt === undefined) return undefined;
+  return Math.max(0, rl.resetAt - now);
+}
+
+/**
+ * Per-host token bucket plus a concurrency gate. Seeded from the platform's documented budget;
+ * a response's rate-limit headers lower the rate (never raise it above the seed): the policy
+ * window, and pacing the remaining budget over the time to its reset.
+ */
 class HostGate {
   private tokens: number;
   private last: number;
   private active = 0;
   private waiters: (() => void)[] = [];
+  /** Budget from headers, in force until `paceUntil`. */
+  private pacePerMinute = Number.POSITIVE_INFINITY;
+  private paceUntil = 0;
+  private policyPerMinute = Number.POSITIVE_INFINITY;
   /** No request before this time (from a 429 or an exhausted remaining count). */
   blockedUntil = 0;
+  requests = 0;
+  lastRateLimit: RateLimitInfo | undefined;
 
   constructor(
-    private limit: HostLimit,
+    readonly limit: HostLimit,
     private clock: Clock,
   ) {
     this.tokens = Math.max(1, Math.min(limit.perMinute, 10));
     this.last = clock.now().getTime();
+  }
+
+  perMinute(now: number): number {
+    const pace = now < this.paceUntil ? this.pacePerMinute : Number.POSITIVE_INFINITY;
+    return Math.max(0.01, Math.min(this.limit.perMinute, this.policyPerMinute, pace));
   }
 
   async acquire(signal?: AbortSignal): Promise<void> {
@@ -90,21 +220,50 @@ class HostGate {
           await this.clock.sleep(this.blockedUntil - now, signal);
           continue;
         }
-        this.tokens = Math.min(
-          this.limit.perMinute,
-          this.tokens + ((now - this.last) / 60_000) * this.limit.perMinute,
-        );
+        const rate = this.perMinute(now);
+        this.tokens = Math.min(Math.max(1, rate), this.tokens + ((now - this.last) / 60_000) * rate);
         this.last = now;
         if (this.tokens >= 1) {
           this.tokens -= 1;
+          this.requests++;
           return;
         }
-        await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.limit.perMinute) * 60_000), signal);
+        await this.clock.sleep(Math.ceil(((1 - this.tokens) / rate) * 60_000), signal);
       }
     } catch (e) {
       this.release();
       throw e;
     }
+  }
+
+  /** Adjust from a response's headers; `maxBlockMs` caps how long an exhausted budget blocks. */
+  adjust(headers: Record<string, string>, now: number, maxBlockMs: number): void {
+    const rl = parseRateLimit(headers, now);
+    if (rl) {
+      this.lastRateLimit = rl;
+      if (rl.limit !== undefined && rl.windowMs)
+        this.policyPerMinute = (rl.limit * 60_000) / rl.windowMs;
+      if (rl.remaining !== undefined && rl.resetAt !== undefined && rl.resetAt > now) {
+        this.tokens = Math.min(this.tokens, Math.max(0, rl.remaining));
+        this.pacePerMinute = (Math.max(rl.remaining, 0) * 60_000) / (rl.resetAt - now);
+        this.paceUntil = rl.resetAt;
+      }
+    }
+    const wait = rateLimitWaitMs(headers, now);
+    if (wait !== undefined && wait > 0)
+      this.blockedUntil = Math.max(this.blockedUntil, now + Math.min(wait, maxBlockMs));
+  }
+
+  snapshot(now: number): HostStats {
+    return {
+      requests: this.requests,
+      active: this.active,
+      queued: this.waiters.length,
+      perMinute: Math.round(this.perMinute(now) * 100) / 100,
+      tokens: Math.floor(this.tokens * 100) / 100,
+      blockedUntil: this.blockedUntil > now ? new Date(this.blockedUntil).toISOString() : null,
+      lastRateLimit: this.lastRateLimit,
+    };
   }
 
   release(): void {
@@ -113,28 +272,34 @@ class HostGate {
   }
 }
 
-/** The wait a response asks for: Retry-After, or the reset of an exhausted budget (ms), else undefined. */
-export function rateLimitWaitMs(headers: Record<string, string>, now: number): number | undefined {
-  const ra = headers['retry-after'];
-  if (ra !== undefined) {
-    const secs = Number(ra);
-    if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-    const at = Date.parse(ra);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  // Reddit: x-ratelimit-remaining "599.0", x-ratelimit-reset seconds until reset.
-  // X: x-rate-limit-remaining, x-rate-limit-reset epoch seconds.
-  // Mastodon: x-ratelimit-remaining, x-ratelimit-reset ISO time.
-  // IETF draft (Bluesky): ratelimit-remaining, ratelimit-reset seconds (or epoch on some servers).
-  const remaining =
-    headers['x-ratelimit-remaining'] ?? headers['x-rate-limit-remaining'] ?? headers['ratelimit-remaining'];
-  if (remaining === undefined || Number(remaining) >= 1) return undefined;
-  const reset = headers['x-ratelimit-reset'] ?? headers['x-rate-limit-reset'] ?? headers['ratelimit-reset'];
-  if (reset === undefined) return undefined;
-  const n = Number(reset);
-  if (Number.isFinite(n)) return n > 1e9 ? Math.max(0, n * 1000 - now) : Math.max(0, n * 1000);
-  const at = Date.parse(reset);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+export interface HostStats {
+  requests: number;
+  active: number;
+  queued: number;
+  /** Rate in force now (seed lowered by headers). */
+  perMinute: number;
+  tokens: number;
+  blockedUntil: string | null;
+  lastRateLimit: RateLimitInfo | undefined;
+}
+
+export interface HttpStats {
+  requests: number;
+  retries: number;
+  failures: number;
+  rateLimited: number;
+  bytes: number;
+  breaker: {
+    state: 'closed' | 'open' | 'half-open';
+    consecutiveFailures: number;
+    openUntil: string | null;
+  };
+  hosts: Record<string, HostStats>;
+}
+
+/** The client with its counters, for source health and `earshot sources`. */
+export interface StatsHttpClient extends HttpClient {
+  stats(): HttpStats;
 }
 
 function charsetOf(contentType: string | undefined): string | undefined {
@@ -162,18 +327,23 @@ function makeResponse(
     text: (charset) => decodeBody(body, charset ?? charsetOf(headers['content-type'])),
     json<T>(): T {
       const text = decodeBody(body, charsetOf(headers['content-type'])).replace(/^\uFEFF/, '');
+      if (text.trim() === '')
+        throw new SourceFault('empty', 'empty body where JSON was expected', { context: { url } });
       try {
         return JSON.parse(text) as T;
       } catch (cause) {
-        const looksHtml = /^\s*</.test(text);
-        throw new SourceFault(
-          looksHtml ? 'schema-changed' : 'parse-error',
-          looksHtml ? 'expected JSON, got an HTML page' : 'malformed JSON body',
-          {
+        if (/^\s*</.test(text)) {
+          // An HTML page where JSON was expected: a captcha, a login wall, or a changed API.
+          assertNotBlocked(text);
+          throw new SourceFault('schema-changed', 'expected JSON, got an HTML page', {
             cause,
             context: { url, bytes: body.length },
-          },
-        );
+          });
+        }
+        throw new SourceFault('parse-error', 'malformed JSON body', {
+          cause,
+          context: { url, bytes: body.length },
+        });
       }
     },
   };
@@ -209,14 +379,27 @@ function classify(err: unknown): FetchFailure {
   return 'reset';
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
 /**
- * The HTTP client every collector (and alert channel) uses.
+ * The HTTP client every collector (and alert channel) uses: per-host token buckets and
+ * concurrency seeded from `PLATFORM_LIMITS`/`hostLimits` and lowered by rate-limit headers;
+ * retries with exponential backoff and jitter for 429, 5xx, timeouts, resets and truncated
+ * bodies (never other 4xx), honouring `Retry-After`; connect/header/body timeouts; a body cap
+ * (also on the decompressed size); gzip/deflate/br; redirects followed hop by hop through the
+ * guarded dispatcher; a circuit breaker for the source the client belongs to. Every wait goes
+ * through `clock.sleep`, so tests advance a FakeClock or set `maxRetryWaitMs`.
+ *
+ * Why one client per source: the breaker and the buckets are per client. The core creates one
+ * per source and keeps it across runs so a failing platform trips only its own breaker.
  *
  * @example
  * const http = createHttpClient({ clock, log, allowPrivate: ['127.0.0.0/8'] });
  * const res = await http.get('https://hn.algolia.com/api/v1/search_by_date', { query: { query: 'acme' } });
+ * http.stats().breaker.state; // 'closed'
  */
-export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
+export function createHttpClient(opts: HttpClientOptions = {}): StatsHttpClient {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? silentLogger();
   const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
@@ -224,17 +407,24 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const maxWait = opts.maxRetryWaitMs ?? 60_000;
   const base = opts.backoffBaseMs ?? 500;
   const random = opts.random ?? Math.random;
+  const headersMs = opts.timeouts?.headersMs ?? 30_000;
+  const bodyMs = opts.timeouts?.bodyMs ?? 30_000;
   const guard = { allowCidrs: opts.allowPrivate ?? [], allowPrivateNetwork: opts.allowPrivateNetwork };
+  // Why the proxy path checks before connecting: through HTTPS_PROXY the proxy resolves the
+  // name, so the connect-time guard cannot see the address. We resolve and check it ourselves
+  // (a rebinding window remains; deployments that need the strict guard run without a proxy).
   const dispatcher: Dispatcher =
     opts.dispatcher ??
     (opts.proxy
-      ? new ProxyAgent({ uri: opts.proxy })
+      ? new ProxyAgent({ uri: opts.proxy, connectTimeout: opts.timeouts?.connectMs ?? 10_000 })
       : createGuardedDispatcher({ ...guard, connectTimeoutMs: opts.timeouts?.connectMs }));
   const gates = new Map<string, HostGate>();
   const breakerLimit = opts.breaker?.failures ?? 5;
   const coolDown = opts.breaker?.coolDownMs ?? 5 * 60_000;
-  let failures = 0;
+  const counters = { requests: 0, retries: 0, failures: 0, rateLimited: 0, bytes: 0 };
+  let consecutive = 0;
   let openUntil = 0;
+  let trialInFlight = false;
 
   const gate = (host: string) => {
     let g = gates.get(host);
@@ -250,13 +440,14 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
 
   async function once(url: URL, o: HttpRequestOptions): Promise<HttpResponse> {
     guardUrl(url, guard);
+    if (opts.proxy && !opts.dispatcher) await guardResolved(url.hostname, guard);
     const g = gate(url.host);
     await g.acquire(o.signal);
+    counters.requests++;
     const cap = o.maxBytes ?? maxBytes;
+    const href = url.toString();
     try {
-      const timeoutSignal = AbortSignal.timeout(
-        o.timeoutMs ?? (opts.timeouts?.headersMs ?? 30_000) + (opts.timeouts?.bodyMs ?? 30_000),
-      );
+      const timeoutSignal = AbortSignal.timeout(o.timeoutMs ?? headersMs + bodyMs);
       const signal = o.signal ? AbortSignal.any([o.signal, timeoutSignal]) : timeoutSignal;
       let res: Dispatcher.ResponseData<unknown>;
       try {
@@ -270,17 +461,17 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
           body: o.body,
           dispatcher,
           signal,
-          headersTimeout: o.timeoutMs ?? opts.timeouts?.headersMs ?? 30_000,
-          bodyTimeout: o.timeoutMs ?? opts.timeouts?.bodyMs ?? 30_000,
-          maxRedirections: 0,
-        } as Parameters<typeof request>[1]);
+          headersTimeout: o.timeoutMs ?? headersMs,
+          bodyTimeout: o.timeoutMs ?? bodyMs,
+        });
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;
         if (cause instanceof EarshotError) throw cause;
+        if (err instanceof EarshotError) throw err;
         if (o.signal?.aborted)
-          throw new FetchError('request aborted', { url: url.toString(), failure: 'aborted', cause: err });
+          throw new FetchError('request aborted', { url: href, failure: 'aborted', cause: err });
         const failure = timeoutSignal.aborted ? 'timeout' : classify(cause);
-        throw new FetchError(`${failure} while requesting`, { url: url.toString(), failure, cause: err });
+        throw new FetchError(`${failure} while requesting`, { url: href, failure, cause: err });
       }
       const headers = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
       const chunks: Buffer[] = [];
@@ -291,7 +482,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
           if (size > cap) {
             res.body.destroy();
             throw new FetchError(`response body over ${cap} bytes`, {
-              url: url.toString(),
+              url: href,
               failure: 'too-large',
               status: res.statusCode,
             });
@@ -300,120 +491,217 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         }
       } catch (err) {
         if (err instanceof FetchError) throw err;
-        const failure = timeoutSignal.aborted ? 'timeout' : 'truncated';
+        if (o.signal?.aborted)
+          throw new FetchError('request aborted', { url: href, failure: 'aborted', cause: err });
+        const failure = timeoutSignal.aborted || classify(err) === 'timeout' ? 'timeout' : 'truncated';
         throw new FetchError(`${failure}: the response body ended early`, {
-          url: url.toString(),
+          url: href,
           failure,
           status: res.statusCode,
           cause: err,
         });
       }
-      let body = Buffer.concat(chunks);
+      let body: Buffer = Buffer.concat(chunks);
+      counters.bytes += body.length;
       const declared = headers['content-length'];
-      if (
-        declared !== undefined &&
-        !headers['content-encoding'] &&
-        Number(declared) > body.length &&
-        o.method !== 'HEAD'
-      ) {
+      if (declared !== undefined && Number(declared) > body.length && o.method !== 'HEAD') {
         throw new FetchError(`truncated: ${body.length} of ${declared} bytes`, {
-          url: url.toString(),
+          url: href,
           failure: 'truncated',
           status: res.statusCode,
         });
       }
-      const enc = (headers['content-encoding'] ?? '').toLowerCase();
+      const enc = (headers['content-encoding'] ?? '').toLowerCase().trim();
       if (body.length > 0 && enc && enc !== 'identity') {
-        try {
-          body = enc.includes('br')
-            ? brotliDecompressSync(body)
-            : enc.includes('gzip')
-              ? gunzipSync(body)
-              : enc.includes('deflate')
-                ? inflateSync(body)
-                : body;
-        } catch (cause) {
-          throw new FetchError(`truncated: cannot decode ${enc} body`, {
-            url: url.toString(),
-            failure: 'truncated',
-            status: res.statusCode,
-            cause,
-          });
-        }
-        if (body.length > cap)
-          throw new FetchError(`response body over ${cap} bytes`, {
-            url: url.toString(),
-            failure: 'too-large',
-            status: res.statusCode,
-          });
+        body = decompress(body, enc, cap, href, res.statusCode);
+        // The decoded body no longer matches these; callers see what they got.
+        delete headers['content-encoding'];
+        delete headers['content-length'];
       }
-      const wait = rateLimitWaitMs(headers, clock.now().getTime());
-      if (wait !== undefined && wait > 0)
-        g.blockedUntil = Math.max(g.blockedUntil, clock.now().getTime() + Math.min(wait, maxWait));
+      const now = clock.now().getTime();
+      g.adjust(headers, now, maxWait);
+      if (res.statusCode === 429) counters.rateLimited++;
+      if (REDIRECTS.has(res.statusCode) && headers.location && !o.acceptStatus?.includes(res.statusCode)) {
+        return makeResponse(href, res.statusCode, headers, body);
+      }
       const accepted = o.acceptStatus
         ? o.acceptStatus.includes(res.statusCode)
         : (res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 304;
       if (!accepted) {
         throw new FetchError(`upstream answered ${res.statusCode}`, {
-          url: url.toString(),
+          url: href,
           failure: 'status',
           status: res.statusCode,
           retryAfterMs:
-            res.statusCode === 429 || res.statusCode >= 500
-              ? rateLimitWaitMs(headers, clock.now().getTime())
-              : undefined,
+            res.statusCode === 429 || res.statusCode >= 500 ? rateLimitWaitMs(headers, now) : undefined,
         });
       }
-      return makeResponse(url.toString(), res.statusCode, headers, body);
+      return makeResponse(href, res.statusCode, headers, body);
     } finally {
       g.release();
     }
   }
 
-  async function requestWithRetry(rawUrl: string, o: HttpRequestOptions = {}): Promise<HttpResponse> {
-    const url = new URL(rawUrl);
-    for (const [k, v] of Object.entries(o.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
+  /** One logical request: redirects followed (each hop guarded at connect), auth dropped cross-origin. */
+  async function follow(url: URL, o: HttpRequestOptions): Promise<HttpResponse> {
+    let cur = url;
+    let req = o;
+    for (let hop = 0; ; hop++) {
+      const res = await once(cur, req);
+      if (!REDIRECTS.has(res.status) || !res.headers.location || req.acceptStatus?.includes(res.status))
+        return res;
+      if (hop >= MAX_REDIRECTS)
+        throw new FetchError(`more than ${MAX_REDIRECTS} redirects`, {
+          url: cur.toString(),
+          failure: 'status',
+          status: res.status,
+        });
+      let next: URL;
+      try {
+        next = new URL(res.headers.location, cur);
+      } catch {
+        throw new FetchError('redirect to an invalid location', {
+          url: cur.toString(),
+          failure: 'status',
+          status: res.status,
+        });
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw new FetchError(`redirect to a ${next.protocol} URL`, {
+          url: cur.toString(),
+          failure: 'status',
+          status: res.status,
+        });
+      const headers = { ...req.headers };
+      if (next.origin !== cur.origin)
+        for (const k of Object.keys(headers))
+          if (/^(authorization|cookie|proxy-authorization)$/i.test(k)) delete headers[k];
+      const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === 'POST');
+      req = toGet ? { ...req, headers, method: 'GET', body: undefined } : { ...req, headers };
+      cur = next;
+    }
+  }
+
+  function circuitCheck(host: string): boolean {
     const now = clock.now().getTime();
-    if (openUntil > now) {
+    if (openUntil === 0) return false;
+    if (openUntil > now || trialInFlight) {
       throw new EarshotError(
         'CIRCUIT_OPEN',
-        `circuit open after ${failures} consecutive failures; next try after ${new Date(openUntil).toISOString()}`,
-        {
-          retry: true,
-          context: { host: url.host },
-        },
+        `circuit open after ${consecutive} consecutive failures; next try after ${new Date(openUntil).toISOString()}`,
+        { retry: true, context: { host, retryAfterMs: Math.max(0, openUntil - now) } },
       );
     }
+    trialInFlight = true; // half-open: this call is the trial
+    return true;
+  }
+
+  async function requestWithRetry(rawUrl: string, o: HttpRequestOptions = {}): Promise<HttpResponse> {
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch (cause) {
+      throw new EarshotError('BAD_REQUEST', 'invalid URL', { cause, context: { url: redactUrl(rawUrl) } });
+    }
+    for (const [k, v] of Object.entries(o.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const trial = circuitCheck(url.host);
     const attempts = (o.retries ?? retries) + 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await once(url, o);
-        failures = 0;
-        return r;
-      } catch (err) {
-        const retryable = err instanceof EarshotError && err.retry;
-        if (!retryable || attempt >= attempts) {
-          if (retryable || (err instanceof FetchError && err.failure !== 'status')) {
-            if (++failures >= breakerLimit) openUntil = clock.now().getTime() + coolDown;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await follow(url, o);
+          consecutive = 0;
+          openUntil = 0;
+          return r;
+        } catch (err) {
+          const retryable = err instanceof EarshotError && err.retry;
+          if (!retryable || attempt >= attempts) {
+            counters.failures++;
+            if (countsAgainstBreaker(err) && (++consecutive >= breakerLimit || trial)) {
+              openUntil = clock.now().getTime() + coolDown;
+              log.warn({ host: url.host, consecutive, coolDownMs: coolDown }, 'circuit opened');
+            }
+            throw err;
           }
-          throw err;
+          const asked = err instanceof FetchError ? err.retryAfterMs : undefined;
+          const backoff = Math.min(maxWait, base * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+          const wait = asked ?? backoff;
+          // A wait longer than we may spend here fails the call; the scheduler retries later.
+          if (wait > maxWait) throw err;
+          counters.retries++;
+          log.debug(
+            { host: url.host, attempt, waitMs: Math.round(wait), err: (err as Error).message },
+            'retrying request',
+          );
+          await clock.sleep(wait, o.signal);
         }
-        const asked = err instanceof FetchError ? err.retryAfterMs : undefined;
-        const backoff = Math.min(maxWait, base * 2 ** (attempt - 1)) * (0.5 + random() / 2);
-        const wait = asked !== undefined ? asked : backoff;
-        if (wait > maxWait) throw err;
-        log.debug(
-          { url: url.host, attempt, waitMs: Math.round(wait), err: (err as Error).message },
-          'retrying request',
-        );
-        await clock.sleep(wait, o.signal);
       }
+    } finally {
+      if (trial) trialInFlight = false;
     }
   }
 
   return {
     request: requestWithRetry,
     get: (url, o) => requestWithRetry(url, { ...o, method: 'GET' }),
+    stats(): HttpStats {
+      const now = clock.now().getTime();
+      return {
+        ...counters,
+        breaker: {
+          state: openUntil === 0 ? 'closed' : openUntil > now ? 'open' : 'half-open',
+          consecutiveFailures: consecutive,
+          openUntil: openUntil > now ? new Date(openUntil).toISOString() : null,
+        },
+        hosts: Object.fromEntries([...gates].map(([h, g]) => [h, g.snapshot(now)])),
+      };
+    },
   };
+}
+
+/** Network-level failures and 5xx trip the breaker; 429, other 4xx, aborts and refusals do not. */
+function countsAgainstBreaker(err: unknown): boolean {
+  if (!(err instanceof FetchError)) return false;
+  if (err.failure === 'status') return err.status !== undefined && err.status >= 500;
+  return err.failure !== 'aborted' && err.failure !== 'too-large';
+}
+
+function decompress(body: Buffer, enc: string, cap: number, url: string, status: number): Buffer {
+  const o = { maxOutputLength: cap };
+  try {
+    // Content-Encoding may list several codings, applied in order; undo them in reverse.
+    let out: Buffer = body;
+    for (const e of enc.split(',').map((x) => x.trim()).reverse()) {
+      if (e === 'br') out = brotliDecompressSync(out, o);
+      else if (e === 'gzip' || e === 'x-gzip') out = gunzipSync(out, o);
+      else if (e === 'deflate') {
+        // "deflate" is zlib-wrapped by the RFC, raw deflate by some servers.
+        try {
+          out = inflateSync(out, o);
+        } catch {
+          out = inflateRawSync(out, o);
+        }
+      } else if (e !== 'identity') return out;
+    }
+    return out;
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError)
+      throw new FetchError(`decoded body over ${cap} bytes`, { url, failure: 'too-large', status, cause });
+    throw new FetchError(`truncated: cannot decode ${enc} body`, { url, failure: 'truncated', status, cause });
+  }
+}
+
+async function guardResolved(hostname: string, guard: GuardOptions): Promise<void> {
+  if (guard.allowPrivateNetwork) return;
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return; // guardUrl checked it
+  let addrs: { address: string }[];
+  try {
+    addrs = await dnsLookup(host, { all: true });
+  } catch {
+    return; // the proxy reports the failure
+  }
+  const bad = addrs.find((a) => !isAddressAllowed(a.address, guard.allowCidrs ?? []));
+  if (bad) throw blockedError(host, bad.address);
 }
