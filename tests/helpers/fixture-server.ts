@@ -18,23 +18,45 @@ export interface Reply {
   body?: string | Buffer;
 }
 
+/**
+ * What can go wrong, served in place of the route's reply:
+ * - `status`: that status (e.g. 429 with `retryAfter: '2'` or an HTTP date, 500, 503, 401);
+ * - `timeout`: accept the request and never answer (the client's header timeout fires);
+ * - `reset`: destroy the socket without a response (ECONNRESET);
+ * - `truncated`: the route's real headers with its full Content-Length, half the body, then close;
+ * - `malformed`: half the route's real body followed by garbage, complete and well framed;
+ * - `html`: a 200 HTML page with the given body (a page where JSON was expected);
+ * - `captcha` / `login-wall`: a realistic 200 HTML captcha or sign-in page;
+ * - `empty`: 200 with the route's content-type and an empty body.
+ */
 export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string }
+  | { kind: 'status'; status: number; retryAfter?: string; body?: string; headers?: Record<string, string> }
   | { kind: 'timeout' }
   | { kind: 'reset' }
   | { kind: 'truncated' }
   | { kind: 'malformed' }
-  | { kind: 'html'; body: string };
+  | { kind: 'html'; body: string }
+  | { kind: 'captcha' }
+  | { kind: 'login-wall' }
+  | { kind: 'empty' };
+
+export const CAPTCHA_PAGE =
+  '<!DOCTYPE html><html><head><title>Attention Required!</title></head><body><form id="challenge-form" action="/cdn-cgi/l/chk_captcha"><div class="g-recaptcha" data-sitekey="x"></div><p>Please complete the security check (CAPTCHA) to access this site.</p></form></body></html>';
+export const LOGIN_PAGE =
+  '<!DOCTYPE html><html><head><title>Log in</title></head><body><p>Please log in to continue.</p><form action="/login" method="post"><input name="username"><input name="password" type="password"></form></body></html>';
 
 export interface Recorded {
   method: string;
+  /** Path and query as received. */
   url: string;
   headers: IncomingMessage['headers'];
+  /** Request body as text (form posts, JSON bodies). */
+  body: string;
 }
 
-type Matcher = string | RegExp | ((pathAndQuery: string) => boolean);
+export type Matcher = string | RegExp | ((pathAndQuery: string) => boolean);
 
-interface Route {
+export interface Route {
   method: string;
   match: Matcher;
   reply: Reply | ((req: IncomingMessage) => Reply);
@@ -42,8 +64,14 @@ interface Route {
 
 /**
  * A local HTTP server (127.0.0.1, random port) that replays recorded platform responses and
- * injects faults. Routes match on method and path+query (a string is an exact path+query or,
- * when it has no "?", a path). Faults apply to the next `times` matching requests first.
+ * injects faults. Routes match on method (`'*'` for any) and path+query: a string is an exact
+ * path+query or, when it has no "?", a path; a RegExp or predicate sees the path+query. The most
+ * recently added matching route wins, so a test can override a route for one case. Faults apply
+ * first, to the next `times` matching requests (default 1), in the order they were added.
+ * Every request is recorded (method, path+query, headers, body) for assertions.
+ *
+ * Reach it through the real HTTP client with `allowPrivate: ['127.0.0.0/8']` (see
+ * `tests/helpers/collect.ts#testHttp`): the guard is exercised, not bypassed.
  *
  * @example
  * const srv = await startFixtureServer();
@@ -51,6 +79,7 @@ interface Route {
  * srv.fault('/api/v1/search_by_date', { kind: 'status', status: 429, retryAfter: '0' }, 1);
  */
 export interface FixtureServer {
+  /** `http://127.0.0.1:<port>`; pass it as a collector's `baseUrl`. */
   url: string;
   requests: Recorded[];
   route(method: string, match: Matcher, reply: Route['reply']): void;
@@ -58,6 +87,8 @@ export interface FixtureServer {
   clearFaults(): void;
   close(): Promise<void>;
 }
+
+
 
 function matches(m: Matcher, pathAndQuery: string): boolean {
   if (typeof m === 'function') return m(pathAndQuery);
@@ -79,9 +110,14 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   };
 
   const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8')));
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse, reqBody: string) => {
     const pq = req.url ?? '/';
-    requests.push({ method: req.method ?? 'GET', url: pq, headers: req.headers });
-    const route = routes.find((r) => r.method === req.method && matches(r.match, pq));
+    requests.push({ method: req.method ?? 'GET', url: pq, headers: req.headers, body: reqBody });
+    const route = routes.find((r) => (r.method === '*' || r.method === req.method) && matches(r.match, pq));
     const f = faults.find((x) => x.left > 0 && matches(x.match, pq));
     if (f) {
       f.left--;
@@ -93,6 +129,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
             headers: {
               'content-type': 'text/plain',
               ...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+              ...fault.headers,
             },
             body: fault.body ?? `status ${fault.status}`,
           });
@@ -106,6 +143,18 @@ export async function startFixtureServer(): Promise<FixtureServer> {
             headers: { 'content-type': 'text/html; charset=utf-8' },
             body: fault.body,
           });
+        case 'captcha':
+        case 'login-wall':
+          return send(res, {
+            status: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: fault.kind === 'captcha' ? CAPTCHA_PAGE : LOGIN_PAGE,
+          });
+        case 'empty': {
+          const r = route ? (typeof route.reply === 'function' ? route.reply(req) : route.reply) : {};
+          const type = (r.headers?.['content-type'] as string | undefined) ?? 'application/json';
+          return send(res, { status: 200, headers: { 'content-type': type }, body: '' });
+        }
         case 'truncated':
         case 'malformed': {
           if (!route) return send(res, { status: 404, body: 'no route' });
@@ -135,7 +184,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
         body: `no fixture for ${req.method} ${pq}`,
       });
     send(res, typeof route.reply === 'function' ? route.reply(req) : route.reply);
-  });
+  };
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -158,7 +207,13 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   };
 }
 
-/** Interactions of a VCR.py / Betamax / R vcr cassette as replies keyed by path+query. */
+/**
+ * Interactions of a cassette as replies keyed by path+query: Betamax JSON (`interactions[]`,
+ * `body.string` or `body.base64_string`), VCR.py YAML (`!!binary` bodies are the raw, still
+ * compressed bytes: Content-Encoding is kept) and R vcr YAML (`http_interactions[]`, body
+ * already decoded while the headers still say gzip: the header is dropped). Content-Length and
+ * Transfer-Encoding are dropped; the server frames the body itself.
+ */
 export function cassette(rel: string): { method: string; pathAndQuery: string; reply: Reply }[] {
   const raw = fixture(rel).toString('utf8');
   const doc = rel.endsWith('.json')
@@ -193,4 +248,33 @@ export function cassette(rel: string): { method: string; pathAndQuery: string; r
       reply: { status: typeof res.status === 'number' ? res.status : res.status.code, headers, body },
     };
   });
+}
+
+/**
+ * Serve every interaction of a cassette: each on its exact path+query, and (unless
+ * `exactOnly`) the last interaction of each path for any query. Origins are rewritten by
+ * construction (only path+query is kept). Returns the interactions.
+ *
+ * @example
+ * replayCassette(srv, 'mastodon/test_hashtag_tl.yaml');
+ */
+export function replayCassette(
+  srv: FixtureServer,
+  rel: string,
+  opts: { exactOnly?: boolean } = {},
+): ReturnType<typeof cassette> {
+  const list = cassette(rel);
+  if (!opts.exactOnly) for (const i of list) srv.route(i.method, i.pathAndQuery.split('?')[0]!, i.reply);
+  // Added later, so exact matches win over the per-path fallbacks.
+  for (const i of list) srv.route(i.method, (pq) => pq === i.pathAndQuery, i.reply);
+  return list;
+}
+
+/** The Hacker News fixture array (`{url, reply}` on hn.algolia.com) as replies. */
+export function hnFixtures(): { pathAndQuery: string; reply: Reply }[] {
+  const list = JSON.parse(fixture('hackernews/fixtures.json').toString('utf8')) as { url: string; reply: unknown }[];
+  return list.map((r) => ({
+    pathAndQuery: r.url,
+    reply: { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(r.reply) },
+  }));
 }
