@@ -4,6 +4,7 @@
  *   npm run train:sentiment            # lexicon + both models + cross-validation report
  *   npm run train:sentiment -- --lexicon-only
  *   npm run train:sentiment -- --only=en --dry --en-sets=vader_tweets,uci_reviews   # ablation, writes nothing
+ *   npm run train:sentiment -- --only=zh --dry --zh-band=0.3 --no-balance          # Chinese variants
  *
  * Writes classifiers/models/{sentiment-en-lexicon,sentiment-en-pattern,sentiment-en,sentiment-zh,sentiment-cv}.json.
  *
@@ -18,7 +19,9 @@
  *
  * Honest figures: 5-fold cross-validation with folds by hashing the id, out-of-fold predictions
  * scored with the shared `evaluate` (../shared/tools/metrics.mjs). The neutral offset of the
- * English model is chosen on out-of-fold predictions only.
+ * English model is chosen on out-of-fold predictions only. The Chinese model is binary (each class
+ * of each set weighted equally); its neutral gate is reported on out-of-fold predictions (share of
+ * neutral answers) and on authored factual sentences (`zh-neutral.ts`, never trained on).
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';
