@@ -102,19 +102,40 @@ const SWITCH_RE =
  * neighbours (艾克米比吉博好用 → 艾克米/比吉/博好/用 without this).
  */
 export function isolateTerms(text: string, brands: BrandTarget[]): string {
-  const han = brands.flatMap((b) => [b.name, ...b.terms]).filter((t) => HAN_RE.test(t));
-  if (han.length === 0 || !HAN_RE.test(text)) return text;
-  const re = new RegExp(
-    [...new Set(han.map((t) => t.normalize('NFKC').toLowerCase().trim()).filter(Boolean))]
-      .sort((a, b) => b.length - a.length)
-      .map(escapeRe)
-      .join('|'),
-    'gu',
-  );
+  const re = hanTermsRe(brands);
+  if (!re || !HAN_RE.test(text)) return text;
   return text
     .normalize('NFKC')
     .toLowerCase()
     .replace(re, (m) => ` ${m} `);
+}
+
+const hanTermsCache = new WeakMap<BrandTarget[], RegExp | null>();
+/** One regex for the Han brand terms of a mention (longest first), built once per brands array. */
+function hanTermsRe(brands: BrandTarget[]): RegExp | null {
+  let re = hanTermsCache.get(brands);
+  if (re === undefined) {
+    const han = [
+      ...new Set(
+        brands
+          .flatMap((b) => [b.name, ...b.terms])
+          .filter((t) => HAN_RE.test(t))
+          .map((t) => t.normalize('NFKC').toLowerCase().trim())
+          .filter(Boolean),
+      ),
+    ];
+    re = han.length
+      ? new RegExp(
+          han
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRe)
+            .join('|'),
+          'gu',
+        )
+      : null;
+    hanTermsCache.set(brands, re);
+  }
+  return re;
 }
 
 /** A clause (or part of one) and whether its sentiment applies to a brand as is (1) or reversed (-1). */
