@@ -15,8 +15,10 @@ import { type BrandTarget, type ClassifierOutput, defineClassifier, type Sentime
  * punctuation, commas, and contrast words: but, however, while, whereas, 但是, 不过, 可是, 却);
  * a clause belongs to the brands it names, or else to the brand named last before it (to the
  * first named brand for leading clauses). Each brand's clauses are scored on their own, so
- * "loved Acme, Globex was awful" gives Acme positive and Globex negative. A brand the text does
- * not name (matched through a query term elsewhere) gets the overall sentiment.
+ * "loved Acme, Globex was awful" gives Acme positive and Globex negative. Within one clause,
+ * comparisons ("better than", 比, 不如) and switches ("switched from Globex to Acme", 从…换成)
+ * give the other brand the opposite sentiment (see `brandSentiments`). A brand the text does not
+ * name (matched through a query term elsewhere) gets the overall sentiment.
  */
 export const sentimentOptions = z
   .object({
