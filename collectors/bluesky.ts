@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
+import { getJson } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import { defineCollector } from './types.ts';
+
+/** Resume state: see `NewestFirstCursor` (keys are ISO dates; `next` is the platform's page position). */
+export type BlueskyCursor = NewestFirstCursor<string>;
 
 const postSchema = z.looseObject({
   uri: z.string(),
@@ -11,7 +15,9 @@ const postSchema = z.looseObject({
     text: z.string().default(''),
     createdAt: z.string(),
     langs: z.array(z.string()).nullish(),
-    reply: z.looseObject({ parent: z.looseObject({ uri: z.string() }), root: z.looseObject({ uri: z.string() }) }).nullish(),
+    reply: z
+      .looseObject({ parent: z.looseObject({ uri: z.string() }), root: z.looseObject({ uri: z.string() }) })
+      .nullish(),
   }),
   indexedAt: z.string().nullish(),
   likeCount: z.number().nullish(),
@@ -32,11 +38,19 @@ export function mapPost(p: Post): MentionInput {
     platform: 'bluesky',
     externalId: p.uri,
     url: postUrl(p.uri, p.author.handle),
-    author: { handle: p.author.handle, name: p.author.displayName || null, url: `https://bsky.app/profile/${p.author.handle}` },
+    author: {
+      handle: p.author.handle,
+      name: p.author.displayName || null,
+      url: `https://bsky.app/profile/${p.author.handle}`,
+    },
     text: p.record.text,
     lang: p.record.langs?.[0] ?? null,
     publishedAt: p.record.createdAt,
-    metrics: { likes: p.likeCount ?? null, shares: (p.repostCount ?? 0) + (p.quoteCount ?? 0), replies: p.replyCount ?? null },
+    metrics: {
+      likes: p.likeCount ?? null,
+      shares: (p.repostCount ?? 0) + (p.quoteCount ?? 0),
+      replies: p.replyCount ?? null,
+    },
     parentId: p.record.reply?.parent.uri ?? null,
     threadId: p.record.reply?.root.uri ?? p.uri,
     raw: { did: p.author.did, indexedAt: p.indexedAt ?? undefined },
@@ -64,15 +78,33 @@ export const bluesky = defineCollector({
   rateLimit: { perMinute: 600, concurrency: 2 },
   async *collect(ctx, o) {
     const base = o.baseUrl.replace(/\/$/, '');
-    const headers: Record<string, string> = ctx.secrets.token ? { authorization: `Bearer ${ctx.secrets.token}` } : {};
-    yield* newestFirst(ctx.cursor as NewestFirstCursor<string> | null, ctx.backfillSince, ctx.maxPages, '', async (cursor) => {
-      const res = await ctx.http.get(`${base}/xrpc/app.bsky.feed.searchPosts`, {
-        headers,
-        query: { q: o.query, sort: 'latest', lang: o.lang, limit: o.limit, cursor: cursor || undefined },
-        signal: ctx.signal,
-      });
-      const body = res.json() as { posts?: unknown; cursor?: string };
-      if (!Array.isArray(body.posts)) throw new SourceFault('schema-changed', 'searchPosts answer has no posts array');
+    const headers: Record<string, string> = ctx.secrets.token
+      ? { authorization: `Bearer ${ctx.secrets.token}` }
+      : {};
+    const prev = ctx.cursor as NewestFirstCursor<string> | null;
+    // `since` (inclusive) lets the AppView skip what an earlier, finished pass already read.
+    const since = prev?.since ?? ctx.backfillSince.toISOString();
+    yield* newestFirst(prev, ctx.backfillSince, ctx.maxPages, '', async (cursor) => {
+      const { body: raw } = await getJson(
+        ctx.http,
+        `${base}/xrpc/app.bsky.feed.searchPosts`,
+        {
+          headers,
+          query: {
+            q: o.query,
+            sort: 'latest',
+            since,
+            lang: o.lang,
+            limit: o.limit,
+            cursor: cursor || undefined,
+          },
+          signal: ctx.signal,
+        },
+        'Bluesky',
+      );
+      const body = (raw ?? {}) as { posts?: unknown; cursor?: string };
+      if (!Array.isArray(body.posts))
+        throw new SourceFault('schema-changed', 'searchPosts answer has no posts array');
       const items = [];
       for (const raw of body.posts) {
         const p = postSchema.safeParse(raw);
@@ -80,7 +112,8 @@ export const bluesky = defineCollector({
         const date = new Date(p.data.indexedAt ?? p.data.record.createdAt);
         items.push({ key: date.toISOString(), date, mention: mapPost(p.data) });
       }
-      if (body.posts.length > 0 && items.length === 0) throw new SourceFault('schema-changed', 'no post has the expected fields');
+      if (body.posts.length > 0 && items.length === 0)
+        throw new SourceFault('schema-changed', 'no post has the expected fields');
       return { items, next: body.cursor && body.posts.length > 0 ? body.cursor : null };
     }) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
   },

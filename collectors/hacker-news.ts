@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
+import { getJson } from './_lib/api.ts';
 import { defineCollector } from './types.ts';
 
 const hitSchema = z.looseObject({
@@ -84,16 +85,21 @@ export const hackerNews = defineCollector({
     for (let pages = 0; pages < ctx.maxPages; pages++) {
       const filters = [`created_at_i>${since}`];
       if (upper !== null) filters.push(`created_at_i<=${upper}`);
-      const res = await ctx.http.get(`${o.baseUrl.replace(/\/$/, '')}/api/v1/search_by_date`, {
-        query: {
-          query: o.query,
-          tags: o.tags,
-          hitsPerPage: o.hitsPerPage,
-          numericFilters: filters.join(','),
+      const { body } = await getJson(
+        ctx.http,
+        `${o.baseUrl.replace(/\/$/, '')}/api/v1/search_by_date`,
+        {
+          query: {
+            query: o.query,
+            tags: o.tags,
+            hitsPerPage: o.hitsPerPage,
+            numericFilters: filters.join(','),
+          },
+          signal: ctx.signal,
         },
-        signal: ctx.signal,
-      });
-      const page = pageSchema.safeParse(res.json());
+        'Hacker News',
+      );
+      const page = pageSchema.safeParse(body);
       if (!page.success) throw new SourceFault('schema-changed', 'Algolia answer has no hits array');
       const hits: Hit[] = [];
       for (const raw of page.data.hits) {

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
+import { htmlToText } from '../src/text.ts';
+import { getJson, isRecord } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import { defineCollector } from './types.ts';
+
+/** Resume state: see `NewestFirstCursor` (keys are status ids; `next` is the platform's page position). */
+export type MastodonCursor = NewestFirstCursor<string>;
 
 const accountSchema = z.looseObject({
   acct: z.string(),
@@ -52,10 +57,14 @@ export function mapStatus(s: Status, instanceHost: string): MentionInput {
       url: s.account.url ?? null,
     },
     title: s.spoiler_text || null,
-    text: s.content,
+    text: htmlToText(s.content),
     lang: s.language ?? null,
     publishedAt: s.created_at,
-    metrics: { likes: s.favourites_count ?? null, shares: s.reblogs_count ?? null, replies: s.replies_count ?? null },
+    metrics: {
+      likes: s.favourites_count ?? null,
+      shares: s.reblogs_count ?? null,
+      replies: s.replies_count ?? null,
+    },
     parentId: s.in_reply_to_id ?? null,
     raw: { id: s.id, bot: s.account.bot ?? undefined },
   };
@@ -88,30 +97,61 @@ export const mastodon = defineCollector({
   async *collect(ctx, o) {
     const base = o.baseUrl.replace(/\/$/, '');
     const host = new URL(base).host;
-    const headers: Record<string, string> = ctx.secrets.token ? { authorization: `Bearer ${ctx.secrets.token}` } : {};
-    yield* newestFirst(ctx.cursor as NewestFirstCursor<string> | null, ctx.backfillSince, ctx.maxPages, '', async (maxId) => {
-      const url = o.hashtag ? `${base}/api/v1/timelines/tag/${encodeURIComponent(o.hashtag.replace(/^#/, ''))}` : `${base}/api/v2/search`;
-      const res = await ctx.http.get(url, {
-        headers,
-        query: { q: o.query, type: o.query ? 'statuses' : undefined, resolve: o.query ? 'false' : undefined, limit: o.limit, max_id: maxId || undefined },
-        signal: ctx.signal,
-      });
-      const body = res.json() as unknown;
-      const list = o.hashtag ? body : (body as { statuses?: unknown }).statuses;
-      if (!Array.isArray(list)) throw new SourceFault('schema-changed', o.hashtag ? 'timeline answer is not an array' : 'search answer has no statuses');
-      const items = [];
-      let lastId: string | null = null;
-      for (const raw of list) {
-        const outer = statusSchema.safeParse(raw);
-        if (!outer.success) continue;
-        lastId = outer.data.id;
-        const inner = outer.data.reblog ? statusSchema.safeParse(outer.data.reblog) : outer;
-        if (!inner.success) continue;
-        items.push({ key: outer.data.id, date: new Date(outer.data.created_at), mention: mapStatus(inner.data, host) });
-      }
-      if (list.length > 0 && items.length === 0) throw new SourceFault('schema-changed', 'no status has the expected fields');
-      const next = o.hashtag ? nextMaxId(res.headers.link) : list.length >= o.limit ? lastId : null;
-      return { items, next };
-    }) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
+    const headers: Record<string, string> = ctx.secrets.token
+      ? { authorization: `Bearer ${ctx.secrets.token}` }
+      : {};
+    yield* newestFirst(
+      ctx.cursor as NewestFirstCursor<string> | null,
+      ctx.backfillSince,
+      ctx.maxPages,
+      '',
+      async (maxId) => {
+        const url = o.hashtag
+          ? `${base}/api/v1/timelines/tag/${encodeURIComponent(o.hashtag.replace(/^#/, ''))}`
+          : `${base}/api/v2/search`;
+        const { res, body } = await getJson(
+          ctx.http,
+          url,
+          {
+            headers,
+            query: {
+              q: o.query,
+              type: o.query ? 'statuses' : undefined,
+              resolve: o.query ? 'false' : undefined,
+              limit: o.limit,
+              max_id: maxId || undefined,
+            },
+            signal: ctx.signal,
+          },
+          'Mastodon',
+        );
+        const list = o.hashtag ? body : isRecord(body) ? body.statuses : undefined;
+        if (!Array.isArray(list))
+          throw new SourceFault(
+            'schema-changed',
+            o.hashtag ? 'timeline answer is not an array' : 'search answer has no statuses',
+          );
+        const items = [];
+        let lastId: string | null = null;
+        for (const raw of list) {
+          const outer = statusSchema.safeParse(raw);
+          if (!outer.success) continue;
+          lastId = outer.data.id;
+          const inner = outer.data.reblog ? statusSchema.safeParse(outer.data.reblog) : outer;
+          if (!inner.success) continue;
+          items.push({
+            key: outer.data.id,
+            date: new Date(outer.data.created_at),
+            mention: mapStatus(inner.data, host),
+          });
+        }
+        if (list.length > 0 && items.length === 0)
+          throw new SourceFault('schema-changed', 'no status has the expected fields');
+        const next = o.hashtag ? nextMaxId(res.headers.link) : list.length >= o.limit ? lastId : null;
+        // A Link that points back at this page would loop until maxPages: treat it as the end.
+        if (next !== null && next === maxId) return { items, next: null };
+        return { items, next };
+      },
+    ) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
   },
 });

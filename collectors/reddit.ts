@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
+import { asAuthFault, getJson } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import { defineCollector, type HttpClient } from './types.ts';
+
+/** Resume state: see `NewestFirstCursor` (keys are ISO dates; `next` is the platform's page position). */
+export type RedditCursor = NewestFirstCursor<string>;
 
 const thingSchema = z.looseObject({
   kind: z.string(),
@@ -25,7 +29,9 @@ const thingSchema = z.looseObject({
     over_18: z.boolean().nullish(),
   }),
 });
-const listingSchema = z.looseObject({ data: z.looseObject({ after: z.string().nullish(), children: z.array(z.unknown()) }) });
+const listingSchema = z.looseObject({
+  data: z.looseObject({ after: z.string().nullish(), children: z.array(z.unknown()) }),
+});
 
 type Thing = z.infer<typeof thingSchema>['data'] & { kind: string };
 
@@ -38,7 +44,10 @@ export function mapThing(t: Thing): MentionInput {
     url: permalink ? `https://www.reddit.com${permalink}` : null,
     author: {
       handle: t.author || '[deleted]',
-      url: t.author && t.author !== '[deleted]' ? `https://www.reddit.com/user/${encodeURIComponent(t.author)}` : null,
+      url:
+        t.author && t.author !== '[deleted]'
+          ? `https://www.reddit.com/user/${encodeURIComponent(t.author)}`
+          : null,
     },
     title: isComment ? null : (t.title ?? null),
     text: isComment ? (t.body ?? '') : t.selftext || t.title || t.url || '',
@@ -46,22 +55,37 @@ export function mapThing(t: Thing): MentionInput {
     metrics: { likes: t.score ?? null, replies: isComment ? null : (t.num_comments ?? null) },
     parentId: isComment ? (t.parent_id ?? null) : null,
     threadId: isComment ? (t.link_id ?? null) : t.name,
-    raw: { kind: t.kind, subreddit: t.subreddit, linkTitle: t.link_title ?? undefined, nsfw: t.over_18 ?? undefined },
+    raw: {
+      kind: t.kind,
+      subreddit: t.subreddit,
+      permalink: t.permalink ?? undefined,
+      linkTitle: t.link_title ?? undefined,
+      nsfw: t.over_18 ?? undefined,
+    },
   };
 }
 
 /** App-only OAuth token (client_credentials); public JSON when no credentials are configured. */
-async function bearer(http: HttpClient, base: string, secrets: Record<string, string>, signal: AbortSignal): Promise<string | null> {
+async function bearer(
+  http: HttpClient,
+  base: string,
+  secrets: Record<string, string>,
+  signal: AbortSignal,
+): Promise<string | null> {
   if (!secrets.clientId || !secrets.clientSecret) return null;
-  const res = await http.request(`${base}/api/v1/access_token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${secrets.clientId}:${secrets.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-    signal,
-  });
+  const res = await http
+    .request(`${base}/api/v1/access_token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${secrets.clientId}:${secrets.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+      signal,
+    })
+    .catch((err: unknown) => {
+      throw asAuthFault(err, 'Reddit');
+    });
   const token = (res.json() as { access_token?: string }).access_token;
   if (!token) throw new SourceFault('auth-expired', 'Reddit did not return an access token');
   return token;
@@ -94,7 +118,10 @@ export const reddit = defineCollector({
   async *collect(ctx, o) {
     const authBase = o.baseUrl ?? 'https://www.reddit.com';
     const token = await bearer(ctx.http, authBase, ctx.secrets, ctx.signal);
-    const base = (o.baseUrl ?? (token ? 'https://oauth.reddit.com' : 'https://www.reddit.com')).replace(/\/$/, '');
+    const base = (o.baseUrl ?? (token ? 'https://oauth.reddit.com' : 'https://www.reddit.com')).replace(
+      /\/$/,
+      '',
+    );
     const json = token ? '' : '.json';
     const path =
       o.listing === 'comments' && o.subreddit
@@ -103,31 +130,48 @@ export const reddit = defineCollector({
           ? `${o.subreddit ? `/r/${o.subreddit}` : ''}/search${json}`
           : `/r/${o.subreddit}/new${json}`;
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    yield* newestFirst(ctx.cursor as NewestFirstCursor<string> | null, ctx.backfillSince, ctx.maxPages, '', async (after) => {
-      const res = await ctx.http.get(`${base}${path}`, {
-        headers,
-        query: {
-          q: o.query,
-          restrict_sr: o.query && o.subreddit ? 'on' : undefined,
-          sort: o.query ? 'new' : undefined,
-          limit: o.limit,
-          raw_json: 1,
-          after: after || undefined,
-        },
-        signal: ctx.signal,
-      });
-      const listing = listingSchema.safeParse(res.json());
-      if (!listing.success) throw new SourceFault('schema-changed', 'Reddit answer is not a Listing');
-      const items = [];
-      for (const raw of listing.data.data.children) {
-        const t = thingSchema.safeParse(raw);
-        if (!t.success) continue;
-        const thing = { ...t.data.data, kind: t.data.kind };
-        const date = new Date(thing.created_utc * 1000);
-        items.push({ key: date.toISOString(), date, mention: mapThing(thing), pinned: (raw as { data?: { stickied?: boolean } }).data?.stickied === true });
-      }
-      if (listing.data.data.children.length > 0 && items.length === 0) throw new SourceFault('schema-changed', 'no Reddit item has the expected fields');
-      return { items, next: listing.data.data.after ?? null };
-    }) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
+    yield* newestFirst(
+      ctx.cursor as NewestFirstCursor<string> | null,
+      ctx.backfillSince,
+      ctx.maxPages,
+      '',
+      async (after) => {
+        const { body } = await getJson(
+          ctx.http,
+          `${base}${path}`,
+          {
+            headers,
+            query: {
+              q: o.query,
+              restrict_sr: o.query && o.subreddit ? 'on' : undefined,
+              sort: o.query ? 'new' : undefined,
+              limit: o.limit,
+              raw_json: 1,
+              after: after || undefined,
+            },
+            signal: ctx.signal,
+          },
+          'Reddit',
+        );
+        const listing = listingSchema.safeParse(body);
+        if (!listing.success) throw new SourceFault('schema-changed', 'Reddit answer is not a Listing');
+        const items = [];
+        for (const raw of listing.data.data.children) {
+          const t = thingSchema.safeParse(raw);
+          if (!t.success) continue;
+          const thing = { ...t.data.data, kind: t.data.kind };
+          const date = new Date(thing.created_utc * 1000);
+          items.push({
+            key: date.toISOString(),
+            date,
+            mention: mapThing(thing),
+            pinned: (raw as { data?: { stickied?: boolean } }).data?.stickied === true,
+          });
+        }
+        if (listing.data.data.children.length > 0 && items.length === 0)
+          throw new SourceFault('schema-changed', 'no Reddit item has the expected fields');
+        return { items, next: listing.data.data.after ?? null };
+      },
+    ) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
   },
 });

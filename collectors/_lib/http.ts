@@ -241,8 +241,7 @@ class HostGate {
     const rl = parseRateLimit(headers, now);
     if (rl) {
       this.lastRateLimit = rl;
-      if (rl.limit !== undefined && rl.windowMs)
-        this.policyPerMinute = (rl.limit * 60_000) / rl.windowMs;
+      if (rl.limit !== undefined && rl.windowMs) this.policyPerMinute = (rl.limit * 60_000) / rl.windowMs;
       if (rl.remaining !== undefined && rl.resetAt !== undefined && rl.resetAt > now) {
         this.tokens = Math.min(this.tokens, Math.max(0, rl.remaining));
         this.pacePerMinute = (Math.max(rl.remaining, 0) * 60_000) / (rl.resetAt - now);
@@ -576,7 +575,8 @@ export function createHttpClient(opts: HttpClientOptions = {}): StatsHttpClient 
       if (next.origin !== cur.origin)
         for (const k of Object.keys(headers))
           if (/^(authorization|cookie|proxy-authorization)$/i.test(k)) delete headers[k];
-      const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === 'POST');
+      const toGet =
+        res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === 'POST');
       req = toGet ? { ...req, headers, method: 'GET', body: undefined } : { ...req, headers };
       cur = next;
     }
@@ -672,7 +672,10 @@ function decompress(body: Buffer, enc: string, cap: number, url: string, status:
   try {
     // Content-Encoding may list several codings, applied in order; undo them in reverse.
     let out: Buffer = body;
-    for (const e of enc.split(',').map((x) => x.trim()).reverse()) {
+    for (const e of enc
+      .split(',')
+      .map((x) => x.trim())
+      .reverse()) {
       if (e === 'br') out = brotliDecompressSync(out, o);
       else if (e === 'gzip' || e === 'x-gzip') out = gunzipSync(out, o);
       else if (e === 'deflate') {
@@ -688,7 +691,12 @@ function decompress(body: Buffer, enc: string, cap: number, url: string, status:
   } catch (cause) {
     if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError)
       throw new FetchError(`decoded body over ${cap} bytes`, { url, failure: 'too-large', status, cause });
-    throw new FetchError(`truncated: cannot decode ${enc} body`, { url, failure: 'truncated', status, cause });
+    throw new FetchError(`truncated: cannot decode ${enc} body`, {
+      url,
+      failure: 'truncated',
+      status,
+      cause,
+    });
   }
 }
 

@@ -104,8 +104,9 @@ const table: Record<
     path: '/api/v1/timelines/tag/hoot',
     // The recorded timeline without its Link header: served again, rel="next" would be page 2.
     reply: ((r) => ({ ...r, headers: { ...r.headers, link: '' } }))(
-      cassette('mastodon/test_hashtag_tl.yaml').find((i) => i.pathAndQuery.startsWith('/api/v1/timelines/tag/hoot'))!
-        .reply,
+      cassette('mastodon/test_hashtag_tl.yaml').find((i) =>
+        i.pathAndQuery.startsWith('/api/v1/timelines/tag/hoot'),
+      )!.reply,
     ),
     options: (base) => ({ baseUrl: base, hashtag: 'hoot' }),
   },

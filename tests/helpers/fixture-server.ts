@@ -88,8 +88,6 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-
-
 function matches(m: Matcher, pathAndQuery: string): boolean {
   if (typeof m === 'function') return m(pathAndQuery);
   if (m instanceof RegExp) return m.test(pathAndQuery);
@@ -272,7 +270,10 @@ export function replayCassette(
 
 /** The Hacker News fixture array (`{url, reply}` on hn.algolia.com) as replies. */
 export function hnFixtures(): { pathAndQuery: string; reply: Reply }[] {
-  const list = JSON.parse(fixture('hackernews/fixtures.json').toString('utf8')) as { url: string; reply: unknown }[];
+  const list = JSON.parse(fixture('hackernews/fixtures.json').toString('utf8')) as {
+    url: string;
+    reply: unknown;
+  }[];
   return list.map((r) => ({
     pathAndQuery: r.url,
     reply: { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(r.reply) },
