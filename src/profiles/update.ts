@@ -156,7 +156,8 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   }
   const iso = (t: number) => new Date(t).toISOString();
   const nowIso = now.toISOString();
-  for (const part of chunks([...authors.values()], 2000)) {
+  // Rows go in key order, so concurrent batches lock shared rows in the same order (no deadlock).
+  for (const part of chunks(sortedBy(authors), 2000)) {
     const payload = JSON.stringify(
       part.map(({ newest: _n, first_at, last_at, ...a }) => ({
         ...a,
@@ -191,7 +192,7 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   }
 
   // Platform statistics (append-only sums) for the influence normalisation.
-  const statsPayload = JSON.stringify([...stats.values()]);
+  const statsPayload = JSON.stringify(sortedBy(stats));
   await tx.execute(sql`
     insert into platform_stats as p (platform, n, n_reach, reach_sum, reach_sq, eng_sum, eng_sq, updated_at)
     select platform, n, nr, rs, rq, es, eq, ${nowIso}::timestamptz
@@ -289,7 +290,7 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       engagement: engagementOf(r),
     });
   }
-  for (const part of chunks([...ab.values()], 2000)) {
+  for (const part of chunks(sortedBy(ab), 2000)) {
     const payload = JSON.stringify(
       part.map((x) => ({
         ...x,
@@ -335,7 +336,7 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       at.set(k, x);
     }
   }
-  for (const part of chunks([...at.values()], 5000)) {
+  for (const part of chunks(sortedBy(at), 5000)) {
     await tx.execute(sql`
       insert into author_topics as t (platform, handle, topic, n, last_at)
       select platform, handle, topic, n, last_at
@@ -360,14 +361,14 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
     await tx.execute(sql`
       insert into brand_topic_daily as t (brand_id, day, topic, n, negative)
       select brand_id, day, topic, n, negative
-      from json_to_recordset(${JSON.stringify([...topicDaily.values()])}::json) as x(brand_id text, day timestamptz, topic text, n int, negative int)
+      from json_to_recordset(${JSON.stringify(sortedBy(topicDaily))}::json) as x(brand_id text, day timestamptz, topic text, n int, negative int)
       on conflict (brand_id, day, topic) do update set n = t.n + excluded.n, negative = t.negative + excluded.negative`);
   }
   if (geoDaily.size) {
     await tx.execute(sql`
       insert into brand_geo_daily as g (brand_id, day, geo, n)
       select brand_id, day, geo, n
-      from json_to_recordset(${JSON.stringify([...geoDaily.values()])}::json) as x(brand_id text, day timestamptz, geo text, n int)
+      from json_to_recordset(${JSON.stringify(sortedBy(geoDaily))}::json) as x(brand_id text, day timestamptz, geo text, n int)
       on conflict (brand_id, day, geo) do update set n = g.n + excluded.n`);
   }
   if (tops.length) {
@@ -413,6 +414,11 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
 }
 
 const ACTIVITY_HALF_LIFE_S = 30 * 86_400;
+
+/** Values of a keyed map in key order. */
+function sortedBy<T>(m: Map<string, T>): T[] {
+  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
+}
 
 /** Ids of rows written by erased authors. */
 async function erasedAmong(tx: DbOrTx, batch: StoredBatch['rows']): Promise<Set<string>> {
