@@ -21,7 +21,12 @@ function mac(key: Buffer, body: string): string {
 }
 
 export function signAckToken(key: Buffer, c: AckClaims): string {
-  const body = [c.incidentId, String(c.generation), String(Math.floor(c.expiresAt.getTime() / 1000)), randomBytes(9).toString('base64url')].join('.');
+  const body = [
+    c.incidentId,
+    String(c.generation),
+    String(Math.floor(c.expiresAt.getTime() / 1000)),
+    randomBytes(9).toString('base64url'),
+  ].join('.');
   return `${body}.${mac(key, body)}`;
 }
 
@@ -35,7 +40,8 @@ export function verifyAckToken(key: Buffer, token: string, now: Date): AckVerdic
   const [id, gen, exp, nonce, sig] = parts as [string, string, string, string, string];
   const expected = Buffer.from(mac(key, `${id}.${gen}.${exp}.${nonce}`));
   const got = Buffer.from(sig);
-  if (got.length !== expected.length || !timingSafeEqual(got, expected)) return { ok: false, reason: 'bad-signature' };
+  if (got.length !== expected.length || !timingSafeEqual(got, expected))
+    return { ok: false, reason: 'bad-signature' };
   if (Number(exp) * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, incidentId: id, generation: Number(gen), nonce };
 }

@@ -61,7 +61,13 @@ async function brandWindow(db: DbOrTx, brandId: string, from: Date, to: Date, ca
     .select(rowCols)
     .from(mentionBrands)
     .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
-    .where(and(eq(mentionBrands.brandId, brandId), gte(mentionBrands.publishedAt, from), lte(mentionBrands.publishedAt, to)))
+    .where(
+      and(
+        eq(mentionBrands.brandId, brandId),
+        gte(mentionBrands.publishedAt, from),
+        lte(mentionBrands.publishedAt, to),
+      ),
+    )
     .orderBy(desc(mentionBrands.publishedAt))
     .limit(cap);
 }
@@ -70,20 +76,35 @@ function summarise(rows: Row[]) {
   const neg = rows.filter((r) => r.label === 'negative');
   const authors = new Set(neg.map((r) => `${r.platform}:${r.authorHandle}`));
   const platforms = new Set(neg.map((r) => r.platform));
-  const intensity = neg.length ? neg.reduce((a, r) => a + Math.min(1, Math.abs(r.score ?? 0.5)), 0) / neg.length : 0;
+  const intensity = neg.length
+    ? neg.reduce((a, r) => a + Math.min(1, Math.abs(r.score ?? 0.5)), 0) / neg.length
+    : 0;
   const maxFollowers = neg.reduce((a, r) => Math.max(a, r.followers ?? 0), 0);
   const verified = new Set(neg.filter((r) => r.verified).map((r) => r.authorHandle)).size;
   const crisis = neg.reduce((a, r) => Math.max(a, r.crisis ?? 0), 0);
   const reach = neg.reduce((a, r) => a + (r.followers ?? 0), 0);
-  return { neg, authors: authors.size, platforms: platforms.size, intensity, maxFollowers, verified, crisis, reach };
+  return {
+    neg,
+    authors: authors.size,
+    platforms: platforms.size,
+    intensity,
+    maxFollowers,
+    verified,
+    crisis,
+    reach,
+  };
 }
 
 /** Negatives and totals per hour-of-week slot over past weeks, or the recent day when there is no weekly history. */
 export async function spikeBaseline(db: DbOrTx, brandId: string, now: Date, windowMs: number, weeks: number) {
-  const [first] = await db.select({ at: min(brandHourly.hour) }).from(brandHourly).where(eq(brandHourly.brandId, brandId));
+  const [first] = await db
+    .select({ at: min(brandHourly.hour) })
+    .from(brandHourly)
+    .where(eq(brandHourly.brandId, brandId));
   const since = first?.at ? new Date(first.at).getTime() : null;
   const windowStart = now.getTime() - windowMs;
-  if (since === null || since >= floorHour(windowStart)) return { perHour: 0, share: undefined as number | undefined, source: 'none' as const };
+  if (since === null || since >= floorHour(windowStart))
+    return { perHour: 0, share: undefined as number | undefined, source: 'none' as const };
   const hours = Math.max(1, Math.round(windowMs / HOUR));
   const slots: number[] = [];
   for (let k = 1; k <= weeks; k++) {
@@ -95,10 +116,22 @@ export async function spikeBaseline(db: DbOrTx, brandId: string, now: Date, wind
     const [r] = await db
       .select({ neg: sum(brandHourly.negative), total: sum(brandHourly.total) })
       .from(brandHourly)
-      .where(and(eq(brandHourly.brandId, brandId), inArray(brandHourly.hour, slots.map((s) => new Date(s)))));
+      .where(
+        and(
+          eq(brandHourly.brandId, brandId),
+          inArray(
+            brandHourly.hour,
+            slots.map((s) => new Date(s)),
+          ),
+        ),
+      );
     const neg = Number(r?.neg ?? 0);
     const total = Number(r?.total ?? 0);
-    return { perHour: neg / slots.length, share: total > 0 ? neg / total : undefined, source: 'hour-of-week' as const };
+    return {
+      perHour: neg / slots.length,
+      share: total > 0 ? neg / total : undefined,
+      source: 'hour-of-week' as const,
+    };
   }
   // No full week of history yet: the recent day before the window.
   const from = new Date(Math.max(since, floorHour(windowStart) - 24 * HOUR));
@@ -118,16 +151,27 @@ export async function spikeBaseline(db: DbOrTx, brandId: string, now: Date, wind
  * and `z` Poisson deviations over it, the negative share up by `minShareRise` over its
  * baseline, at least `minNegative` negatives from `minAuthors` distinct authors.
  */
-export async function detectNegativeSpike(db: DbOrTx, brandId: string, p: RuleParams['negative-spike'], now: Date): Promise<Candidate | null> {
+export async function detectNegativeSpike(
+  db: DbOrTx,
+  brandId: string,
+  p: RuleParams['negative-spike'],
+  now: Date,
+): Promise<Candidate | null> {
   if (!p.enabled) return null;
-  const rows = await brandWindow(db, brandId, new Date(now.getTime() - p.window), new Date(now.getTime() + 5 * 60_000));
+  const rows = await brandWindow(
+    db,
+    brandId,
+    new Date(now.getTime() - p.window),
+    new Date(now.getTime() + 5 * 60_000),
+  );
   const s = summarise(rows);
   if (s.neg.length < p.minNegative || s.authors < p.minAuthors) return null;
   const base = await spikeBaseline(db, brandId, now, p.window, p.baselineWeeks);
   const windowHours = p.window / HOUR;
   const expected = base.perHour * windowHours;
-  const ratio = (s.neg.length / windowHours) / Math.max(base.perHour, 1 / windowHours);
-  if (s.neg.length < p.ratio * expected || s.neg.length < expected + p.z * Math.sqrt(Math.max(expected, 1))) return null;
+  const ratio = s.neg.length / windowHours / Math.max(base.perHour, 1 / windowHours);
+  if (s.neg.length < p.ratio * expected || s.neg.length < expected + p.z * Math.sqrt(Math.max(expected, 1)))
+    return null;
   const share = s.neg.length / rows.length;
   const baseShare = base.share ?? p.priorShare;
   if (share < baseShare + p.minShareRise) return null;
@@ -148,19 +192,38 @@ export async function detectNegativeSpike(db: DbOrTx, brandId: string, p: RulePa
       ...(s.crisis > 0 ? { crisisScore: s.crisis } : {}),
     },
     mentionIds: s.neg.map((r) => r.id),
-    counts: { mentions: rows.length, negative: s.neg.length, authors: s.authors, reach: s.reach, baselinePerHour: Math.round(base.perHour * 100) / 100 },
+    counts: {
+      mentions: rows.length,
+      negative: s.neg.length,
+      authors: s.authors,
+      reach: s.reach,
+      baselinePerHour: Math.round(base.perHour * 100) / 100,
+    },
   };
 }
 
 /** Negative mentions of this batch toward a brand, with author fields. */
 async function batchNegatives(db: DbOrTx, ids: readonly string[]) {
   if (ids.length === 0) return [];
-  const out: (Row & { brandId: string; likes: number | null; shares: number | null; replies: number | null; publishedAt: Date })[] = [];
+  const out: (Row & {
+    brandId: string;
+    likes: number | null;
+    shares: number | null;
+    replies: number | null;
+    publishedAt: Date;
+  })[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
     const part = ids.slice(i, i + 1000);
     out.push(
       ...(await db
-        .select({ ...rowCols, brandId: mentionBrands.brandId, likes: mentions.likes, shares: mentions.shares, replies: mentions.replies, publishedAt: mentions.publishedAt })
+        .select({
+          ...rowCols,
+          brandId: mentionBrands.brandId,
+          likes: mentions.likes,
+          shares: mentions.shares,
+          replies: mentions.replies,
+          publishedAt: mentions.publishedAt,
+        })
         .from(mentionBrands)
         .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
         .where(and(inArray(mentionBrands.mentionId, part), eq(mentionBrands.sentimentLabel, 'negative')))),
@@ -179,13 +242,19 @@ function hostOf(url: string | null): string | null {
 }
 
 /** Influential negative: a negative mention by a high-reach or verified author, or from an authoritative site. */
-export async function detectInfluential(db: DbOrTx, ids: readonly string[], params: (brandId: string) => RuleParams['influential-negative'] | null): Promise<Candidate[]> {
+export async function detectInfluential(
+  db: DbOrTx,
+  ids: readonly string[],
+  params: (brandId: string) => RuleParams['influential-negative'] | null,
+): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const r of await batchNegatives(db, ids)) {
     const p = params(r.brandId);
     if (!p?.enabled) continue;
     const host = hostOf(r.url);
-    const site = host ? p.authoritativeSites.find((s) => host === s.toLowerCase() || host.endsWith(`.${s.toLowerCase()}`)) : undefined;
+    const site = host
+      ? p.authoritativeSites.find((s) => host === s.toLowerCase() || host.endsWith(`.${s.toLowerCase()}`))
+      : undefined;
     const f = r.followers ?? 0;
     if (!(f >= p.minFollowers || (r.verified && f >= p.verifiedMinFollowers) || site)) continue;
     out.push({
@@ -193,7 +262,15 @@ export async function detectInfluential(db: DbOrTx, ids: readonly string[], para
       rule: 'influential-negative',
       groupKey: `${r.brandId}:influential-negative:${r.storyId}`,
       title: `Influential negative post by @${r.authorHandle}`,
-      input: { negative: 1, intensity: Math.min(1, Math.abs(r.score ?? 0.5)), maxFollowers: f, verifiedAuthors: r.verified ? 1 : 0, ...(site ? { authoritativeSite: site } : {}), platforms: 1, ...(r.crisis ? { crisisScore: r.crisis } : {}) },
+      input: {
+        negative: 1,
+        intensity: Math.min(1, Math.abs(r.score ?? 0.5)),
+        maxFollowers: f,
+        verifiedAuthors: r.verified ? 1 : 0,
+        ...(site ? { authoritativeSite: site } : {}),
+        platforms: 1,
+        ...(r.crisis ? { crisisScore: r.crisis } : {}),
+      },
       mentionIds: [r.id],
       counts: { mentions: 1, negative: 1, authors: 1, reach: f },
     });
@@ -201,25 +278,38 @@ export async function detectInfluential(db: DbOrTx, ids: readonly string[], para
   return out;
 }
 
-const engagementOf = (m: { likes: number | null; shares: number | null; replies: number | null }) => (m.likes ?? 0) + 2 * (m.shares ?? 0) + (m.replies ?? 0);
+const engagementOf = (m: { likes: number | null; shares: number | null; replies: number | null }) =>
+  (m.likes ?? 0) + 2 * (m.shares ?? 0) + (m.replies ?? 0);
 
 /**
  * Viral negative: a negative mention whose engagement grows faster than the threshold across
  * re-polls (the last two snapshots; with one, the average since publication).
  */
-export async function detectViral(db: DbOrTx, updatedIds: readonly string[], params: (brandId: string) => RuleParams['viral-negative'] | null, now: Date): Promise<Candidate[]> {
+export async function detectViral(
+  db: DbOrTx,
+  updatedIds: readonly string[],
+  params: (brandId: string) => RuleParams['viral-negative'] | null,
+  now: Date,
+): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const r of await batchNegatives(db, updatedIds)) {
     const p = params(r.brandId);
     if (!p?.enabled) continue;
-    const snaps = await db.select().from(metricSnapshots).where(eq(metricSnapshots.mentionId, r.id)).orderBy(desc(metricSnapshots.at)).limit(2);
+    const snaps = await db
+      .select()
+      .from(metricSnapshots)
+      .where(eq(metricSnapshots.mentionId, r.id))
+      .orderBy(desc(metricSnapshots.at))
+      .limit(2);
     const last = snaps[0];
     if (!last) continue;
     const current = engagementOf(last);
     if (current < p.minEngagement) continue;
     let perHour: number;
     const prev = snaps[1];
-    if (prev) perHour = (current - engagementOf(prev)) / Math.max((last.at.getTime() - prev.at.getTime()) / HOUR, 1 / 60);
+    if (prev)
+      perHour =
+        (current - engagementOf(prev)) / Math.max((last.at.getTime() - prev.at.getTime()) / HOUR, 1 / 60);
     else perHour = current / Math.max((last.at.getTime() - r.publishedAt.getTime()) / HOUR, 1 / 60);
     if (perHour < p.minVelocityPerHour) continue;
     out.push({
@@ -227,7 +317,14 @@ export async function detectViral(db: DbOrTx, updatedIds: readonly string[], par
       rule: 'viral-negative',
       groupKey: `${r.brandId}:viral-negative:${r.storyId}`,
       title: `Viral negative post by @${r.authorHandle}`,
-      input: { negative: 1, engagementPerHour: perHour, intensity: Math.min(1, Math.abs(r.score ?? 0.5)), maxFollowers: r.followers ?? 0, platforms: 1, ...(r.crisis ? { crisisScore: r.crisis } : {}) },
+      input: {
+        negative: 1,
+        engagementPerHour: perHour,
+        intensity: Math.min(1, Math.abs(r.score ?? 0.5)),
+        maxFollowers: r.followers ?? 0,
+        platforms: 1,
+        ...(r.crisis ? { crisisScore: r.crisis } : {}),
+      },
       mentionIds: [r.id],
       counts: { mentions: 1, negative: 1, authors: 1, engagement: current, reach: r.followers ?? 0 },
     });
@@ -241,26 +338,40 @@ function crisisCategories(classifications: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const rec of Object.values(classifications ?? {})) {
     const signals = (rec as { crisis?: { signals?: { category?: unknown }[] } } | null)?.crisis?.signals;
-    if (Array.isArray(signals)) for (const s of signals) if (typeof s?.category === 'string') out.push(s.category);
+    if (Array.isArray(signals))
+      for (const s of signals) if (typeof s?.category === 'string') out.push(s.category);
   }
   return out;
 }
 
 /** Crisis language: crisis-signal mentions about a brand from at least `minAuthors` authors within the window, grouped by category. */
-export async function detectCrisis(db: DbOrTx, brandId: string, p: RuleParams['crisis-language'], now: Date): Promise<Candidate | null> {
+export async function detectCrisis(
+  db: DbOrTx,
+  brandId: string,
+  p: RuleParams['crisis-language'],
+  now: Date,
+): Promise<Candidate | null> {
   if (!p.enabled) return null;
   const rows = await db
     .select({ ...rowCols, classifications: mentions.classifications })
     .from(mentionBrands)
     .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
-    .where(and(eq(mentionBrands.brandId, brandId), gte(mentionBrands.publishedAt, new Date(now.getTime() - p.window)), gte(mentions.crisisScore, p.minScore)))
+    .where(
+      and(
+        eq(mentionBrands.brandId, brandId),
+        gte(mentionBrands.publishedAt, new Date(now.getTime() - p.window)),
+        gte(mentions.crisisScore, p.minScore),
+      ),
+    )
     .orderBy(desc(mentions.crisisScore))
     .limit(2000);
   const authors = new Set(rows.map((r) => `${r.platform}:${r.authorHandle}`));
   if (authors.size < p.minAuthors) return null;
   const tally = new Map<string, number>();
-  for (const r of rows) for (const c of new Set(crisisCategories(r.classifications))) tally.set(c, (tally.get(c) ?? 0) + 1);
-  const category = [...tally.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'general';
+  for (const r of rows)
+    for (const c of new Set(crisisCategories(r.classifications))) tally.set(c, (tally.get(c) ?? 0) + 1);
+  const category =
+    [...tally.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'general';
   const s = summarise(rows.map((r) => ({ ...r, label: 'negative' })));
   return {
     brandId,
@@ -277,18 +388,32 @@ export async function detectCrisis(db: DbOrTx, brandId: string, p: RuleParams['c
       platforms: s.platforms,
     },
     mentionIds: rows.map((r) => r.id),
-    counts: { mentions: rows.length, negative: rows.filter((r) => r.label === 'negative').length, authors: authors.size, reach: s.reach },
+    counts: {
+      mentions: rows.length,
+      negative: rows.filter((r) => r.label === 'negative').length,
+      authors: authors.size,
+      reach: s.reach,
+    },
   };
 }
 
 /** Sentiment drop: net sentiment ((pos − neg) / total) over the last day against the previous `baselineDays`, from the rollup. */
-export async function detectSentimentDrop(db: DbOrTx, brandId: string, p: RuleParams['sentiment-drop'], now: Date): Promise<Candidate | null> {
+export async function detectSentimentDrop(
+  db: DbOrTx,
+  brandId: string,
+  p: RuleParams['sentiment-drop'],
+  now: Date,
+): Promise<Candidate | null> {
   if (!p.enabled) return null;
   const dayStart = new Date(floorHour(now.getTime()) - 23 * HOUR);
   const baseStart = new Date(dayStart.getTime() - p.baselineDays * 24 * HOUR);
   const agg = async (from: Date, to: Date) => {
     const [r] = await db
-      .select({ pos: sum(brandHourly.positive), neg: sum(brandHourly.negative), total: sum(brandHourly.total) })
+      .select({
+        pos: sum(brandHourly.positive),
+        neg: sum(brandHourly.negative),
+        total: sum(brandHourly.total),
+      })
       .from(brandHourly)
       .where(and(eq(brandHourly.brandId, brandId), gte(brandHourly.hour, from), lt(brandHourly.hour, to)));
     return { pos: Number(r?.pos ?? 0), neg: Number(r?.neg ?? 0), total: Number(r?.total ?? 0) };
@@ -307,7 +432,14 @@ export async function detectSentimentDrop(db: DbOrTx, brandId: string, p: RulePa
     rule: 'sentiment-drop',
     groupKey: `${brandId}:sentiment-drop`,
     title: 'Net sentiment drop',
-    input: { negative: cur.neg, negativeShare: cur.neg / cur.total, baselineShare: base.neg / base.total, intensity: s.intensity, platforms: s.platforms, maxFollowers: s.maxFollowers },
+    input: {
+      negative: cur.neg,
+      negativeShare: cur.neg / cur.total,
+      baselineShare: base.neg / base.total,
+      intensity: s.intensity,
+      platforms: s.platforms,
+      maxFollowers: s.maxFollowers,
+    },
     mentionIds: rows.slice(0, 50).map((r) => r.id),
     counts: { mentions: cur.total, negative: cur.neg, authors: s.authors, reach: s.reach },
     extraFactors: [

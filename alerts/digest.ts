@@ -21,10 +21,19 @@ export async function runDigests(ctx: AlertContext, label: 'daily' | 'weekly', n
   for (const b of await ctx.db.select().from(brands).orderBy(asc(brands.name))) {
     const ba = brandAlertsOf(b.settings);
     if (ba?.enabled === false || ba?.digests?.[label] === false) continue;
-    const channels = ba?.digests?.channels ?? ctx.cfg.digests.channels ?? policyFor(ctx.cfg, ba?.policy).steps[0]?.channels ?? [];
+    const channels =
+      ba?.digests?.channels ??
+      ctx.cfg.digests.channels ??
+      policyFor(ctx.cfg, ba?.policy).steps[0]?.channels ??
+      [];
     if (channels.length === 0) continue;
     const [t] = await ctx.db
-      .select({ total: sum(brandHourly.total), neg: sum(brandHourly.negative), pos: sum(brandHourly.positive), neu: sum(brandHourly.neutral) })
+      .select({
+        total: sum(brandHourly.total),
+        neg: sum(brandHourly.negative),
+        pos: sum(brandHourly.positive),
+        neu: sum(brandHourly.neutral),
+      })
       .from(brandHourly)
       .where(and(eq(brandHourly.brandId, b.id), gte(brandHourly.hour, from), lt(brandHourly.hour, to)));
     const opened = await ctx.db
@@ -37,10 +46,23 @@ export async function runDigests(ctx: AlertContext, label: 'daily' | 'weekly', n
       .select({ m: mentions })
       .from(mentionBrands)
       .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
-      .where(and(eq(mentionBrands.brandId, b.id), gte(mentionBrands.publishedAt, from), lt(mentionBrands.publishedAt, to), eq(mentionBrands.sentimentLabel, 'negative')))
+      .where(
+        and(
+          eq(mentionBrands.brandId, b.id),
+          gte(mentionBrands.publishedAt, from),
+          lt(mentionBrands.publishedAt, to),
+          eq(mentionBrands.sentimentLabel, 'negative'),
+        ),
+      )
       .orderBy(sql`coalesce(${mentions.authorFollowers}, 0) desc`)
       .limit(5);
-    const totals = { mentions: Number(t?.total ?? 0), negative: Number(t?.neg ?? 0), positive: Number(t?.pos ?? 0), neutral: Number(t?.neu ?? 0), incidents: opened.length };
+    const totals = {
+      mentions: Number(t?.total ?? 0),
+      negative: Number(t?.neg ?? 0),
+      positive: Number(t?.pos ?? 0),
+      neutral: Number(t?.neu ?? 0),
+      incidents: opened.length,
+    };
     for (const channel of channels) {
       const locale = ctx.cfg.channels.find((c) => c.name === channel)?.locale ?? brandLocale(b);
       const message: AlertMessage = {
@@ -52,7 +74,14 @@ export async function runDigests(ctx: AlertContext, label: 'daily' | 'weekly', n
           period: { from: from.toISOString(), to: to.toISOString(), label },
           brandName: b.name,
           totals,
-          topIncidents: opened.slice(0, 10).map((i) => ({ id: i.id, title: localTitle(i.rule, i.title, locale), level: i.level as AlertLevel, status: i.status, openedAt: i.openedAt.toISOString(), dashboardUrl: `${ctx.publicUrl}/v1/incidents/${i.id}` })),
+          topIncidents: opened.slice(0, 10).map((i) => ({
+            id: i.id,
+            title: localTitle(i.rule, i.title, locale),
+            level: i.level as AlertLevel,
+            status: i.status,
+            openedAt: i.openedAt.toISOString(),
+            dashboardUrl: `${ctx.publicUrl}/v1/incidents/${i.id}`,
+          })),
           topMentions: top.map(({ m }) => ({
             url: m.url ?? '',
             authorHandle: m.authorHandle,

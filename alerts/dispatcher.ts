@@ -5,7 +5,13 @@ import type { HttpClient } from '../src/net/types.ts';
 import { channelById } from './channels/index.ts';
 import type { AlertContext, OutboxRow } from './outbox.ts';
 import type { ChannelConfig } from './rules.ts';
-import type { AlertDigest, AlertMessage, ChannelDefinition, DeliveryResult, DigestIncident } from './types.ts';
+import type {
+  AlertDigest,
+  AlertMessage,
+  ChannelDefinition,
+  DeliveryResult,
+  DigestIncident,
+} from './types.ts';
 
 /**
  * The outbox dispatcher. Each tick claims due rows (a lease in `locked_until`, taken with
@@ -51,7 +57,10 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
   const http = new Map<string, HttpClient>();
   const clientFor = (ch: ChannelConfig) => {
     let c = http.get(ch.name);
-    if (!c) http.set(ch.name, (c = opts.httpFor(ch)));
+    if (!c) {
+      c = opts.httpFor(ch);
+      http.set(ch.name, c);
+    }
     return c;
   };
   let running: Promise<unknown> | null = null;
@@ -76,7 +85,16 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
         .orderBy(asc(outbox.seq))
         .limit(batch)
         .for('update', { skipLocked: true });
-      if (due.length) await tx.update(outbox).set({ lockedUntil: lease }).where(inArray(outbox.id, due.map((r) => r.id)));
+      if (due.length)
+        await tx
+          .update(outbox)
+          .set({ lockedUntil: lease })
+          .where(
+            inArray(
+              outbox.id,
+              due.map((r) => r.id),
+            ),
+          );
       return due;
     });
     return { rows, lease };
@@ -88,7 +106,17 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
     const attempts = row.attempts + 1;
     const mine = and(eq(outbox.id, row.id), eq(outbox.lockedUntil, lease));
     if (r.ok) {
-      await ctx.db.update(outbox).set({ status: 'delivered', attempts, deliveredAt: now, lockedUntil: null, lastError: r.skipped ? `skipped: ${r.skipped}` : null, lastStatus: null }).where(mine);
+      await ctx.db
+        .update(outbox)
+        .set({
+          status: 'delivered',
+          attempts,
+          deliveredAt: now,
+          lockedUntil: null,
+          lastError: r.skipped ? `skipped: ${r.skipped}` : null,
+          lastStatus: null,
+        })
+        .where(mine);
       res.delivered++;
       return;
     }
@@ -107,13 +135,30 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
       .where(mine);
     if (dead) {
       res.dead++;
-      log.warn({ outboxId: row.id, channel: row.channel, attempts, error: r.error }, 'delivery dead-lettered');
+      log.warn(
+        { outboxId: row.id, channel: row.channel, attempts, error: r.error },
+        'delivery dead-lettered',
+      );
     } else res.retried++;
   }
 
-  async function send(ch: ChannelConfig, def: ChannelDefinition, message: AlertMessage): Promise<DeliveryResult> {
+  async function send(
+    ch: ChannelConfig,
+    def: ChannelDefinition,
+    message: AlertMessage,
+  ): Promise<DeliveryResult> {
     try {
-      return await def.send({ http: clientFor(ch), clock: ctx.clock, log: log.child({ channel: ch.name }), secrets: ch.secrets, signal: controller.signal }, ch.options, message);
+      return await def.send(
+        {
+          http: clientFor(ch),
+          clock: ctx.clock,
+          log: log.child({ channel: ch.name }),
+          secrets: ch.secrets,
+          signal: controller.signal,
+        },
+        ch.options,
+        message,
+      );
     } catch (err) {
       // Channels should not throw; one that does is treated as a transient failure.
       return { ok: false, retry: true, error: err instanceof Error ? err.message : String(err) };
@@ -131,12 +176,25 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
     for (const m of msgs) {
       if (m.incident) {
         brandNames.add(m.incident.brandName);
-        incidents.set(m.incident.id, { id: m.incident.id, title: m.incident.title, level: m.incident.level, status: m.incident.status, openedAt: m.incident.openedAt, ...(m.incident.dashboardUrl ? { dashboardUrl: m.incident.dashboardUrl } : {}) });
+        incidents.set(m.incident.id, {
+          id: m.incident.id,
+          title: m.incident.title,
+          level: m.incident.level,
+          status: m.incident.status,
+          openedAt: m.incident.openedAt,
+          ...(m.incident.dashboardUrl ? { dashboardUrl: m.incident.dashboardUrl } : {}),
+        });
         mentions += m.kind === 'alert' ? m.incident.counts.mentions : 0;
         negative += m.kind === 'alert' ? (m.incident.counts.negative ?? 0) : 0;
         if (m.incident.mentions[0] && topMentions.length < 5) topMentions.push(m.incident.mentions[0]);
       } else if (m.collector) {
-        incidents.set(`collector:${m.collector.sourceName}`, { id: m.collector.sourceName, title: `Collector down — ${m.collector.sourceName}`, level: 3, status: 'open', openedAt: m.collector.since });
+        incidents.set(`collector:${m.collector.sourceName}`, {
+          id: m.collector.sourceName,
+          title: `Collector down — ${m.collector.sourceName}`,
+          level: 3,
+          status: 'open',
+          openedAt: m.collector.since,
+        });
       } else if (m.digest) {
         brandNames.add(m.digest.brandName);
         for (const i of m.digest.topIncidents) incidents.set(i.id, i);
@@ -149,7 +207,11 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
       locale: first.locale,
       createdAt: now.toISOString(),
       digest: {
-        period: { from: first.createdAt, to: now.toISOString(), label: `${rows.length} notifications merged: channel rate limit` },
+        period: {
+          from: first.createdAt,
+          to: now.toISOString(),
+          label: `${rows.length} notifications merged: channel rate limit`,
+        },
         brandName: [...brandNames].join(', ') || 'Earshot',
         totals: { mentions, negative, incidents: incidents.size },
         topIncidents: [...incidents.values()].sort((a, b) => a.level - b.level).slice(0, 20),
@@ -159,7 +221,13 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
   }
 
   /** Over the limit: merge every due row of the channel into one digest row. */
-  async function merge(channel: string, held: OutboxRow[], lease: Date, now: Date, sendAt: Date): Promise<number> {
+  async function merge(
+    channel: string,
+    held: OutboxRow[],
+    lease: Date,
+    now: Date,
+    sendAt: Date,
+  ): Promise<number> {
     return ctx.db.transaction(async (tx) => {
       const rows = await tx
         .select()
@@ -170,7 +238,17 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
             eq(outbox.status, 'pending'),
             lte(outbox.nextAttemptAt, now),
             sql`(${outbox.kind} <> 'digest' or ${outbox.incidentId} is not null)`,
-            or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, now), and(eq(outbox.lockedUntil, lease), inArray(outbox.id, held.map((h) => h.id)))),
+            or(
+              isNull(outbox.lockedUntil),
+              lte(outbox.lockedUntil, now),
+              and(
+                eq(outbox.lockedUntil, lease),
+                inArray(
+                  outbox.id,
+                  held.map((h) => h.id),
+                ),
+              ),
+            ),
           ),
         )
         .orderBy(asc(outbox.seq))
@@ -180,9 +258,27 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
       const digestId = newId('out');
       await tx
         .insert(outbox)
-        .values({ id: digestId, channel, kind: 'digest', incidentId: null, payload: message as unknown as Record<string, unknown>, idempotencyKey: message.id, status: 'pending', nextAttemptAt: sendAt, createdAt: now })
+        .values({
+          id: digestId,
+          channel,
+          kind: 'digest',
+          incidentId: null,
+          payload: message as unknown as Record<string, unknown>,
+          idempotencyKey: message.id,
+          status: 'pending',
+          nextAttemptAt: sendAt,
+          createdAt: now,
+        })
         .onConflictDoNothing({ target: outbox.idempotencyKey });
-      await tx.update(outbox).set({ status: 'merged', mergedInto: digestId, lockedUntil: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
+      await tx
+        .update(outbox)
+        .set({ status: 'merged', mergedInto: digestId, lockedUntil: null })
+        .where(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+        );
       return rows.length;
     });
   }
@@ -191,14 +287,29 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
     const ch = ctx.cfg.channels.find((c) => c.name === channel);
     const def = ch ? lookup(ch.type) : undefined;
     if (!ch || !def) {
-      for (const row of rows) await record(row, lease, { ok: false, retry: false, error: `channel "${channel}" is not configured` }, now, res);
+      for (const row of rows)
+        await record(
+          row,
+          lease,
+          { ok: false, retry: false, error: `channel "${channel}" is not configured` },
+          now,
+          res,
+        );
       return;
     }
-    const perMinute = Math.min(ch.perMinute ?? Number.POSITIVE_INFINITY, def.limits.perMinute ?? Number.POSITIVE_INFINITY);
+    const perMinute = Math.min(
+      ch.perMinute ?? Number.POSITIVE_INFINITY,
+      def.limits.perMinute ?? Number.POSITIVE_INFINITY,
+    );
     let queue = rows;
     if (Number.isFinite(perMinute)) {
       const since = new Date(now.getTime() - MINUTE);
-      const [c] = await ctx.db.select({ n: count() }).from(outbox).where(and(eq(outbox.channel, channel), eq(outbox.status, 'delivered'), gt(outbox.deliveredAt, since)));
+      const [c] = await ctx.db
+        .select({ n: count() })
+        .from(outbox)
+        .where(
+          and(eq(outbox.channel, channel), eq(outbox.status, 'delivered'), gt(outbox.deliveredAt, since)),
+        );
       const budget = perMinute - (c?.n ?? 0);
       if (queue.length > budget) {
         // Keep the last slot of the window for the digest of the rest.
@@ -209,8 +320,18 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
         const toMerge = rest.filter((r) => !individual.includes(r));
         const windowFree = await nextSlot(channel, perMinute, now);
         const release = digests.filter((r) => !individual.includes(r));
-        if (release.length) await ctx.db.update(outbox).set({ lockedUntil: null, nextAttemptAt: windowFree }).where(inArray(outbox.id, release.map((r) => r.id)));
-        if (toMerge.length) res.merged += await merge(channel, toMerge, lease, now, budget >= 1 ? now : windowFree);
+        if (release.length)
+          await ctx.db
+            .update(outbox)
+            .set({ lockedUntil: null, nextAttemptAt: windowFree })
+            .where(
+              inArray(
+                outbox.id,
+                release.map((r) => r.id),
+              ),
+            );
+        if (toMerge.length)
+          res.merged += await merge(channel, toMerge, lease, now, budget >= 1 ? now : windowFree);
         queue = individual;
       }
     }
@@ -221,7 +342,11 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
       if (!r.ok && r.retry) {
         // The channel is failing: leave its other rows for a later tick instead of hammering it.
         const left = queue.slice(i + 1).map((x) => x.id);
-        if (left.length) await ctx.db.update(outbox).set({ lockedUntil: null }).where(and(inArray(outbox.id, left), eq(outbox.lockedUntil, lease)));
+        if (left.length)
+          await ctx.db
+            .update(outbox)
+            .set({ lockedUntil: null })
+            .where(and(inArray(outbox.id, left), eq(outbox.lockedUntil, lease)));
         break;
       }
     }
@@ -232,7 +357,13 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
     const rows = await ctx.db
       .select({ at: outbox.deliveredAt })
       .from(outbox)
-      .where(and(eq(outbox.channel, channel), eq(outbox.status, 'delivered'), gt(outbox.deliveredAt, new Date(now.getTime() - MINUTE))))
+      .where(
+        and(
+          eq(outbox.channel, channel),
+          eq(outbox.status, 'delivered'),
+          gt(outbox.deliveredAt, new Date(now.getTime() - MINUTE)),
+        ),
+      )
       .orderBy(asc(outbox.deliveredAt))
       .limit(Math.max(1, perMinute));
     const oldest = rows[0]?.at;
@@ -248,7 +379,9 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
     for (const r of rows) byChannel.set(r.channel, [...(byChannel.get(r.channel) ?? []), r]);
     await Promise.all(
       [...byChannel.entries()].map(([channel, list]) =>
-        deliverChannel(channel, list, lease, now, res).catch((err) => log.error({ err, channel }, 'delivery pass failed; rows retry after their lease')),
+        deliverChannel(channel, list, lease, now, res).catch((err) =>
+          log.error({ err, channel }, 'delivery pass failed; rows retry after their lease'),
+        ),
       ),
     );
     return res;

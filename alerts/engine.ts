@@ -4,9 +4,16 @@ import type { Deps } from '../src/deps.ts';
 import type { EventMap } from '../src/events.ts';
 import { stateOf } from '../src/pipeline/health.ts';
 import type { CommittedBatch } from '../src/pipeline/ingest.ts';
-import { type Candidate, detectCrisis, detectInfluential, detectNegativeSpike, detectSentimentDrop, detectViral } from './detect.ts';
-import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import {
+  type Candidate,
+  detectCrisis,
+  detectInfluential,
+  detectNegativeSpike,
+  detectSentimentDrop,
+  detectViral,
+} from './detect.ts';
 import { runDigests } from './digest.ts';
+import { createDispatcher, type Dispatcher } from './dispatcher.ts';
 import { type Grade, grade, gradingFor } from './grade.ts';
 import { applyCandidate, type ChangeNote, processDue, resolveCollector } from './incidents.ts';
 import type { AlertContext } from './outbox.ts';
@@ -18,7 +25,10 @@ const BLOCKING = new Set(['blocked', 'captcha', 'login-wall', 'auth-expired', 'q
 /** The alerting context of a service: config, clock, database, link base and ack-link key. */
 export function alertContext(deps: Deps, publicUrl?: string): AlertContext {
   const server = deps.config.config.server;
-  const base = publicUrl ?? server.publicUrl ?? `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${deps.config.env.port ?? server.port}`;
+  const base =
+    publicUrl ??
+    server.publicUrl ??
+    `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${deps.config.env.port ?? server.port}`;
   return {
     db: deps.db,
     clock: deps.clock,
@@ -60,7 +70,12 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   const dispatcher: Dispatcher = createDispatcher(ctx, {
     // The dispatcher enforces each channel's provider limit (merging into digests past it); the
     // client's own per-host limit (60/min by default, meant for scraping) would only add latency.
-    httpFor: (ch) => deps.httpFor({ scope: `channel:${ch.name}`, allowPrivateNetwork: ch.allowPrivateNetwork, rateLimit: { perMinute: 6000, concurrency: 4 } }),
+    httpFor: (ch) =>
+      deps.httpFor({
+        scope: `channel:${ch.name}`,
+        allowPrivateNetwork: ch.allowPrivateNetwork,
+        rateLimit: { perMinute: 6000, concurrency: 4 },
+      }),
   });
   const slowEvery = opts.slowEveryMs ?? 15 * 60_000;
   const lastSlow = new Map<string, number>();
@@ -71,19 +86,35 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   let stopped = false;
 
   async function loadBrands(ids?: Set<string>): Promise<BrandInfo[]> {
-    const rows = await ctx.db.select({ id: brands.id, name: brands.name, settings: brands.settings }).from(brands);
+    const rows = await ctx.db
+      .select({ id: brands.id, name: brands.name, settings: brands.settings })
+      .from(brands);
     return rows
       .filter((b) => !ids || ids.has(b.id))
       .map((b) => {
         const alerts = brandAlertsOf(b.settings);
-        return { id: b.id, name: b.name, alerts, rules: rulesFor(ctx.cfg, alerts), grading: gradingFor(ctx.cfg.grading, alerts?.grading) };
+        return {
+          id: b.id,
+          name: b.name,
+          alerts,
+          rules: rulesFor(ctx.cfg, alerts),
+          grading: gradingFor(ctx.cfg.grading, alerts?.grading),
+        };
       })
       .filter((b) => b.alerts?.enabled !== false);
   }
 
   function emit(notes: ChangeNote[]) {
     const at = ctx.clock.now();
-    for (const n of notes) deps.events.emit('incident', { id: n.id, brandId: n.brandId ?? '', status: n.status, level: n.level, change: n.change, at });
+    for (const n of notes)
+      deps.events.emit('incident', {
+        id: n.id,
+        brandId: n.brandId ?? '',
+        status: n.status,
+        level: n.level,
+        change: n.change,
+        at,
+      });
     if (notes.length) dispatcher.wake();
   }
 
@@ -92,7 +123,9 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     for (const c of cands) {
       try {
         const b = c.brandId ? byId.get(c.brandId) : undefined;
-        const g: Grade = c.level ? { level: c.level, score: 0, factors: [] } : grade(c.input, b?.grading ?? gradingFor(ctx.cfg.grading, undefined));
+        const g: Grade = c.level
+          ? { level: c.level, score: 0, factors: [] }
+          : grade(c.input, b?.grading ?? gradingFor(ctx.cfg.grading, undefined));
         const note = await applyCandidate(ctx, c, g);
         if (note) notes.push(note);
       } catch (err) {
@@ -121,13 +154,29 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
       const crisis = await detectCrisis(ctx.db, id, b.rules['crisis-language'], now);
       if (crisis) cands.push(crisis);
     }
-    const params = <K extends keyof RuleParams>(k: K) => (brandId: string) => byId.get(brandId)?.rules[k] ?? null;
-    cands.push(...(await detectInfluential(ctx.db, batch.mentions.map((m) => m.id), params('influential-negative'))));
-    if (batch.updatedIds.length) cands.push(...(await detectViral(ctx.db, batch.updatedIds, params('viral-negative'), now)));
+    const params =
+      <K extends keyof RuleParams>(k: K) =>
+      (brandId: string) =>
+        byId.get(brandId)?.rules[k] ?? null;
+    cands.push(
+      ...(await detectInfluential(
+        ctx.db,
+        batch.mentions.map((m) => m.id),
+        params('influential-negative'),
+      )),
+    );
+    if (batch.updatedIds.length)
+      cands.push(...(await detectViral(ctx.db, batch.updatedIds, params('viral-negative'), now)));
     return apply(cands, byId);
   }
 
-  function collectorCandidate(e: { sourceId: string; sourceName: string; kind: string; message: string; consecutiveFailures: number }): Candidate {
+  function collectorCandidate(e: {
+    sourceId: string;
+    sourceName: string;
+    kind: string;
+    message: string;
+    consecutiveFailures: number;
+  }): Candidate {
     const blocking = BLOCKING.has(e.kind);
     return {
       brandId: null,
@@ -140,8 +189,20 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
       counts: { mentions: 0, consecutiveFailures: e.consecutiveFailures },
       level: blocking ? 2 : 3,
       extraFactors: [
-        { name: 'fault', value: e.kind, weight: 0, explanation: blocking ? `${e.kind}: a person must act (new cookie, key or quota)` : `${e.kind}: ${e.message.slice(0, 200)}` },
-        { name: 'consecutive-failures', value: e.consecutiveFailures, weight: 0, explanation: `${e.consecutiveFailures} failed runs in a row` },
+        {
+          name: 'fault',
+          value: e.kind,
+          weight: 0,
+          explanation: blocking
+            ? `${e.kind}: a person must act (new cookie, key or quota)`
+            : `${e.kind}: ${e.message.slice(0, 200)}`,
+        },
+        {
+          name: 'consecutive-failures',
+          value: e.consecutiveFailures,
+          weight: 0,
+          explanation: `${e.consecutiveFailures} failed runs in a row`,
+        },
       ],
     };
   }
@@ -180,10 +241,20 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     }
     const notes = await apply(cands, byId);
     if (ctx.cfg.collectorDown.enabled && due('silent')) {
-      const rows = await ctx.db.select({ s: sources, h: sourceHealth }).from(sources).innerJoin(sourceHealth, eq(sourceHealth.sourceId, sources.id)).where(eq(sources.enabled, true));
+      const rows = await ctx.db
+        .select({ s: sources, h: sourceHealth })
+        .from(sources)
+        .innerJoin(sourceHealth, eq(sourceHealth.sourceId, sources.id))
+        .where(eq(sources.enabled, true));
       for (const { s, h } of rows) {
         if (stateOf(h, now) !== 'silent') continue;
-        const c = collectorCandidate({ sourceId: s.id, sourceName: s.name, kind: 'silent', message: `nothing new since ${h.lastNewAt?.toISOString()}`, consecutiveFailures: 0 });
+        const c = collectorCandidate({
+          sourceId: s.id,
+          sourceName: s.name,
+          kind: 'silent',
+          message: `nothing new since ${h.lastNewAt?.toISOString()}`,
+          consecutiveFailures: 0,
+        });
         c.level = 3;
         const note = await applyCandidate(ctx, c, { level: 3, score: 0, factors: [] });
         if (note) notes.push(note);
@@ -226,8 +297,16 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
       offs.push(deps.events.on('mentions', (b) => void enqueue(() => evaluate(b))));
       offs.push(deps.events.on('source-fault', (e) => void enqueue(() => onSourceFault(e))));
       offs.push(deps.events.on('source-ok', (e) => void enqueue(() => onSourceOk(e))));
-      deps.scheduler.add({ name: 'alerts:digest:daily', cron: ctx.cfg.digests.daily, run: () => runDigests(ctx, 'daily', ctx.clock.now()) });
-      deps.scheduler.add({ name: 'alerts:digest:weekly', cron: ctx.cfg.digests.weekly, run: () => runDigests(ctx, 'weekly', ctx.clock.now()) });
+      deps.scheduler.add({
+        name: 'alerts:digest:daily',
+        cron: ctx.cfg.digests.daily,
+        run: () => runDigests(ctx, 'daily', ctx.clock.now()),
+      });
+      deps.scheduler.add({
+        name: 'alerts:digest:weekly',
+        cron: ctx.cfg.digests.weekly,
+        run: () => runDigests(ctx, 'weekly', ctx.clock.now()),
+      });
       const every = opts.tickMs ?? 5000;
       const loop = () => {
         if (stopped) return;

@@ -13,9 +13,14 @@ export type Policy = PolicyConfig;
 
 /** The named policy, or the default: every channel at once, daily reminders. */
 export function policyFor(cfg: AlertsConfig, name: string | null | undefined): Policy {
-  const found = cfg.policies.find((p) => p.name === name) ?? cfg.policies.find((p) => p.name === cfg.defaultPolicy);
+  const found =
+    cfg.policies.find((p) => p.name === name) ?? cfg.policies.find((p) => p.name === cfg.defaultPolicy);
   if (found) return found;
-  return { name: 'default', steps: [{ channels: cfg.channels.map((c) => c.name), after: 0 }], reminderEvery: 24 * 3_600_000 };
+  return {
+    name: 'default',
+    steps: [{ channels: cfg.channels.map((c) => c.name), after: 0 }],
+    reminderEvery: 24 * 3_600_000,
+  };
 }
 
 /** The policy for collector-down incidents. */
@@ -24,7 +29,12 @@ export function collectorPolicyName(cfg: AlertsConfig): string | null {
 }
 
 export function collectorPolicy(cfg: AlertsConfig): Policy {
-  if (cfg.collectorDown.channels?.length) return { name: 'collector-down', steps: [{ channels: cfg.collectorDown.channels, after: 0 }], reminderEvery: 24 * 3_600_000 };
+  if (cfg.collectorDown.channels?.length)
+    return {
+      name: 'collector-down',
+      steps: [{ channels: cfg.collectorDown.channels, after: 0 }],
+      reminderEvery: 24 * 3_600_000,
+    };
   return policyFor(cfg, collectorPolicyName(cfg));
 }
 
@@ -56,7 +66,12 @@ export function channelsReached(policy: Policy, fired: number): string[] {
 }
 
 function localMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const h = Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
   const m = Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
   return h * 60 + m;
@@ -96,13 +111,17 @@ export async function activeSilence(
       and(
         lte(silences.startsAt, at),
         gt(silences.endsAt, at),
-        target.brandId ? or(isNull(silences.brandId), eq(silences.brandId, target.brandId)) : isNull(silences.brandId),
+        target.brandId
+          ? or(isNull(silences.brandId), eq(silences.brandId, target.brandId))
+          : isNull(silences.brandId),
         or(isNull(silences.rule), eq(silences.rule, target.rule)),
       ),
     );
   const windows = cfg.maintenance
     .filter((w) => w.startsAt <= at && w.endsAt > at)
-    .filter((w) => (w.brand ? w.brand === target.brandName : true) && (w.rule ? w.rule === target.rule : true))
+    .filter(
+      (w) => (w.brand ? w.brand === target.brandName : true) && (w.rule ? w.rule === target.rule : true),
+    )
     .map((w) => ({ endsAt: w.endsAt, reason: w.reason }));
   const all = [...rows, ...windows].sort((a, b) => b.endsAt.getTime() - a.endsAt.getTime());
   return all[0] ?? null;

@@ -1,5 +1,5 @@
-import type { AlertFactor, AlertLevel } from './types.ts';
 import type { FactorName, GradingConfig } from './rules.ts';
+import type { AlertFactor, AlertLevel } from './types.ts';
 
 /**
  * What a rule measured; every field is optional and only present factors score.
@@ -61,7 +61,11 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 /** Merge the global and brand grading settings. */
 export function gradingFor(global: GradingConfig | undefined, brand: GradingConfig | undefined) {
   return {
-    weights: { ...DEFAULT_WEIGHTS, ...stripUndefined(global?.weights), ...stripUndefined(brand?.weights) } as Record<FactorName, number>,
+    weights: {
+      ...DEFAULT_WEIGHTS,
+      ...stripUndefined(global?.weights),
+      ...stripUndefined(brand?.weights),
+    } as Record<FactorName, number>,
     levels: { ...DEFAULT_LEVELS, ...(global?.levels ?? {}), ...(brand?.levels ?? {}) },
   };
 }
@@ -85,38 +89,92 @@ export function grade(input: GradeInput, settings: ReturnType<typeof gradingFor>
   const factors: GradedFactor[] = [];
   const add = (name: FactorName, value: number | string, strength: number, explanation: string) => {
     const s = clamp(strength);
-    factors.push({ name, value, weight: w[name], strength: round(s), points: round((100 * w[name] * s) / total, 1), explanation });
+    factors.push({
+      name,
+      value,
+      weight: w[name],
+      strength: round(s),
+      points: round((100 * w[name] * s) / total, 1),
+      explanation,
+    });
   };
 
   if (input.velocityRatio !== undefined) {
     const r = input.velocityRatio;
-    add('velocity', round(r, 1), Math.log2(Math.max(r, 1)) / 4, `${round(r, 1)}× the usual rate for this hour of the week (16× scores full)`);
+    add(
+      'velocity',
+      round(r, 1),
+      Math.log2(Math.max(r, 1)) / 4,
+      `${round(r, 1)}× the usual rate for this hour of the week (16× scores full)`,
+    );
   }
-  add('volume', input.negative, Math.log10(Math.max(input.negative, 1)) / 3, `${input.negative} negative mention${input.negative === 1 ? '' : 's'} (1,000 scores full)`);
+  add(
+    'volume',
+    input.negative,
+    Math.log10(Math.max(input.negative, 1)) / 3,
+    `${input.negative} negative mention${input.negative === 1 ? '' : 's'} (1,000 scores full)`,
+  );
   if (input.negativeShare !== undefined) {
     const base = input.baselineShare;
     const s = base === undefined ? input.negativeShare : (input.negativeShare - base) / 0.5;
-    add('negative-share', round(input.negativeShare), s, base === undefined ? `${pct(input.negativeShare)} of mentions negative` : `${pct(input.negativeShare)} negative vs ${pct(base)} usual`);
+    add(
+      'negative-share',
+      round(input.negativeShare),
+      s,
+      base === undefined
+        ? `${pct(input.negativeShare)} of mentions negative`
+        : `${pct(input.negativeShare)} negative vs ${pct(base)} usual`,
+    );
   }
-  if (input.intensity !== undefined) add('intensity', round(input.intensity), input.intensity, `mean negative sentiment strength ${round(input.intensity)} on a 0–1 scale`);
+  if (input.intensity !== undefined)
+    add(
+      'intensity',
+      round(input.intensity),
+      input.intensity,
+      `mean negative sentiment strength ${round(input.intensity)} on a 0–1 scale`,
+    );
   if (input.maxFollowers !== undefined || input.authoritativeSite || input.verifiedAuthors) {
     const f = input.maxFollowers ?? 0;
-    const s = Math.max(Math.log10(f + 1) / 6.5, input.authoritativeSite ? 1 : 0, input.verifiedAuthors ? 0.5 : 0);
+    const s = Math.max(
+      Math.log10(f + 1) / 6.5,
+      input.authoritativeSite ? 1 : 0,
+      input.verifiedAuthors ? 0.5 : 0,
+    );
     const parts = [`largest author reach ${f.toLocaleString('en-US')} followers`];
-    if (input.verifiedAuthors) parts.push(`${input.verifiedAuthors} verified author${input.verifiedAuthors === 1 ? '' : 's'}`);
+    if (input.verifiedAuthors)
+      parts.push(`${input.verifiedAuthors} verified author${input.verifiedAuthors === 1 ? '' : 's'}`);
     if (input.authoritativeSite) parts.push(`authoritative site ${input.authoritativeSite}`);
     add('authority', input.authoritativeSite ?? f, s, parts.join('; '));
   }
-  if (input.platforms !== undefined) add('spread', input.platforms, (input.platforms - 1) / 3, `on ${input.platforms} platform${input.platforms === 1 ? '' : 's'} (4 scores full)`);
+  if (input.platforms !== undefined)
+    add(
+      'spread',
+      input.platforms,
+      (input.platforms - 1) / 3,
+      `on ${input.platforms} platform${input.platforms === 1 ? '' : 's'} (4 scores full)`,
+    );
   if (input.crisisScore !== undefined || input.crisisAuthors !== undefined) {
     const s = Math.max(input.crisisScore ?? 0, (input.crisisAuthors ?? 0) / 10);
-    add('crisis', round(input.crisisScore ?? 0), s, `crisis language score ${round(input.crisisScore ?? 0)}${input.crisisAuthors ? ` from ${input.crisisAuthors} author${input.crisisAuthors === 1 ? '' : 's'}` : ''}`);
+    add(
+      'crisis',
+      round(input.crisisScore ?? 0),
+      s,
+      `crisis language score ${round(input.crisisScore ?? 0)}${input.crisisAuthors ? ` from ${input.crisisAuthors} author${input.crisisAuthors === 1 ? '' : 's'}` : ''}`,
+    );
   }
   if (input.engagementPerHour !== undefined) {
-    add('engagement', Math.round(input.engagementPerHour), Math.log10(input.engagementPerHour + 1) / 4, `engagement growing ${Math.round(input.engagementPerHour)}/hour (10,000/hour scores full)`);
+    add(
+      'engagement',
+      Math.round(input.engagementPerHour),
+      Math.log10(input.engagementPerHour + 1) / 4,
+      `engagement growing ${Math.round(input.engagementPerHour)}/hour (10,000/hour scores full)`,
+    );
   }
 
-  const score = round(factors.reduce((a, f) => a + f.points, 0), 1);
+  const score = round(
+    factors.reduce((a, f) => a + f.points, 0),
+    1,
+  );
   const l = settings.levels;
   const level: AlertLevel = score >= l.critical ? 1 : score >= l.high ? 2 : score >= l.medium ? 3 : 4;
   factors.sort((a, b) => b.points - a.points);

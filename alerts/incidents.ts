@@ -3,7 +3,16 @@ import type { DbOrTx } from '../db/client.ts';
 import { brands, incidentEvents, incidentMentions, incidents } from '../db/schema/index.ts';
 import { newId } from '../src/ids.ts';
 import type { Candidate } from './detect.ts';
-import { activeSilence, channelsReached, collectorPolicy, nextDue, type Policy, policyFor, quietUntil, stepOf } from './escalation.ts';
+import {
+  activeSilence,
+  channelsReached,
+  collectorPolicy,
+  nextDue,
+  type Policy,
+  policyFor,
+  quietUntil,
+  stepOf,
+} from './escalation.ts';
 import type { Grade } from './grade.ts';
 import { type AlertContext, enqueueIncident, type IncidentRow } from './outbox.ts';
 
@@ -13,7 +22,14 @@ import { type AlertContext, enqueueIncident, type IncidentRow } from './outbox.t
  * row. Every transition runs in one transaction with its timeline event and the outbox rows
  * it causes, so a crash either keeps all of them or none.
  */
-export type IncidentChange = 'opened' | 'reopened' | 'updated' | 'level-up' | 'acknowledged' | 'resolved' | 'escalated';
+export type IncidentChange =
+  | 'opened'
+  | 'reopened'
+  | 'updated'
+  | 'level-up'
+  | 'acknowledged'
+  | 'resolved'
+  | 'escalated';
 
 export interface ChangeNote {
   id: string;
@@ -23,13 +39,27 @@ export interface ChangeNote {
   change: IncidentChange;
 }
 
-async function event(tx: DbOrTx, incidentId: string, at: Date, kind: string, actor: string | null, data?: Record<string, unknown>) {
-  await tx.insert(incidentEvents).values({ id: newId('alr'), incidentId, at, kind, actor, data: data ?? null });
+async function event(
+  tx: DbOrTx,
+  incidentId: string,
+  at: Date,
+  kind: string,
+  actor: string | null,
+  data?: Record<string, unknown>,
+) {
+  await tx
+    .insert(incidentEvents)
+    .values({ id: newId('alr'), incidentId, at, kind, actor, data: data ?? null });
 }
 
 /** Row lock for one incident: `FOR UPDATE SKIP LOCKED` on PostgreSQL (another process owns it), plain on PGlite. */
 async function lockIncident(tx: DbOrTx, id: string): Promise<IncidentRow | undefined> {
-  const r = await tx.select().from(incidents).where(eq(incidents.id, id)).for('update', { skipLocked: true }).limit(1);
+  const r = await tx
+    .select()
+    .from(incidents)
+    .where(eq(incidents.id, id))
+    .for('update', { skipLocked: true })
+    .limit(1);
   return r[0];
 }
 
@@ -48,14 +78,38 @@ async function brandNameOf(tx: DbOrTx, brandId: string | null): Promise<string |
  * keyed by incident + generation + absolute step, and advance the persisted timer. A silence
  * pushes the timer to its end instead; quiet hours defer delivery, not the step.
  */
-async function fireDueSteps(tx: DbOrTx, ctx: AlertContext, inc: IncidentRow, now: Date): Promise<IncidentRow> {
+async function fireDueSteps(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  inc: IncidentRow,
+  now: Date,
+): Promise<IncidentRow> {
   const policy = policyOf(ctx, inc);
   let cur = inc;
-  for (let guard = 0; guard < policy.steps.length && cur.status === 'open' && cur.nextEscalationAt && cur.nextEscalationAt <= now; guard++) {
-    const silence = await activeSilence(tx, ctx.cfg, { brandId: cur.brandId, brandName: await brandNameOf(tx, cur.brandId), rule: cur.rule }, now);
+  for (
+    let guard = 0;
+    guard < policy.steps.length &&
+    cur.status === 'open' &&
+    cur.nextEscalationAt &&
+    cur.nextEscalationAt <= now;
+    guard++
+  ) {
+    const silence = await activeSilence(
+      tx,
+      ctx.cfg,
+      { brandId: cur.brandId, brandName: await brandNameOf(tx, cur.brandId), rule: cur.rule },
+      now,
+    );
     if (silence) {
-      [cur] = (await tx.update(incidents).set({ nextEscalationAt: silence.endsAt }).where(eq(incidents.id, cur.id)).returning()) as [IncidentRow];
-      await event(tx, cur.id, now, 'silenced', 'system', { until: silence.endsAt.toISOString(), reason: silence.reason });
+      [cur] = (await tx
+        .update(incidents)
+        .set({ nextEscalationAt: silence.endsAt })
+        .where(eq(incidents.id, cur.id))
+        .returning()) as [IncidentRow];
+      await event(tx, cur.id, now, 'silenced', 'system', {
+        until: silence.endsAt.toISOString(),
+        reason: silence.reason,
+      });
       break;
     }
     const s = cur.escalationStep;
@@ -63,14 +117,27 @@ async function fireDueSteps(tx: DbOrTx, ctx: AlertContext, inc: IncidentRow, now
     const channels = policy.steps[idx]!.channels;
     const kind = s === 0 ? 'alert' : 'escalation';
     const notBefore = quietUntil(policy, cur.level, now) ?? undefined;
-    const written = await enqueueIncident(tx, ctx, { incident: cur, kind, channels, eventKey: `${cur.id}:g${cur.reopenedCount}:s${s}`, notBefore });
+    const written = await enqueueIncident(tx, ctx, {
+      incident: cur,
+      kind,
+      channels,
+      eventKey: `${cur.id}:g${cur.reopenedCount}:s${s}`,
+      notBefore,
+    });
     const next = nextDue(policy, s, cur.nextEscalationAt);
     [cur] = (await tx
       .update(incidents)
       .set({ escalationStep: s + 1, nextEscalationAt: next, lastNotifiedLevel: cur.level })
       .where(eq(incidents.id, cur.id))
       .returning()) as [IncidentRow];
-    await event(tx, cur.id, now, 'notified', 'system', { kind, step: idx, cycle, channels, written, ...(notBefore ? { deferredUntil: notBefore.toISOString() } : {}) });
+    await event(tx, cur.id, now, 'notified', 'system', {
+      kind,
+      step: idx,
+      cycle,
+      channels,
+      written,
+      ...(notBefore ? { deferredUntil: notBefore.toISOString() } : {}),
+    });
   }
   return cur;
 }
@@ -84,13 +151,22 @@ export interface Applied {
  * mentions, raising the level and notifying the reached channels at once on a rise), reopen a
  * recently resolved one, or open a new one and fire its first escalation step.
  */
-export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grade): Promise<ChangeNote | null> {
+export async function applyCandidate(
+  ctx: AlertContext,
+  cand: Candidate,
+  g: Grade,
+): Promise<ChangeNote | null> {
   const now = ctx.clock.now();
   const factors = [...g.factors, ...(cand.extraFactors ?? [])];
   return ctx.db.transaction(async (tx) => {
     // Serialise work on one group across processes: two engines must not open two incidents.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${cand.groupKey}))`);
-    const [latest] = await tx.select().from(incidents).where(eq(incidents.groupKey, cand.groupKey)).orderBy(desc(incidents.openedAt)).limit(1);
+    const [latest] = await tx
+      .select()
+      .from(incidents)
+      .where(eq(incidents.groupKey, cand.groupKey))
+      .orderBy(desc(incidents.openedAt))
+      .limit(1);
     let active = latest && latest.status !== 'resolved' ? latest : undefined;
     if (active && active.lastActivityAt.getTime() < now.getTime() - ctx.cfg.groupWindow) {
       await closeIncident(tx, ctx, active, 'system', 'superseded: no activity within the group window', now);
@@ -102,7 +178,11 @@ export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grad
       for (let i = 0; i < cand.mentionIds.length; i += 1000) {
         const r = await tx
           .insert(incidentMentions)
-          .values(cand.mentionIds.slice(i, i + 1000).map((mentionId) => ({ incidentId: id, mentionId, addedAt: now })))
+          .values(
+            cand.mentionIds
+              .slice(i, i + 1000)
+              .map((mentionId) => ({ incidentId: id, mentionId, addedAt: now })),
+          )
           .onConflictDoNothing()
           .returning({ id: incidentMentions.mentionId });
         added += r.length;
@@ -129,16 +209,43 @@ export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grad
         })
         .where(eq(incidents.id, active.id))
         .returning()) as [IncidentRow];
-      if (added) await event(tx, cur.id, now, 'mentions-added', 'system', { added, total: cur.mentionCount, score: g.score });
-      if (!rose) return { id: cur.id, brandId: cur.brandId, status: cur.status, level: cur.level, change: 'updated' as const };
-      await event(tx, cur.id, now, 'level-raised', 'system', { from: active.level, to: level, score: g.score });
+      if (added)
+        await event(tx, cur.id, now, 'mentions-added', 'system', {
+          added,
+          total: cur.mentionCount,
+          score: g.score,
+        });
+      if (!rose)
+        return {
+          id: cur.id,
+          brandId: cur.brandId,
+          status: cur.status,
+          level: cur.level,
+          change: 'updated' as const,
+        };
+      await event(tx, cur.id, now, 'level-raised', 'system', {
+        from: active.level,
+        to: level,
+        score: g.score,
+      });
       const policy = policyOf(ctx, cur);
-      const silence = await activeSilence(tx, ctx.cfg, { brandId: cur.brandId, brandName: await brandNameOf(tx, cur.brandId), rule: cur.rule }, now);
+      const silence = await activeSilence(
+        tx,
+        ctx.cfg,
+        { brandId: cur.brandId, brandName: await brandNameOf(tx, cur.brandId), rule: cur.rule },
+        now,
+      );
       const channels = channelsReached(policy, cur.escalationStep);
       if (!silence && channels.length) {
         // A rise notifies at once: quiet hours only hold it back when the new level does not override them.
         const notBefore = quietUntil(policy, level, now) ?? undefined;
-        const written = await enqueueIncident(tx, ctx, { incident: cur, kind: 'level-up', channels, eventKey: `${cur.id}:g${cur.reopenedCount}:level${level}`, notBefore });
+        const written = await enqueueIncident(tx, ctx, {
+          incident: cur,
+          kind: 'level-up',
+          channels,
+          eventKey: `${cur.id}:g${cur.reopenedCount}:level${level}`,
+          notBefore,
+        });
         await tx.update(incidents).set({ lastNotifiedLevel: level }).where(eq(incidents.id, cur.id));
         await event(tx, cur.id, now, 'notified', 'system', { kind: 'level-up', channels, written });
       }
@@ -147,7 +254,11 @@ export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grad
 
     const policyName = cand.rule === 'collector-down' ? null : await brandPolicyName(tx, ctx, cand.brandId);
     const policy = cand.rule === 'collector-down' ? collectorPolicy(ctx.cfg) : policyFor(ctx.cfg, policyName);
-    const reopen = latest && latest.status === 'resolved' && latest.resolvedAt && latest.resolvedAt.getTime() >= now.getTime() - ctx.cfg.reopenWindow;
+    const reopen =
+      latest &&
+      latest.status === 'resolved' &&
+      latest.resolvedAt &&
+      latest.resolvedAt.getTime() >= now.getTime() - ctx.cfg.reopenWindow;
     let inc: IncidentRow;
     if (reopen && latest) {
       [inc] = (await tx
@@ -170,7 +281,11 @@ export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grad
         .where(eq(incidents.id, latest.id))
         .returning()) as [IncidentRow];
       const added = await addMentions(inc.id);
-      [inc] = (await tx.update(incidents).set({ mentionCount: sql`${incidents.mentionCount} + ${added}` }).where(eq(incidents.id, inc.id)).returning()) as [IncidentRow];
+      [inc] = (await tx
+        .update(incidents)
+        .set({ mentionCount: sql`${incidents.mentionCount} + ${added}` })
+        .where(eq(incidents.id, inc.id))
+        .returning()) as [IncidentRow];
       await event(tx, inc.id, now, 'reopened', 'system', { level: g.level, score: g.score, added });
     } else {
       [inc] = (await tx
@@ -196,32 +311,73 @@ export async function applyCandidate(ctx: AlertContext, cand: Candidate, g: Grad
         })
         .returning()) as [IncidentRow];
       const added = await addMentions(inc.id);
-      [inc] = (await tx.update(incidents).set({ mentionCount: added }).where(eq(incidents.id, inc.id)).returning()) as [IncidentRow];
-      await event(tx, inc.id, now, 'opened', 'system', { level: g.level, score: g.score, mentions: added, rule: cand.rule });
+      [inc] = (await tx
+        .update(incidents)
+        .set({ mentionCount: added })
+        .where(eq(incidents.id, inc.id))
+        .returning()) as [IncidentRow];
+      await event(tx, inc.id, now, 'opened', 'system', {
+        level: g.level,
+        score: g.score,
+        mentions: added,
+        rule: cand.rule,
+      });
     }
     inc = await fireDueSteps(tx, ctx, inc, now);
-    return { id: inc.id, brandId: inc.brandId, status: inc.status, level: inc.level, change: reopen ? ('reopened' as const) : ('opened' as const) };
+    return {
+      id: inc.id,
+      brandId: inc.brandId,
+      status: inc.status,
+      level: inc.level,
+      change: reopen ? ('reopened' as const) : ('opened' as const),
+    };
   });
 }
 
-async function brandPolicyName(tx: DbOrTx, ctx: AlertContext, brandId: string | null): Promise<string | null> {
+async function brandPolicyName(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  brandId: string | null,
+): Promise<string | null> {
   if (!brandId) return ctx.cfg.defaultPolicy ?? null;
-  const r = await tx.select({ settings: brands.settings }).from(brands).where(eq(brands.id, brandId)).limit(1);
+  const r = await tx
+    .select({ settings: brands.settings })
+    .from(brands)
+    .where(eq(brands.id, brandId))
+    .limit(1);
   const a = r[0]?.settings.alerts as { policy?: string } | undefined;
   return a?.policy ?? ctx.cfg.defaultPolicy ?? null;
 }
 
 /** Resolve inside a transaction: stop timers, tell the channels that were notified. */
-async function closeIncident(tx: DbOrTx, ctx: AlertContext, inc: IncidentRow, actor: string, reason: string | undefined, now: Date): Promise<IncidentRow> {
+async function closeIncident(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  inc: IncidentRow,
+  actor: string,
+  reason: string | undefined,
+  now: Date,
+): Promise<IncidentRow> {
   const [cur] = (await tx
     .update(incidents)
-    .set({ status: 'resolved', resolvedAt: now, nextEscalationAt: null, nextReminderAt: null, lastActivityAt: now })
+    .set({
+      status: 'resolved',
+      resolvedAt: now,
+      nextEscalationAt: null,
+      nextReminderAt: null,
+      lastActivityAt: now,
+    })
     .where(eq(incidents.id, inc.id))
     .returning()) as [IncidentRow];
   await event(tx, cur.id, now, 'resolved', actor, reason ? { reason } : undefined);
   if (inc.lastNotifiedLevel !== null) {
     const channels = channelsReached(policyOf(ctx, cur), cur.escalationStep);
-    await enqueueIncident(tx, ctx, { incident: cur, kind: 'resolved', channels, eventKey: `${cur.id}:g${cur.reopenedCount}:resolved` });
+    await enqueueIncident(tx, ctx, {
+      incident: cur,
+      kind: 'resolved',
+      channels,
+      eventKey: `${cur.id}:g${cur.reopenedCount}:resolved`,
+    });
   }
   return cur;
 }
@@ -229,7 +385,13 @@ async function closeIncident(tx: DbOrTx, ctx: AlertContext, inc: IncidentRow, ac
 export class IncidentStateError extends Error {}
 
 /** Acknowledge: stops escalation (reminders continue until resolved). Idempotent. */
-export async function acknowledge(tx: DbOrTx, ctx: AlertContext, id: string, actor: string, data?: Record<string, unknown>): Promise<{ before: IncidentRow; after: IncidentRow } | null> {
+export async function acknowledge(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  id: string,
+  actor: string,
+  data?: Record<string, unknown>,
+): Promise<{ before: IncidentRow; after: IncidentRow } | null> {
   const now = ctx.clock.now();
   const before = (await tx.select().from(incidents).where(eq(incidents.id, id)).for('update').limit(1))[0];
   if (!before) return null;
@@ -243,7 +405,13 @@ export async function acknowledge(tx: DbOrTx, ctx: AlertContext, id: string, act
   return { before, after };
 }
 
-export async function resolve(tx: DbOrTx, ctx: AlertContext, id: string, actor: string, reason?: string): Promise<{ before: IncidentRow; after: IncidentRow } | null> {
+export async function resolve(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  id: string,
+  actor: string,
+  reason?: string,
+): Promise<{ before: IncidentRow; after: IncidentRow } | null> {
   const before = (await tx.select().from(incidents).where(eq(incidents.id, id)).for('update').limit(1))[0];
   if (!before) return null;
   if (before.status === 'resolved') return { before, after: before };
@@ -251,20 +419,32 @@ export async function resolve(tx: DbOrTx, ctx: AlertContext, id: string, actor: 
   return { before, after };
 }
 
-export async function assign(tx: DbOrTx, ctx: AlertContext, id: string, assignee: string | null, actor: string) {
+export async function assign(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  id: string,
+  assignee: string | null,
+  actor: string,
+) {
   const before = (await tx.select().from(incidents).where(eq(incidents.id, id)).for('update').limit(1))[0];
   if (!before) return null;
-  const [after] = (await tx.update(incidents).set({ assignee }).where(eq(incidents.id, id)).returning()) as [IncidentRow];
+  const [after] = (await tx.update(incidents).set({ assignee }).where(eq(incidents.id, id)).returning()) as [
+    IncidentRow,
+  ];
   await event(tx, id, ctx.clock.now(), 'assigned', actor, { from: before.assignee, to: assignee });
   return { before, after };
 }
 
 export async function addNote(tx: DbOrTx, ctx: AlertContext, id: string, text: string, actor: string) {
-  const before = (await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, id)).limit(1))[0];
+  const before = (
+    await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, id)).limit(1)
+  )[0];
   if (!before) return null;
   const noteId = newId('alr');
   const at = ctx.clock.now();
-  await tx.insert(incidentEvents).values({ id: noteId, incidentId: id, at, kind: 'note', actor, data: { text } });
+  await tx
+    .insert(incidentEvents)
+    .values({ id: noteId, incidentId: id, at, kind: 'note', actor, data: { text } });
   return { id: noteId, at, text, actor };
 }
 
@@ -282,7 +462,15 @@ export async function processDue(ctx: AlertContext, now: Date): Promise<ChangeNo
     .where(
       and(
         ne(incidents.status, 'resolved'),
-        or(and(eq(incidents.status, 'open'), isNotNull(incidents.nextEscalationAt), lte(incidents.nextEscalationAt, now)), lte(incidents.nextReminderAt, now), lt(incidents.lastActivityAt, staleBefore)),
+        or(
+          and(
+            eq(incidents.status, 'open'),
+            isNotNull(incidents.nextEscalationAt),
+            lte(incidents.nextEscalationAt, now),
+          ),
+          lte(incidents.nextReminderAt, now),
+          lt(incidents.lastActivityAt, staleBefore),
+        ),
       ),
     )
     .limit(200);
@@ -304,7 +492,9 @@ export async function processDue(ctx: AlertContext, now: Date): Promise<ChangeNo
           escalated = cur.escalationStep > step;
         }
         if (cur.nextReminderAt && cur.nextReminderAt <= now) await remind(tx, ctx, cur, now);
-        return escalated ? { id, brandId: cur.brandId, status: cur.status, level: cur.level, change: 'escalated' as const } : null;
+        return escalated
+          ? { id, brandId: cur.brandId, status: cur.status, level: cur.level, change: 'escalated' as const }
+          : null;
       });
       if (note) notes.push(note);
     } catch (err) {
@@ -319,12 +509,26 @@ async function remind(tx: DbOrTx, ctx: AlertContext, inc: IncidentRow, now: Date
   const dueAt = inc.nextReminderAt!;
   let next = dueAt.getTime() + policy.reminderEvery;
   while (next <= now.getTime()) next += policy.reminderEvery;
-  await tx.update(incidents).set({ nextReminderAt: new Date(next) }).where(eq(incidents.id, inc.id));
-  const silence = await activeSilence(tx, ctx.cfg, { brandId: inc.brandId, brandName: await brandNameOf(tx, inc.brandId), rule: inc.rule }, now);
+  await tx
+    .update(incidents)
+    .set({ nextReminderAt: new Date(next) })
+    .where(eq(incidents.id, inc.id));
+  const silence = await activeSilence(
+    tx,
+    ctx.cfg,
+    { brandId: inc.brandId, brandName: await brandNameOf(tx, inc.brandId), rule: inc.rule },
+    now,
+  );
   const channels = channelsReached(policy, Math.max(1, inc.escalationStep));
   if (silence || inc.lastNotifiedLevel === null) return;
   const notBefore = quietUntil(policy, inc.level, now) ?? undefined;
-  const written = await enqueueIncident(tx, ctx, { incident: inc, kind: 'reminder', channels, eventKey: `${inc.id}:g${inc.reopenedCount}:r${dueAt.getTime()}`, notBefore });
+  const written = await enqueueIncident(tx, ctx, {
+    incident: inc,
+    kind: 'reminder',
+    channels,
+    eventKey: `${inc.id}:g${inc.reopenedCount}:r${dueAt.getTime()}`,
+    notBefore,
+  });
   await event(tx, inc.id, now, 'notified', 'system', { kind: 'reminder', channels, written });
 }
 
@@ -333,7 +537,13 @@ export async function resolveCollector(ctx: AlertContext, sourceId: string): Pro
   const open = await ctx.db
     .select({ id: incidents.id })
     .from(incidents)
-    .where(and(eq(incidents.rule, 'collector-down'), eq(incidents.sourceId, sourceId), ne(incidents.status, 'resolved')));
+    .where(
+      and(
+        eq(incidents.rule, 'collector-down'),
+        eq(incidents.sourceId, sourceId),
+        ne(incidents.status, 'resolved'),
+      ),
+    );
   const out: ChangeNote[] = [];
   for (const { id } of open) {
     const r = await ctx.db.transaction((tx) => resolve(tx, ctx, id, 'system', 'source recovered'));
@@ -341,4 +551,3 @@ export async function resolveCollector(ctx: AlertContext, sourceId: string): Pro
   }
   return out;
 }
-

@@ -1,6 +1,14 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
-import { brands, incidentMentions, incidents, mentions, outbox, sourceHealth, sources } from '../db/schema/index.ts';
+import {
+  brands,
+  incidentMentions,
+  type incidents,
+  mentions,
+  outbox,
+  sourceHealth,
+  sources,
+} from '../db/schema/index.ts';
 import type { Clock } from '../src/clock.ts';
 import { newId } from '../src/ids.ts';
 import type { Logger } from '../src/log.ts';
@@ -71,18 +79,26 @@ export async function enqueueIncident(tx: DbOrTx, ctx: AlertContext, o: EnqueueO
   if (o.channels.length === 0) return 0;
   const inc = o.incident;
   const now = ctx.clock.now();
-  const brand = inc.brandId ? (await tx.select().from(brands).where(eq(brands.id, inc.brandId)).limit(1))[0] : undefined;
+  const brand = inc.brandId
+    ? (await tx.select().from(brands).where(eq(brands.id, inc.brandId)).limit(1))[0]
+    : undefined;
   const brandLocale = (brand?.settings.locale ?? 'en') as AlertLocale;
   let base: Omit<AlertMessage, 'id' | 'locale'>;
   if (inc.rule === 'collector-down') {
-    const src = inc.sourceId ? (await tx.select().from(sources).where(eq(sources.id, inc.sourceId)).limit(1))[0] : undefined;
-    const h = inc.sourceId ? (await tx.select().from(sourceHealth).where(eq(sourceHealth.sourceId, inc.sourceId)).limit(1))[0] : undefined;
+    const src = inc.sourceId
+      ? (await tx.select().from(sources).where(eq(sources.id, inc.sourceId)).limit(1))[0]
+      : undefined;
+    const h = inc.sourceId
+      ? (await tx.select().from(sourceHealth).where(eq(sourceHealth.sourceId, inc.sourceId)).limit(1))[0]
+      : undefined;
     base = {
       kind: o.kind === 'alert' ? 'collector-down' : o.kind,
       collector: {
         sourceName: src?.name ?? inc.sourceId ?? 'unknown',
         sourceType: src?.type ?? 'unknown',
-        fault: h?.lastErrorKind ?? String((inc.factors as AlertFactor[]).find((f) => f.name === 'fault')?.value ?? 'silent'),
+        fault:
+          h?.lastErrorKind ??
+          String((inc.factors as AlertFactor[]).find((f) => f.name === 'fault')?.value ?? 'silent'),
         since: inc.openedAt.toISOString(),
         ...(h?.lastErrorMessage ? { lastError: h.lastErrorMessage } : {}),
         dashboardUrl: `${ctx.publicUrl}/v1/sources/${inc.sourceId}/health`,
@@ -133,8 +149,16 @@ export async function enqueueIncident(tx: DbOrTx, ctx: AlertContext, o: EnqueueO
     const key = `${o.eventKey}:${channel}`;
     const message: AlertMessage = { ...base, id: key, locale };
     if (message.incident) {
-      const token = signAckToken(ctx.ackKey, { incidentId: inc.id, generation: inc.reopenedCount, expiresAt: new Date(now.getTime() + ctx.cfg.ackLinkTtl) });
-      message.incident = { ...message.incident, title: localTitle(inc.rule, inc.title, locale), ackUrl: `${ctx.publicUrl}/v1/ack/${token}` };
+      const token = signAckToken(ctx.ackKey, {
+        incidentId: inc.id,
+        generation: inc.reopenedCount,
+        expiresAt: new Date(now.getTime() + ctx.cfg.ackLinkTtl),
+      });
+      message.incident = {
+        ...message.incident,
+        title: localTitle(inc.rule, inc.title, locale),
+        ackUrl: `${ctx.publicUrl}/v1/ack/${token}`,
+      };
     }
     return {
       id: newId('out'),
@@ -148,16 +172,35 @@ export async function enqueueIncident(tx: DbOrTx, ctx: AlertContext, o: EnqueueO
       createdAt: now,
     };
   });
-  const written = await tx.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.idempotencyKey }).returning({ id: outbox.id });
+  const written = await tx
+    .insert(outbox)
+    .values(rows)
+    .onConflictDoNothing({ target: outbox.idempotencyKey })
+    .returning({ id: outbox.id });
   return written.length;
 }
 
 /** A non-incident message (digest) for one channel. */
-export async function enqueueMessage(tx: DbOrTx, ctx: AlertContext, channel: string, message: AlertMessage): Promise<boolean> {
+export async function enqueueMessage(
+  tx: DbOrTx,
+  ctx: AlertContext,
+  channel: string,
+  message: AlertMessage,
+): Promise<boolean> {
   const now = ctx.clock.now();
   const r = await tx
     .insert(outbox)
-    .values({ id: newId('out'), channel, kind: message.kind, incidentId: null, payload: message as unknown as Record<string, unknown>, idempotencyKey: message.id, status: 'pending', nextAttemptAt: now, createdAt: now })
+    .values({
+      id: newId('out'),
+      channel,
+      kind: message.kind,
+      incidentId: null,
+      payload: message as unknown as Record<string, unknown>,
+      idempotencyKey: message.id,
+      status: 'pending',
+      nextAttemptAt: now,
+      createdAt: now,
+    })
     .onConflictDoNothing({ target: outbox.idempotencyKey })
     .returning({ id: outbox.id });
   return r.length > 0;

@@ -11,14 +11,20 @@ import { channelById, channels as channelRegistry } from './channels/index.ts';
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `90s`, `15m`, `4h`, `1d`, or a number of seconds; parsed to milliseconds. */
-export const duration = z.union([z.number().nonnegative().transform((s) => s * 1000), z.string().transform((s, ctx) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(s);
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: 'Duration like 30s, 15m, 4h or 1d' });
-    return z.NEVER;
-  }
-  return Number(m[1]) * UNITS[m[2]!]!;
-})]);
+export const duration = z.union([
+  z
+    .number()
+    .nonnegative()
+    .transform((s) => s * 1000),
+  z.string().transform((s, ctx) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(s);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'Duration like 30s, 15m, 4h or 1d' });
+      return z.NEVER;
+    }
+    return Number(m[1]) * UNITS[m[2]!]!;
+  }),
+]);
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Time like 22:00');
 
@@ -31,7 +37,14 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
-export const RULE_IDS = ['negative-spike', 'influential-negative', 'viral-negative', 'crisis-language', 'sentiment-drop', 'collector-down'] as const;
+export const RULE_IDS = [
+  'negative-spike',
+  'influential-negative',
+  'viral-negative',
+  'crisis-language',
+  'sentiment-drop',
+  'collector-down',
+] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 export const ruleSchemas = {
@@ -98,7 +111,10 @@ export type RuleParams = { [K in keyof typeof ruleSchemas]: z.output<(typeof rul
  * global one field by field; `rulesFor` applies the defaults.
  */
 const rulesSchema = z
-  .partialRecord(z.enum(Object.keys(ruleSchemas) as [keyof typeof ruleSchemas, ...(keyof typeof ruleSchemas)[]]), z.record(z.string(), z.unknown()))
+  .partialRecord(
+    z.enum(Object.keys(ruleSchemas) as [keyof typeof ruleSchemas, ...(keyof typeof ruleSchemas)[]]),
+    z.record(z.string(), z.unknown()),
+  )
   .superRefine((rules, ctx) => {
     for (const [id, raw] of Object.entries(rules)) {
       const r = ruleSchemas[id as keyof typeof ruleSchemas].safeParse(raw);
@@ -106,17 +122,38 @@ const rulesSchema = z
     }
   });
 
-export const FACTOR_NAMES = ['velocity', 'volume', 'negative-share', 'intensity', 'authority', 'spread', 'crisis', 'engagement'] as const;
+export const FACTOR_NAMES = [
+  'velocity',
+  'volume',
+  'negative-share',
+  'intensity',
+  'authority',
+  'spread',
+  'crisis',
+  'engagement',
+] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
 
 export const gradingSchema = z
   .object({
     /** Score (0..100) at or above which an alert is level 1 / 2 / 3; below `medium` it is level 4. */
     levels: z
-      .object({ critical: z.number().min(0).max(100).default(70), high: z.number().min(0).max(100).default(50), medium: z.number().min(0).max(100).default(30) })
+      .object({
+        critical: z.number().min(0).max(100).default(70),
+        high: z.number().min(0).max(100).default(50),
+        medium: z.number().min(0).max(100).default(30),
+      })
       .strict()
       .optional(),
-    weights: z.object(Object.fromEntries(FACTOR_NAMES.map((f) => [f, z.number().min(0).optional()])) as Record<FactorName, z.ZodOptional<z.ZodNumber>>).strict().optional(),
+    weights: z
+      .object(
+        Object.fromEntries(FACTOR_NAMES.map((f) => [f, z.number().min(0).optional()])) as Record<
+          FactorName,
+          z.ZodOptional<z.ZodNumber>
+        >,
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -151,7 +188,14 @@ export const brandAlertsSchema = z
     policy: z.string().optional(),
     rules: rulesSchema.optional(),
     grading: gradingSchema.optional(),
-    digests: z.object({ channels: z.array(z.string()).optional(), daily: z.boolean().optional(), weekly: z.boolean().optional() }).strict().optional(),
+    digests: z
+      .object({
+        channels: z.array(z.string()).optional(),
+        daily: z.boolean().optional(),
+        weekly: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type BrandAlerts = z.output<typeof brandAlertsSchema>;
@@ -171,19 +215,33 @@ const channelEntry = z
   .superRefine((v, ctx) => {
     const def = channelById(v.type);
     if (!def) {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `Unknown channel type "${v.type}"; one of: ${channelRegistry.map((c) => c.id).join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `Unknown channel type "${v.type}"; one of: ${channelRegistry.map((c) => c.id).join(', ')}`,
+      });
       return;
     }
     const r = def.options.safeParse(v.options ?? {});
-    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
+    if (!r.success)
+      for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
     const allowed = new Set(def.secrets ?? []);
     for (const k of Object.keys(v.secrets)) {
       if (!allowed.has(k)) {
-        ctx.addIssue({ code: 'custom', path: ['secrets', k], message: allowed.size ? `Unknown secret; one of: ${[...allowed].join(', ')}` : `Channel type ${v.type} takes no secrets` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secrets', k],
+          message: allowed.size
+            ? `Unknown secret; one of: ${[...allowed].join(', ')}`
+            : `Channel type ${v.type} takes no secrets`,
+        });
       }
     }
   })
-  .transform((v) => ({ ...v, options: channelById(v.type)!.options.parse(v.options ?? {}) as Record<string, unknown> }));
+  .transform((v) => ({
+    ...v,
+    options: channelById(v.type)!.options.parse(v.options ?? {}) as Record<string, unknown>,
+  }));
 
 const windowSchema = z
   .object({
@@ -246,24 +304,50 @@ export const alertsSchema = z
   .superRefine((a, ctx) => {
     const names = new Set<string>();
     a.channels.forEach((c, i) => {
-      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `Duplicate channel name "${c.name}"` });
+      if (names.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', i, 'name'],
+          message: `Duplicate channel name "${c.name}"`,
+        });
       names.add(c.name);
     });
     const policies = new Set(a.policies.map((p) => p.name));
-    a.policies.forEach((p, i) =>
-      p.steps.forEach((s, j) =>
+    a.policies.forEach((p, i) => {
+      p.steps.forEach((s, j) => {
         s.channels.forEach((c, k) => {
-          if (!names.has(c)) ctx.addIssue({ code: 'custom', path: ['policies', i, 'steps', j, 'channels', k], message: `Unknown channel "${c}"` });
-        }),
-      ),
-    );
-    if (a.defaultPolicy && !policies.has(a.defaultPolicy)) ctx.addIssue({ code: 'custom', path: ['defaultPolicy'], message: `Unknown policy "${a.defaultPolicy}"` });
-    if (a.collectorDown.policy && !policies.has(a.collectorDown.policy)) ctx.addIssue({ code: 'custom', path: ['collectorDown', 'policy'], message: `Unknown policy "${a.collectorDown.policy}"` });
+          if (!names.has(c))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['policies', i, 'steps', j, 'channels', k],
+              message: `Unknown channel "${c}"`,
+            });
+        });
+      });
+    });
+    if (a.defaultPolicy && !policies.has(a.defaultPolicy))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultPolicy'],
+        message: `Unknown policy "${a.defaultPolicy}"`,
+      });
+    if (a.collectorDown.policy && !policies.has(a.collectorDown.policy))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectorDown', 'policy'],
+        message: `Unknown policy "${a.collectorDown.policy}"`,
+      });
     for (const [i, c] of (a.collectorDown.channels ?? []).entries()) {
-      if (!names.has(c)) ctx.addIssue({ code: 'custom', path: ['collectorDown', 'channels', i], message: `Unknown channel "${c}"` });
+      if (!names.has(c))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['collectorDown', 'channels', i],
+          message: `Unknown channel "${c}"`,
+        });
     }
     for (const [i, c] of (a.digests.channels ?? []).entries()) {
-      if (!names.has(c)) ctx.addIssue({ code: 'custom', path: ['digests', 'channels', i], message: `Unknown channel "${c}"` });
+      if (!names.has(c))
+        ctx.addIssue({ code: 'custom', path: ['digests', 'channels', i], message: `Unknown channel "${c}"` });
     }
   });
 

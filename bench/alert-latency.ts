@@ -33,7 +33,10 @@ const { values: args } = parseArgs({
   options: {
     bursts: { type: 'string', default: '40' },
     size: { type: 'string', default: '25' },
-    pg: { type: 'string', default: process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    pg: {
+      type: 'string',
+      default: process.env.EARSHOT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
   },
 });
 const BURSTS = Number(args.bursts);
@@ -46,7 +49,11 @@ const keywordSentiment = defineClassifier({
   options: z.object({}),
   produces: ['sentiment'],
   classify: (_ctx, inputs) =>
-    inputs.map((i) => ({ sentiment: /awful/.test(i.text) ? { label: 'negative' as const, score: -0.8, confidence: 0.9 } : { label: 'positive' as const, score: 0.5, confidence: 0.9 } })),
+    inputs.map((i) => ({
+      sentiment: /awful/.test(i.text)
+        ? { label: 'negative' as const, score: -0.8, confidence: 0.9 }
+        : { label: 'positive' as const, score: 0.5, confidence: 0.9 },
+    })),
 });
 
 const pct = (xs: number[], p: number) => {
@@ -75,16 +82,40 @@ async function main() {
       server: { port: 0, host: '127.0.0.1' },
       network: { allowPrivate: ['127.0.0.0/8'] },
       brands,
-      alerts: { channels: [{ name: 'sink', type: 'webhook', options: { url: `${sink.url}/hook` }, secrets: { secret: 'bench-secret' }, allowPrivateNetwork: true }] },
+      alerts: {
+        channels: [
+          {
+            name: 'sink',
+            type: 'webhook',
+            options: { url: `${sink.url}/hook` },
+            secrets: { secret: 'bench-secret' },
+            allowPrivateNetwork: true,
+          },
+        ],
+      },
     }),
-    env: { databaseUrl: url.toString(), dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-alertbench-')), logLevel: 'silent', secretKey: 'bench' },
+    env: {
+      databaseUrl: url.toString(),
+      dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-alertbench-')),
+      logLevel: 'silent',
+      secretKey: 'bench',
+    },
   };
   const plugins = productionPlugins();
-  const deps = await createDeps(config, { ...plugins, classifiers: [...plugins.classifiers, keywordSentiment], log: silentLogger() });
+  const deps = await createDeps(config, {
+    ...plugins,
+    classifiers: [...plugins.classifiers, keywordSentiment],
+    log: silentLogger(),
+  });
   const k = generateApiKey();
-  await deps.db.insert(apiKeys).values({ id: newId('key'), name: 'bench', role: 'admin', hash: k.hash, prefix: k.prefix });
+  await deps.db
+    .insert(apiKeys)
+    .values({ id: newId('key'), name: 'bench', role: 'admin', hash: k.hash, prefix: k.prefix });
   const svc = await startService(deps, { port: 0 });
-  if (process.env.BENCH_DEBUG) deps.events.on('incident', (e) => process.stderr.write(`incident ${e.change} ${performance.now().toFixed(0)}\n`));
+  if (process.env.BENCH_DEBUG)
+    deps.events.on('incident', (e) =>
+      process.stderr.write(`incident ${e.change} ${performance.now().toFixed(0)}\n`),
+    );
   const latencies: number[] = [];
   try {
     // Warm-up: classifiers, JIT, connection pool (a brand that never alerts).
@@ -92,11 +123,13 @@ async function main() {
     for (let b = 0; b < BURSTS; b++) {
       const t0 = performance.now();
       const r = await post(svc.url, k.key, makeBurst(`brand${b}`, SIZE, true));
-      if (process.env.BENCH_DEBUG) process.stderr.write(`t0 ${t0.toFixed(0)} ingest ${(performance.now() - t0).toFixed(0)} ms\n`);
+      if (process.env.BENCH_DEBUG)
+        process.stderr.write(`t0 ${t0.toFixed(0)} ingest ${(performance.now() - t0).toFixed(0)} ms\n`);
       if (r.stored !== SIZE) throw new Error(`burst ${b}: stored ${r.stored}/${SIZE}`);
       const name = `Brand${b}`;
       const deadline = t0 + 15_000;
-      while (!arrived.has(name) && performance.now() < deadline) await new Promise((res) => setTimeout(res, 2));
+      while (!arrived.has(name) && performance.now() < deadline)
+        await new Promise((res) => setTimeout(res, 2));
       const t1 = arrived.get(name);
       if (t1 === undefined) throw new Error(`no webhook for ${name} within 15 s`);
       latencies.push(t1 - t0);
@@ -129,7 +162,11 @@ function makeBurst(term: string, n: number, negative: boolean) {
 }
 
 async function post(base: string, key: string, items: unknown[]): Promise<{ stored: number }> {
-  const res = await fetch(`${base}/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(items) });
+  const res = await fetch(`${base}/v1/ingest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(items),
+  });
   if (!res.ok) throw new Error(`ingest: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as { stored: number };
 }

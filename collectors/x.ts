@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { EarshotError, FetchError, SourceFault } from '../src/errors.ts';
 import { rateLimitWaitMs } from './_lib/http.ts';
-import { parseXSearch } from './_lib/parse-x.ts';
 import { compareKeys } from './_lib/newest-first.ts';
+import { parseXSearch } from './_lib/parse-x.ts';
 import { currentQuota, type QuotaState, utcMonth } from './_lib/quota.ts';
 import { defineCollector } from './types.ts';
 

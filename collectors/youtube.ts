@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { EarshotError, SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
-import { currentQuota, pacificDay, type QuotaState, spend } from './_lib/quota.ts';
 import {
   assertNoApiError,
   parseChannelAtom,
@@ -9,6 +8,7 @@ import {
   parseSearch,
   parseVideoStats,
 } from './_lib/parse-youtube.ts';
+import { currentQuota, pacificDay, type QuotaState, spend } from './_lib/quota.ts';
 import { defineCollector, type HttpResponse } from './types.ts';
 
 /** Documented Data API costs (units): search.list 100, commentThreads.list and videos.list 1. */

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import iconv from 'iconv-lite';
@@ -14,8 +14,8 @@ import {
   guardUrl,
   isAddressAllowed,
 } from '../../src/net/guard.ts';
-import { assertNotBlocked } from './html.ts';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from '../../src/net/types.ts';
+import { assertNotBlocked } from './html.ts';
 
 const VERSION: string = (() => {
   try {

@@ -224,7 +224,10 @@ export function buildCli(): Command {
     )
     .requiredOption('-i, --input <file>', 'JSONL file, one {"id","text","lang"?} object per line')
     .option('-o, --output <file>', 'write the results here instead of stdout')
-    .option('--llm', 'refine low-confidence results with the LLM pass (needs ANTHROPIC_API_KEY; otherwise offline)')
+    .option(
+      '--llm',
+      'refine low-confidence results with the LLM pass (needs ANTHROPIC_API_KEY; otherwise offline)',
+    )
     .action(async (o: { input: string; output?: string; llm?: boolean }) => {
       // Only what this command needs, loaded on demand: start-up stays quick.
       const { runClassifyCli } = await import('./classify.ts');

@@ -3,7 +3,7 @@ import type { NewestFirstCursor } from '../../collectors/_lib/newest-first.ts';
 import { parseAppStoreReviews } from '../../collectors/_lib/parse-app-store.ts';
 import { appStore } from '../../collectors/app-store.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

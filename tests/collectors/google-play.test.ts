@@ -8,7 +8,7 @@ import {
 } from '../../collectors/_lib/parse-google-play.ts';
 import { googlePlay } from '../../collectors/google-play.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MastodonCursor, mastodon, nextMaxId } from '../../collectors/mastodon.ts';
-import { SourceFault } from '../../src/errors.ts';
+import type { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { cassette, type FixtureServer, type Reply, startFixtureServer } from '../helpers/fixture-server.ts';
 

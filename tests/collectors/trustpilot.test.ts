@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrustpilotPage } from '../../collectors/_lib/parse-trustpilot.ts';
 import { type TrustpilotCursor, trustpilot } from '../../collectors/trustpilot.ts';
 import type { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWebPage } from '../../collectors/_lib/parse-web-page.ts';
 import { type WebPageCursor, webPage } from '../../collectors/web-page.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

@@ -9,7 +9,7 @@ import {
 } from '../../collectors/_lib/parse-weibo.ts';
 import { type WeiboCursor, weibo } from '../../collectors/weibo.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, recordingClock, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor, recordingClock } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseXSearch } from '../../collectors/_lib/parse-x.ts';
 import { type XCursor, x } from '../../collectors/x.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor } from '../helpers/collect.ts';
 import { cassette, type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 const testHttp = () => baseHttp({ defaultLimit: { perMinute: 1_000_000, concurrency: 4 } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChannelAtom, parseCommentThreads, parseSearch } from '../../collectors/_lib/parse-youtube.ts';
 import { type YoutubeCursor, youtube } from '../../collectors/youtube.ts';
 import { SourceFault } from '../../src/errors.ts';
-import { collectPages, ctxFor, recordingClock, testHttp as baseHttp } from '../helpers/collect.ts';
+import { testHttp as baseHttp, collectPages, ctxFor, recordingClock } from '../helpers/collect.ts';
 import { type FixtureServer, fixture, startFixtureServer } from '../helpers/fixture-server.ts';
 
 /** No real waits: a limiter wide enough for the replay server (the default would sleep). */

@@ -21,7 +21,12 @@ const negative = defineClassifier({
   description: 'negative when "awful"',
   options: z.object({}),
   produces: ['sentiment'],
-  classify: (_ctx, inputs) => inputs.map((i) => ({ sentiment: /awful/.test(i.text) ? { label: 'negative' as const, score: -0.8, confidence: 0.9 } : { label: 'positive' as const, score: 0.5, confidence: 0.9 } })),
+  classify: (_ctx, inputs) =>
+    inputs.map((i) => ({
+      sentiment: /awful/.test(i.text)
+        ? { label: 'negative' as const, score: -0.8, confidence: 0.9 }
+        : { label: 'positive' as const, score: 0.5, confidence: 0.9 },
+    })),
 });
 
 const T0 = new Date('2026-11-25T08:00:00Z');
@@ -39,7 +44,10 @@ const body = async (r: Promise<Response> | Response): Promise<any> => (await r).
 const call = (method: string, path: string, key?: string, payload?: unknown) =>
   app.request(path, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: payload === undefined ? undefined : JSON.stringify(payload),
   });
 
@@ -62,7 +70,10 @@ beforeEach(async () => {
     httpFactory: () => createTestHttpClient({ clock }),
     config: {
       brands: [{ name: 'Acme', query: 'acme' }],
-      alerts: { channels: [{ name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` } }], ackLinkTtl: '1h' },
+      alerts: {
+        channels: [{ name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` } }],
+        ackLinkTtl: '1h',
+      },
     },
   });
   await syncConfig(deps);
@@ -71,7 +82,13 @@ beforeEach(async () => {
   engine = createAlertEngine(deps, { publicUrl: 'https://earshot.example' });
   app = createApp(deps);
   [editor, viewer] = await Promise.all([makeKey(deps, 'editor'), makeKey(deps, 'viewer')]);
-  const items = Array.from({ length: 25 }, (_, i) => makeMention({ text: `acme awful ${i}`, publishedAt: new Date(T0.getTime() - i * 1000).toISOString(), author: { handle: `u${i}`, followers: 10 * i } }));
+  const items = Array.from({ length: 25 }, (_, i) =>
+    makeMention({
+      text: `acme awful ${i}`,
+      publishedAt: new Date(T0.getTime() - i * 1000).toISOString(),
+      author: { handle: `u${i}`, followers: 10 * i },
+    }),
+  );
   await deps.pipeline.processBatch(items, { origin: 'test' });
   await engine.evaluate(batches.at(-1)!);
 });
@@ -110,14 +127,25 @@ describe('incidents API', () => {
     expect((await call('POST', `/v1/incidents/${id}/ack`, viewer, {})).status).toBe(403);
     const acked = await body(call('POST', `/v1/incidents/${id}/ack`, editor, {}));
     expect(acked).toMatchObject({ status: 'acknowledged', nextEscalationAt: null });
-    expect((await body(call('POST', `/v1/incidents/${id}/assign`, editor, { assignee: 'mei@pr' }))).assignee).toBe('mei@pr');
-    expect((await call('POST', `/v1/incidents/${id}/note`, editor, { text: 'statement drafted' })).status).toBe(201);
+    expect(
+      (await body(call('POST', `/v1/incidents/${id}/assign`, editor, { assignee: 'mei@pr' }))).assignee,
+    ).toBe('mei@pr');
+    expect(
+      (await call('POST', `/v1/incidents/${id}/note`, editor, { text: 'statement drafted' })).status,
+    ).toBe(201);
     const resolved = await body(call('POST', `/v1/incidents/${id}/resolve`, editor, { reason: 'handled' }));
     expect(resolved.status).toBe('resolved');
-    const timeline = (await body(call('GET', `/v1/incidents/${id}`, viewer))).timeline.map((e: { kind: string }) => e.kind);
+    const timeline = (await body(call('GET', `/v1/incidents/${id}`, viewer))).timeline.map(
+      (e: { kind: string }) => e.kind,
+    );
     expect(timeline).toEqual(['opened', 'notified', 'acknowledged', 'assigned', 'note', 'resolved']);
     const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityId, id));
-    expect(audits.map((a) => a.action).sort()).toEqual(['incident.ack', 'incident.assign', 'incident.note', 'incident.resolve']);
+    expect(audits.map((a) => a.action).sort()).toEqual([
+      'incident.ack',
+      'incident.assign',
+      'incident.note',
+      'incident.resolve',
+    ]);
     const kinds = (await deps.db.select().from(outbox).orderBy(asc(outbox.seq))).map((r) => r.kind);
     expect(kinds).toEqual(['alert', 'resolved']);
   });
@@ -155,7 +183,13 @@ describe('incidents API', () => {
   });
 
   it('silences can be created, listed and ended', async () => {
-    const s = await body(call('POST', '/v1/silences', editor, { brand: 'Acme', endsAt: new Date(T0.getTime() + 3_600_000).toISOString(), reason: 'launch day' }));
+    const s = await body(
+      call('POST', '/v1/silences', editor, {
+        brand: 'Acme',
+        endsAt: new Date(T0.getTime() + 3_600_000).toISOString(),
+        reason: 'launch day',
+      }),
+    );
     expect(s).toMatchObject({ reason: 'launch day', rule: null });
     expect((await body(call('GET', '/v1/silences', viewer))).data).toHaveLength(1);
     expect((await call('DELETE', `/v1/silences/${s.id}`, editor)).status).toBe(204);

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAlertEngine, type AlertEngine } from '../../alerts/engine.ts';
+import { type AlertEngine, createAlertEngine } from '../../alerts/engine.ts';
 import type { AlertMessage } from '../../alerts/types.ts';
 import { defineClassifier } from '../../classifiers/types.ts';
 import type { DbHandle } from '../../db/client.ts';
@@ -26,8 +26,14 @@ const fakeClassifier = defineClassifier({
       const neg = /awful|太差/.test(i.text);
       const crisis = /recall|召回/.test(i.text);
       return {
-        sentiment: { label: neg ? ('negative' as const) : ('positive' as const), score: neg ? -0.8 : 0.6, confidence: 0.9 },
-        ...(crisis ? { crisis: { score: 0.9, signals: [{ term: 'recall', category: 'safety', weight: 1 }] } } : {}),
+        sentiment: {
+          label: neg ? ('negative' as const) : ('positive' as const),
+          score: neg ? -0.8 : 0.6,
+          confidence: 0.9,
+        },
+        ...(crisis
+          ? { crisis: { score: 0.9, signals: [{ term: 'recall', category: 'safety', weight: 1 }] } }
+          : {}),
       };
     }),
 });
@@ -50,7 +56,13 @@ function alertConfig(over: Record<string, unknown> = {}) {
         { name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` }, secrets: { secret: 'whsec' } },
         { name: 'lead', type: 'webhook', options: { url: `${sink.url}/lead` } },
       ],
-      policies: [{ name: 'std', steps: [{ channels: ['ops'] }, { channels: ['lead'], after: '15m' }], reminderEvery: '4h' }],
+      policies: [
+        {
+          name: 'std',
+          steps: [{ channels: ['ops'] }, { channels: ['lead'], after: '15m' }],
+          reminderEvery: '4h',
+        },
+      ],
       defaultPolicy: 'std',
       ...over,
     },
@@ -58,7 +70,13 @@ function alertConfig(over: Record<string, unknown> = {}) {
 }
 
 async function build(config = alertConfig()) {
-  const d = await makeDeps({ handle: h, clock, classifiers: [fakeClassifier], config, httpFactory: () => createTestHttpClient({ clock }) });
+  const d = await makeDeps({
+    handle: h,
+    clock,
+    classifiers: [fakeClassifier],
+    config,
+    httpFactory: () => createTestHttpClient({ clock }),
+  });
   d.events.on('mentions', (b) => batches.push(b));
   return d;
 }
@@ -113,12 +131,21 @@ describe('negative spike → one graded incident', () => {
     const incs = await allIncidents();
     expect(incs).toHaveLength(1);
     const inc = incs[0]!;
-    expect(inc).toMatchObject({ rule: 'negative-spike', status: 'open', mentionCount: 40, escalationStep: 1, policy: 'std' });
+    expect(inc).toMatchObject({
+      rule: 'negative-spike',
+      status: 'open',
+      mentionCount: 40,
+      escalationStep: 1,
+      policy: 'std',
+    });
     // 30 negatives, no history: velocity 30× (full), volume log10(30)/3, share 100% vs 15% prior (full), intensity 0.8, reach 100 → ≈46 points: level 2 (orange).
     expect(inc.level).toBe(2);
     const names = (inc.factors as { name: string }[]).map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['velocity', 'volume', 'negative-share', 'intensity', 'authority']));
-    for (const f of inc.factors as { explanation: string; weight: number }[]) expect(f.explanation.length).toBeGreaterThan(5);
+    expect(names).toEqual(
+      expect.arrayContaining(['velocity', 'volume', 'negative-share', 'intensity', 'authority']),
+    );
+    for (const f of inc.factors as { explanation: string; weight: number }[])
+      expect(f.explanation.length).toBeGreaterThan(5);
 
     const out = await rows();
     expect(out.map((r) => [r.channel, r.kind])).toEqual([['ops', 'alert']]);
@@ -213,7 +240,16 @@ describe('escalation', () => {
   });
 
   it('silences suppress notifications but record the incident; the step fires when the silence ends', async () => {
-    await deps.db.insert(silences).values({ id: 'sil_1', brandId: null, rule: null, startsAt: T0, endsAt: new Date(T0.getTime() + 30 * MIN), reason: 'launch', createdBy: 'test', createdAt: T0 });
+    await deps.db.insert(silences).values({
+      id: 'sil_1',
+      brandId: null,
+      rule: null,
+      startsAt: T0,
+      endsAt: new Date(T0.getTime() + 30 * MIN),
+      reason: 'launch',
+      createdBy: 'test',
+      createdAt: T0,
+    });
     await ingest(burst(30));
     const [inc] = await allIncidents();
     expect(inc).toMatchObject({ status: 'open', escalationStep: 0 });
@@ -228,7 +264,13 @@ describe('escalation', () => {
 
 describe('collector down', () => {
   it('alerts after repeated failures, separately from brands, and resolves when the source recovers', async () => {
-    const fault = { sourceId: 'src_rss', sourceName: 'acme-rss', kind: 'http-5xx', message: 'HTTP 503', at: T0 };
+    const fault = {
+      sourceId: 'src_rss',
+      sourceName: 'acme-rss',
+      kind: 'http-5xx',
+      message: 'HTTP 503',
+      at: T0,
+    };
     expect(await engine.onSourceFault({ ...fault, consecutiveFailures: 2 })).toEqual([]);
     const [note] = await engine.onSourceFault({ ...fault, consecutiveFailures: 3 });
     expect(note).toMatchObject({ change: 'opened', level: 3 });
@@ -271,8 +313,13 @@ describe('dispatcher', () => {
     // Per incident and channel, deliveries arrive in outbox order.
     for (const inc of await allIncidents()) {
       const got = ok.filter((k) => k.startsWith(`${inc.id}:`) && k.endsWith(':ops'));
-      const delivered = sink.requests.slice(failed).map((r) => String(r.headers['x-earshot-delivery'])).filter((k) => got.includes(k));
-      expect(delivered).toEqual(out.filter((r) => r.incidentId === inc.id && r.channel === 'ops').map((r) => r.idempotencyKey));
+      const delivered = sink.requests
+        .slice(failed)
+        .map((r) => String(r.headers['x-earshot-delivery']))
+        .filter((k) => got.includes(k));
+      expect(delivered).toEqual(
+        out.filter((r) => r.incidentId === inc.id && r.channel === 'ops').map((r) => r.idempotencyKey),
+      );
     }
     expect(out.filter((r) => r.kind === 'level-up')).toHaveLength(1);
   });
@@ -295,13 +342,24 @@ describe('dispatcher', () => {
   });
 
   it('over a channel rate limit, pending rows merge into one digest instead of being dropped', async () => {
-    const cfg = alertConfig({ channels: [{ name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` }, perMinute: 2 }, { name: 'lead', type: 'webhook', options: { url: `${sink.url}/lead` } }] });
+    const cfg = alertConfig({
+      channels: [
+        { name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` }, perMinute: 2 },
+        { name: 'lead', type: 'webhook', options: { url: `${sink.url}/lead` } },
+      ],
+    });
     await engine.stop();
     deps = await build(cfg);
     engine = createAlertEngine(deps);
     // Five influential negative posts: five incidents, five notifications.
     await ingest(
-      Array.from({ length: 5 }, (_, i) => makeMention({ text: `acme awful story number ${i} ${'x'.repeat(i)} ${i * 7919}`, author: { handle: `star${i}`, followers: 2_000_000 }, publishedAt: T0.toISOString() })),
+      Array.from({ length: 5 }, (_, i) =>
+        makeMention({
+          text: `acme awful story number ${i} ${'x'.repeat(i)} ${i * 7919}`,
+          author: { handle: `star${i}`, followers: 2_000_000 },
+          publishedAt: T0.toISOString(),
+        }),
+      ),
     );
     expect(await allIncidents()).toHaveLength(5);
     const r = await engine.dispatcher.drain();
