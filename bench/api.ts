@@ -121,11 +121,68 @@ async function main() {
     process.stdout.write(
       `worst p95: ${worst.toFixed(1)} ms (target < 100 ms): ${worst < 100 ? 'OK' : 'MISSED'}\n`,
     );
+    await baseline(h.query.bind(h), app, headers, results);
   } finally {
     await h.close();
     if (process.env.BENCH_KEEP) log(`kept database ${name} (BENCH_KEEP)`);
     else await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
+  }
+}
+
+/**
+ * Baseline in the same run: the same answers computed the naive way, by scanning `mentions`
+ * joined with `mention_brands` (what the endpoints would cost without rollups). Prints the ratio
+ * of the scan's p50 to the endpoint's, and checks that both give the same totals, so the bench
+ * also proves the rollups agree with the rows they summarise.
+ */
+async function baseline(
+  q: (sql: string, params?: unknown[]) => Promise<unknown[]>,
+  app: ReturnType<typeof createApp>,
+  headers: Record<string, string>,
+  results: { name: string; p50: number }[],
+) {
+  const from30 = iso(30);
+  const now = NOW.toISOString();
+  const scans: { name: string; sql: string; api: string; total: (api: unknown) => number }[] = [
+    {
+      name: 'volume 30d daily by lang',
+      sql: `select date_trunc('day', m.published_at at time zone 'UTC') as d, coalesce(m.lang, 'und') as l, count(*)::int as n
+        from mention_brands mb join mentions m on m.id = mb.mention_id
+        where mb.brand_id = 'brd_acme' and m.published_at >= '${from30}' and m.published_at < '${now}' group by 1, 2`,
+      api: `/v1/analytics/volume?brand=Acme&interval=day&by=lang&from=${from30}&to=${now}`,
+      total: (j) => (j as { series: { total: number }[] }).series.reduce((a, p) => a + p.total, 0),
+    },
+    {
+      name: 'share of voice 30d',
+      sql: `select mb.brand_id, count(*)::int as n from mention_brands mb join mentions m on m.id = mb.mention_id
+        where m.published_at >= '${from30}' and m.published_at < '${now}' group by 1`,
+      api: `/v1/analytics/volume?brand=Acme&interval=day&from=${from30}&to=${now}`,
+      total: (j) => (j as { series: { total: number }[] }).series.reduce((a, p) => a + p.total, 0),
+    },
+  ];
+  const runs = Math.max(5, Math.round(RUNS / 20));
+  process.stdout.write(`\nBaseline (same run): full scan of mentions ⋈ mention_brands, ${runs} runs each\n`);
+  for (const b of scans) {
+    const times: number[] = [];
+    let rows: { n: number; brand_id?: string }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      rows = (await q(b.sql)) as typeof rows;
+      times.push(performance.now() - t);
+    }
+    times.sort((a, c) => a - c);
+    const scanP50 = times[Math.floor(times.length / 2)]!;
+    const scanTotal = rows
+      .filter((r) => !r.brand_id || r.brand_id === 'brd_acme')
+      .reduce((a, r) => a + r.n, 0);
+    const r = await app.request(b.api, { headers });
+    const apiTotal = b.total(await r.json());
+    const ep = results.find((x) => x.name === b.name)!;
+    process.stdout.write(
+      `  ${b.name.padEnd(26)} scan p50 ${scanP50.toFixed(1).padStart(7)} ms, endpoint p50 ${ep.p50.toFixed(1).padStart(5)} ms: ` +
+        `${(scanP50 / ep.p50).toFixed(0)}× faster; Acme total ${apiTotal} (endpoint) vs ${scanTotal} (scan): ${apiTotal === scanTotal ? 'equal' : 'DIFFERENT'}\n`,
+    );
   }
 }
 
