@@ -41,9 +41,11 @@ export function parseCsv(text: string): string[][] {
 /**
  * One CSV cell, safe to open in a spreadsheet: a value starting with = + - @ (or a tab or
  * carriage return) is prefixed with an apostrophe so it is never evaluated as a formula
- * (OWASP "CSV injection"), then quoted when needed.
+ * (OWASP "CSV injection"), then quoted when needed. A value that is a JavaScript number (our
+ * own figures, never post text) is written as is, so a negative sentiment stays a number.
  */
 export function csvCell(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   let s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(';') : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

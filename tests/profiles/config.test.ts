@@ -83,5 +83,7 @@ describe('CSV', () => {
     ]);
     expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(toCsv(['a'], [[null], [['x', 'y']]])).toBe('a\r\n\r\nx;y\r\n');
+    // Numbers are our own figures: a negative sentiment stays numeric for the spreadsheet.
+    expect([-0.123, 42, Number.NaN].map(csvCell)).toEqual(['-0.123', '42', '']);
   });
 });
