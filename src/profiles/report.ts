@@ -572,7 +572,7 @@ function influenceChart(list: KolRow[]): Node | null {
     'svg',
     { viewBox: `0 0 1000 ${list.length * rowH + 4}`, width: '100%', role: 'img', 'aria-label': 'influence' },
     list.map((k, i) => [
-      el('text', { x: 0, y: i * rowH + 14, 'font-size': 12 }, `${k.handle}`.slice(0, 28)),
+      el('text', { x: 0, y: i * rowH + 14, 'font-size': 12 }, `${k.platform} @${k.handle}`.slice(0, 32)),
       el('rect', {
         x: 220,
         y: i * rowH + 3,
