@@ -131,8 +131,34 @@ export interface SpikeDetectorState {
   dailyMax: number[];
 }
 
+/** What the detector makes of one bucket (`peek`), without learning from it. */
+export interface SpikeCheck {
+  /** What `push` would return for this bucket: an opening or an escalation, else null. */
+  signal: SpikeSignal | null;
+  /**
+   * The strongest spiking scale of this bucket even when it does not signal (inside an episode, a
+   * spike that is not markedly worse than the last one reported stays quiet); null when nothing
+   * spikes or during the warm-up.
+   */
+  spike: Omit<SpikeSignal, 'kind'> | null;
+}
+
 export interface SpikeDetector {
+  /** Learn from a completed bucket; returns an opening or escalation signal, else null. */
   push(at: Date, value: number): SpikeSignal | null;
+  /**
+   * Evaluate a bucket without changing the state: what `push` would say if the bucket ended with
+   * this count. For an in-progress bucket the count so far is a lower bound of the final one, so a
+   * signal on it involves no look-ahead.
+   */
+  peek(at: Date, value: number): SpikeCheck;
+  /**
+   * Record a signal from `peek` that was acted on as reported: the episode starts (or its reference
+   * ratio rises) at once, so pushing that bucket later does not open the same episode again.
+   */
+  commit(signal: SpikeSignal): void;
+  /** Whether a bucket starting at `at` would be past the warm-up (signals are possible). */
+  ready(at: Date): boolean;
   state(): SpikeDetectorState;
 }
 
@@ -173,130 +199,142 @@ export function createSpikeDetector(
   const p: SpikeParams = { ...defaultSpikeParams, ...params };
   if (saved && saved.v !== 2) throw new Error(`spike detector state version ${String(saved.v)} is not 2`);
   const s: SpikeDetectorState = saved ? structuredClone(saved) : freshState(p);
-
-  const scaleBuckets = (): { k: number; ms: number }[] => {
-    const out: { k: number; ms: number }[] = [];
-    for (const m of p.scalesMinutes) {
-      const k = Math.max(1, Math.round((m * 60_000) / s.intervalMs));
-      if (!out.some((o) => o.k === k)) out.push({ k, ms: k * s.intervalMs });
-    }
-    return out;
-  };
-
-  function push(at: Date, raw: number): SpikeSignal | null {
-    const t = at.getTime();
-    const x = Number.isFinite(raw) && raw > 0 ? raw : 0;
-    if (s.n > 0) {
-      if (t <= s.lastAt) return null; // out of order or duplicate bucket: ignored
-      if (!p.intervalMs && (!s.intervalMs || t - s.lastAt < s.intervalMs)) s.intervalMs = t - s.lastAt;
-    } else s.firstAt = t;
-    s.lastAt = t;
-    s.n++;
-    if (s.n === 1 || !s.intervalMs) {
-      // First point: nothing to compare with yet; start the level here.
-      s.level = x;
-      return null;
-    }
-
-    const local = t + p.utcOffsetMinutes * 60_000;
-    const h = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
-    const d = Math.floor(local / DAY + 4) % 7; // 1970-01-01 was a Thursday: 0 = Sunday
-    const bucketsPerHour = HOUR / s.intervalMs;
-    const weekly = p.weekProfileHalfLifeWeeks > 0;
-    const dayF = s.day[h]!;
-    const weekF = weekly ? s.week[d]! : 1;
-    const e = Math.max(0, s.level * dayF * weekF);
-
-    s.recent.push([t, x, e]);
-    const scales = scaleBuckets();
-    const maxK = Math.max(...scales.map((c) => c.k));
-    while (s.recent.length > maxK) s.recent.shift();
-
-    const dayNo = Math.floor(local / DAY);
-    if (dayNo !== s.day0) {
-      if (s.dayMax > 0) {
-        // Only days scored after the warm-up count towards the adaptive threshold.
-        s.dailyMax.push(s.dayMax);
-        while (s.dailyMax.length > p.thresholdDays) s.dailyMax.shift();
-      }
-      s.day0 = dayNo;
-      s.dayMax = 0;
-    }
-    const threshold = Math.max(p.zOpen, adaptiveThreshold(s.dailyMax, p));
-    const c = p.pseudoCount;
-    const warm = t - s.firstAt >= p.warmupHours * HOUR;
-    let best: SpikeSignal | null = null;
-    let bestRatioAny = 0;
-    for (const [j, sc] of scales.entries()) {
-      let O = 0;
-      let E = 0;
-      for (let i = s.recent.length - 1; i >= 0; i--) {
-        const b = s.recent[i]!;
-        if (b[0] <= t - sc.ms) break;
-        O += b[1];
-        E += b[2];
-      }
-      const r = Math.log((O + c) / (E + c));
-      const mad = s.spread[j] ?? 0.5;
-      const bias = s.bias[j] ?? 0;
-      const sigma = Math.max(p.minSigma, mad * MAD_TO_SIGMA);
-      const z = (r - bias) / sigma;
-      const ratio = (O + c) / (E + c);
-      const excess = (O - E) / Math.max(1, sc.ms / HOUR);
-      if (warm) s.dayMax = Math.max(s.dayMax, z);
-      if (warm && z >= threshold && ratio >= p.minRatio && excess >= p.minExcess) {
-        bestRatioAny = Math.max(bestRatioAny, ratio);
-        if (!best || z > best.score) {
-          best = { at, kind: 'open', value: O, expected: E, score: z, ratio, windowMinutes: sc.ms / 60_000 };
-        }
-      }
-      // Learn the spread of r at this scale (winsorised, so spikes do not widen it).
-      const n = s.spreadN[j] ?? 0;
-      const a = alphaFor(p.spreadHalfLifeDays * 24 * bucketsPerHour, n);
-      const dev = Math.min(Math.abs(r - bias), p.clipZ * sigma);
-      s.spread[j] = mad + a * (dev - mad);
-      const rc = Math.max(bias - p.clipZ * sigma, Math.min(bias + p.clipZ * sigma, r));
-      s.bias[j] = bias + a * (rc - bias);
-      s.spreadN[j] = n + 1;
-    }
-
-    // The episode's reference is the highest ratio seen while spiking, so a rise that builds up
-    // gradually (or a window that is still filling) does not escalate; a jump past it does.
-    let signal: SpikeSignal | null = null;
-    if (best) {
-      if (t > s.episodeUntil) signal = best;
-      else if (bestRatioAny >= s.episodeRatio * p.escalateRatio) signal = { ...best, kind: 'escalate' };
-      s.episodeRatio = signal ? bestRatioAny : Math.max(s.episodeRatio, bestRatioAny);
+  return {
+    push: (at, value) => step(s, p, at, value).signal,
+    peek: (at, value) => step(structuredClone(s), p, at, value),
+    commit(signal) {
+      const t = signal.at.getTime();
+      s.episodeRatio = signal.kind === 'open' ? signal.ratio : Math.max(s.episodeRatio, signal.ratio);
       s.episodeUntil = Math.max(s.episodeUntil, t + p.cooldownHours * HOUR);
-    }
+    },
+    ready: (at) => s.n > 0 && at.getTime() - s.firstAt >= p.warmupHours * HOUR,
+    state: () => structuredClone(s),
+  };
+}
 
-    // Baseline update with the count clipped to expected · exp(±clipZ·σ) of the one-bucket scale.
-    const sigma1 = Math.max(p.minSigma, (s.spread[0] ?? 0.5) * MAD_TO_SIGMA);
-    const hi = (e + c) * Math.exp(p.clipZ * sigma1) - c;
-    const lo = (e + c) * Math.exp(-p.clipZ * sigma1) - c;
-    const xc = s.n <= 2 ? x : Math.min(hi, Math.max(lo, x));
-    const aL = alphaFor(p.levelHalfLifeHours * bucketsPerHour, s.n - 1);
-    s.level += aL * (xc / (dayF * weekF) - s.level);
-    if (s.level > 0) {
-      // Profile targets carry the pseudo-count, so at a few mentions a day they stay near flat
-      // instead of learning noise (and never reach 0, which would blow the level up).
-      const aD = alphaFor(p.dayProfileHalfLifeDays * bucketsPerHour, s.dayN[h]!);
-      const dayTarget = (xc + c) / (s.level * weekF + c / dayF);
-      s.day[h] = clampFactor(dayF + aD * (dayTarget - dayF));
-      s.dayN[h]!++;
-      s.level *= normalise(s.day, s.dayN);
-      if (weekly) {
-        const aW = alphaFor(p.weekProfileHalfLifeWeeks * 24 * bucketsPerHour, s.weekN[d]!);
-        const weekTarget = (xc + c) / (s.level * dayF + c / weekF);
-        s.week[d] = clampFactor(weekF + aW * (weekTarget - weekF));
-        s.weekN[d]!++;
-        s.level *= normalise(s.week, s.weekN);
+function scaleBuckets(p: SpikeParams, intervalMs: number): { k: number; ms: number }[] {
+  const out: { k: number; ms: number }[] = [];
+  for (const m of p.scalesMinutes) {
+    const k = Math.max(1, Math.round((m * 60_000) / intervalMs));
+    if (!out.some((o) => o.k === k)) out.push({ k, ms: k * intervalMs });
+  }
+  return out;
+}
+
+/** One bucket: score it against the baseline, then learn from it. Mutates `s`. */
+function step(s: SpikeDetectorState, p: SpikeParams, at: Date, raw: number): SpikeCheck {
+  const quiet: SpikeCheck = { signal: null, spike: null };
+  const t = at.getTime();
+  const x = Number.isFinite(raw) && raw > 0 ? raw : 0;
+  if (s.n > 0) {
+    if (t <= s.lastAt) return quiet; // out of order or duplicate bucket: ignored
+    if (!p.intervalMs && (!s.intervalMs || t - s.lastAt < s.intervalMs)) s.intervalMs = t - s.lastAt;
+  } else s.firstAt = t;
+  s.lastAt = t;
+  s.n++;
+  if (s.n === 1 || !s.intervalMs) {
+    // First point: nothing to compare with yet; start the level here.
+    s.level = x;
+    return quiet;
+  }
+  const local = t + p.utcOffsetMinutes * 60_000;
+  const h = Math.floor((((local % DAY) + DAY) % DAY) / HOUR);
+  const d = Math.floor(local / DAY + 4) % 7; // 1970-01-01 was a Thursday: 0 = Sunday
+  const bucketsPerHour = HOUR / s.intervalMs;
+  const weekly = p.weekProfileHalfLifeWeeks > 0;
+  const dayF = s.day[h]!;
+  const weekF = weekly ? s.week[d]! : 1;
+  const e = Math.max(0, s.level * dayF * weekF);
+
+  s.recent.push([t, x, e]);
+  const scales = scaleBuckets(p, s.intervalMs);
+  const maxK = Math.max(...scales.map((c) => c.k));
+  while (s.recent.length > maxK) s.recent.shift();
+
+  const dayNo = Math.floor(local / DAY);
+  if (dayNo !== s.day0) {
+    if (s.dayMax > 0) {
+      // Only days scored after the warm-up count towards the adaptive threshold.
+      s.dailyMax.push(s.dayMax);
+      while (s.dailyMax.length > p.thresholdDays) s.dailyMax.shift();
+    }
+    s.day0 = dayNo;
+    s.dayMax = 0;
+  }
+  const threshold = Math.max(p.zOpen, adaptiveThreshold(s.dailyMax, p));
+  const c = p.pseudoCount;
+  const warm = t - s.firstAt >= p.warmupHours * HOUR;
+  let best: SpikeSignal | null = null;
+  let bestRatioAny = 0;
+  for (const [j, sc] of scales.entries()) {
+    let O = 0;
+    let E = 0;
+    for (let i = s.recent.length - 1; i >= 0; i--) {
+      const b = s.recent[i]!;
+      if (b[0] <= t - sc.ms) break;
+      O += b[1];
+      E += b[2];
+    }
+    const r = Math.log((O + c) / (E + c));
+    const mad = s.spread[j] ?? 0.5;
+    const bias = s.bias[j] ?? 0;
+    const sigma = Math.max(p.minSigma, mad * MAD_TO_SIGMA);
+    const z = (r - bias) / sigma;
+    const ratio = (O + c) / (E + c);
+    const excess = (O - E) / Math.max(1, sc.ms / HOUR);
+    if (warm) s.dayMax = Math.max(s.dayMax, z);
+    if (warm && z >= threshold && ratio >= p.minRatio && excess >= p.minExcess) {
+      bestRatioAny = Math.max(bestRatioAny, ratio);
+      if (!best || z > best.score) {
+        best = { at, kind: 'open', value: O, expected: E, score: z, ratio, windowMinutes: sc.ms / 60_000 };
       }
     }
-    return signal;
+    // Learn the spread of r at this scale (winsorised, so spikes do not widen it).
+    const n = s.spreadN[j] ?? 0;
+    const a = alphaFor(p.spreadHalfLifeDays * 24 * bucketsPerHour, n);
+    const dev = Math.min(Math.abs(r - bias), p.clipZ * sigma);
+    s.spread[j] = mad + a * (dev - mad);
+    const rc = Math.max(bias - p.clipZ * sigma, Math.min(bias + p.clipZ * sigma, r));
+    s.bias[j] = bias + a * (rc - bias);
+    s.spreadN[j] = n + 1;
   }
 
-  return { push, state: () => structuredClone(s) };
+  // The episode's reference is the highest ratio seen while spiking, so a rise that builds up
+  // gradually (or a window that is still filling) does not escalate; a jump past it does.
+  let signal: SpikeSignal | null = null;
+  if (best) {
+    if (t > s.episodeUntil) signal = best;
+    else if (bestRatioAny >= s.episodeRatio * p.escalateRatio) signal = { ...best, kind: 'escalate' };
+    s.episodeRatio = signal ? bestRatioAny : Math.max(s.episodeRatio, bestRatioAny);
+    s.episodeUntil = Math.max(s.episodeUntil, t + p.cooldownHours * HOUR);
+  }
+
+  // Baseline update with the count clipped to expected · exp(±clipZ·σ) of the one-bucket scale.
+  const sigma1 = Math.max(p.minSigma, (s.spread[0] ?? 0.5) * MAD_TO_SIGMA);
+  const hi = (e + c) * Math.exp(p.clipZ * sigma1) - c;
+  const lo = (e + c) * Math.exp(-p.clipZ * sigma1) - c;
+  const xc = s.n <= 2 ? x : Math.min(hi, Math.max(lo, x));
+  const aL = alphaFor(p.levelHalfLifeHours * bucketsPerHour, s.n - 1);
+  s.level += aL * (xc / (dayF * weekF) - s.level);
+  if (s.level > 0) {
+    // Profile targets carry the pseudo-count, so at a few mentions a day they stay near flat
+    // instead of learning noise (and never reach 0, which would blow the level up).
+    const aD = alphaFor(p.dayProfileHalfLifeDays * bucketsPerHour, s.dayN[h]!);
+    const dayTarget = (xc + c) / (s.level * weekF + c / dayF);
+    s.day[h] = clampFactor(dayF + aD * (dayTarget - dayF));
+    s.dayN[h]!++;
+    s.level *= normalise(s.day, s.dayN);
+    if (weekly) {
+      const aW = alphaFor(p.weekProfileHalfLifeWeeks * 24 * bucketsPerHour, s.weekN[d]!);
+      const weekTarget = (xc + c) / (s.level * dayF + c / weekF);
+      s.week[d] = clampFactor(weekF + aW * (weekTarget - weekF));
+      s.weekN[d]!++;
+      s.level *= normalise(s.week, s.weekN);
+    }
+  }
+  if (!best) return { signal, spike: null };
+  const { kind: _, ...spike } = best;
+  return { signal, spike };
 }
 
 function adaptiveThreshold(dailyMax: readonly number[], p: SpikeParams): number {

@@ -152,6 +152,53 @@ describe('spike detector', () => {
   });
 });
 
+describe('spike detector: peek and commit (the in-progress bucket)', () => {
+  const at = 20 * 24 + 14;
+  const rows = poisson(30 * 24, (i) => (i >= at && i < at + 3 ? 600 : 60), { step: HOUR });
+  const fedUpTo = (k: number) => {
+    const d = createSpikeDetector({ intervalMs: HOUR });
+    for (const r of rows.slice(0, k)) d.push(r.at, r.value);
+    return d;
+  };
+
+  it('peek says what push would, without changing the state', () => {
+    const d = fedUpTo(at);
+    const before = d.state();
+    const check = d.peek(rows[at]!.at, rows[at]!.value);
+    expect(d.state()).toEqual(before);
+    expect(check.signal).toMatchObject({ kind: 'open', at: rows[at]!.at });
+    expect(check.spike).toMatchObject({ value: rows[at]!.value });
+    expect(d.push(rows[at]!.at, rows[at]!.value)).toEqual(check.signal);
+  });
+
+  it('a partial count that already spikes fires; the committed episode is not opened again on push', () => {
+    const d = fedUpTo(at);
+    const partial = d.peek(rows[at]!.at, Math.round(rows[at]!.value / 2));
+    expect(partial.signal?.kind).toBe('open');
+    d.commit(partial.signal!);
+    // The bucket completes at under twice the partial ratio: same episode, no new signal.
+    expect(d.push(rows[at]!.at, rows[at]!.value)).toBeNull();
+    // The rest of the series signals exactly as without the peek (nothing more here).
+    const rest = rows.slice(at + 1).flatMap((r) => d.push(r.at, r.value) ?? []);
+    expect(rest).toEqual(detectSeries(rows).filter((s) => s.at > rows[at]!.at));
+  });
+
+  it('inside an episode, a bucket that still spikes reports the spike but no signal', () => {
+    const d = fedUpTo(at + 1);
+    const check = d.peek(rows[at + 1]!.at, rows[at + 1]!.value);
+    expect(check.signal).toBeNull();
+    expect(check.spike?.ratio).toBeGreaterThan(2);
+  });
+
+  it('is ready only after the warm-up', () => {
+    const d = createSpikeDetector({ intervalMs: HOUR });
+    expect(d.ready(rows[0]!.at)).toBe(false);
+    d.push(rows[0]!.at, rows[0]!.value);
+    expect(d.ready(rows[47]!.at)).toBe(false);
+    expect(d.ready(rows[48]!.at)).toBe(true);
+  });
+});
+
 describe('NAB CSV', () => {
   it('parses naive timestamps as UTC', () => {
     expect(parseNabCsv('timestamp,value\n2015-02-26 21:42:53,7\r\n2015-02-26 21:47:53,4\n')).toEqual([
