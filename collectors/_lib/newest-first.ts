@@ -37,9 +37,10 @@ const maxKey = (a: string | null, b: string | null) =>
 
 /**
  * Drive a newest-first listing: yields each page with a cursor that is safe to commit with it.
- * Stops at the end of the listing, at the first page reaching `since` (or, on a first run,
- * reaching `backfillSince`), or after `maxPages`. The first page is read on every run, which
- * re-polls the newest items and refreshes their metrics.
+ * Stops at the end of the listing (or at a next position equal to the current one), at the
+ * first page reaching `since` (or, on a first run, reaching `backfillSince`), or after
+ * `maxPages`. The first page is read on every run, which re-polls the newest items and refreshes
+ * their metrics.
  *
  * @example
  * yield* newestFirst(ctx.cursor, ctx.backfillSince, ctx.maxPages, 1, (page) => fetchPage(page));
@@ -65,7 +66,9 @@ export async function* newestFirst<P, M>(
           ? compareKeys(it.key, since) <= 0
           : it.date !== null && it.date.getTime() < backfillSince.getTime(),
     );
-    const done = page.next === null || reachedOld || page.items.length === 0;
+    // A next position equal to the one just read would re-read this page until maxPages.
+    const looped = page.next !== null && JSON.stringify(page.next) === JSON.stringify(position);
+    const done = page.next === null || looped || reachedOld || page.items.length === 0;
     const mentions = page.items
       .filter((it) => since !== null || it.date === null || it.date.getTime() >= backfillSince.getTime())
       .map((it) => it.mention);

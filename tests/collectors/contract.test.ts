@@ -5,7 +5,7 @@ import { EarshotError, FetchError } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import {
   cassette,
-  type Fault,
+  FAULT_MATRIX,
   type FixtureServer,
   fixture,
   type Reply,
@@ -136,14 +136,7 @@ const table: Record<
   },
 };
 
-const faults: { name: string; fault: Fault; retry: boolean }[] = [
-  { name: '429 with Retry-After', fault: { kind: 'status', status: 429, retryAfter: '0' }, retry: true },
-  { name: '500', fault: { kind: 'status', status: 500 }, retry: true },
-  { name: 'timeout', fault: { kind: 'timeout' }, retry: true },
-  { name: 'connection reset', fault: { kind: 'reset' }, retry: true },
-  { name: 'truncated body', fault: { kind: 'truncated' }, retry: true },
-  { name: 'malformed body', fault: { kind: 'malformed' }, retry: false },
-];
+const faults = FAULT_MATRIX;
 
 let srv: FixtureServer;
 beforeAll(async () => {

@@ -40,6 +40,19 @@ export type Fault =
   | { kind: 'login-wall' }
   | { kind: 'empty' };
 
+/**
+ * The fault matrix every collector must survive (tests/collectors/contract*.test.ts), with the
+ * retry flag the typed error must carry.
+ */
+export const FAULT_MATRIX: readonly { name: string; fault: Fault; retry: boolean }[] = [
+  { name: '429 with Retry-After', fault: { kind: 'status', status: 429, retryAfter: '0' }, retry: true },
+  { name: '500', fault: { kind: 'status', status: 500 }, retry: true },
+  { name: 'timeout', fault: { kind: 'timeout' }, retry: true },
+  { name: 'connection reset', fault: { kind: 'reset' }, retry: true },
+  { name: 'truncated body', fault: { kind: 'truncated' }, retry: true },
+  { name: 'malformed body', fault: { kind: 'malformed' }, retry: false },
+];
+
 export const CAPTCHA_PAGE =
   '<!DOCTYPE html><html><head><title>Attention Required!</title></head><body><form id="challenge-form" action="/cdn-cgi/l/chk_captcha"><div class="g-recaptcha" data-sitekey="x"></div><p>Please complete the security check (CAPTCHA) to access this site.</p></form></body></html>';
 export const LOGIN_PAGE =
