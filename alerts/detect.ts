@@ -1,8 +1,15 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, min, sql, sum } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
-import { brandHourly, mentionBrands, mentions, metricSnapshots } from '../db/schema/index.ts';
+import { brandHourly, detectorState, mentionBrands, mentions, metricSnapshots } from '../db/schema/index.ts';
 import type { GradeInput } from './grade.ts';
 import type { RuleId, RuleParams } from './rules.ts';
+import {
+  createSpikeDetector,
+  type SpikeCheck,
+  type SpikeDetectorState,
+  type SpikeParams,
+  type SpikeSignal,
+} from './spike.ts';
 
 /**
  * The detection rules. Each reads bounded, indexed ranges (the hourly rollup, one brand's
@@ -23,6 +30,8 @@ export interface Candidate {
   /** Fixed level for rules that are not graded from mentions (collector down). */
   level?: 1 | 2 | 3 | 4;
   extraFactors?: { name: string; value: number | string; weight: number; explanation: string }[];
+  /** Only add to an unresolved incident of the group; never open or reopen one (a spike the detector already reported). */
+  joinOnly?: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -95,86 +104,225 @@ function summarise(rows: Row[]) {
   };
 }
 
-/** Negatives and totals per hour-of-week slot over past weeks, or the recent day when there is no weekly history. */
-export async function spikeBaseline(db: DbOrTx, brandId: string, now: Date, windowMs: number, weeks: number) {
-  const [first] = await db
-    .select({ at: min(brandHourly.hour) })
+/** What `detector_state` holds under `negative-spike:<brandId>`. */
+interface SpikeRecord {
+  v: 1;
+  detector: SpikeDetectorState;
+}
+
+export const spikeStateKey = (brandId: string) => `negative-spike:${brandId}`;
+
+/** History replayed into a brand's detector on first use (or when its state is older than this). */
+const SPIKE_HISTORY = 8 * WEEK;
+/** Signals of buckets fed late (the service was down) still page when the bucket ended this recently. */
+const CATCH_UP_HORIZON = 24 * HOUR;
+/** The baseline negative share is blended with `priorShare` as if it held this many more mentions. */
+const PRIOR_MENTIONS = 20;
+
+/** A brand's persisted spike detector state, if any (and of the current format). */
+export async function loadSpikeState(db: DbOrTx, brandId: string): Promise<SpikeDetectorState | undefined> {
+  const [r] = await db
+    .select({ value: detectorState.value })
+    .from(detectorState)
+    .where(eq(detectorState.key, spikeStateKey(brandId)))
+    .limit(1);
+  const v = r?.value as Partial<SpikeRecord> | undefined;
+  return v?.v === 1 && v.detector?.v === 2 ? v.detector : undefined;
+}
+
+export async function saveSpikeState(db: DbOrTx, brandId: string, state: SpikeDetectorState, now: Date) {
+  const value: SpikeRecord = { v: 1, detector: state };
+  await db
+    .insert(detectorState)
+    .values({ key: spikeStateKey(brandId), value, updatedAt: now })
+    .onConflictDoUpdate({ target: detectorState.key, set: { value, updatedAt: now } });
+}
+
+/** Negative mentions per hourly bucket in [from, to] (bucket starts), from the rollup. */
+async function negativesPerHour(db: DbOrTx, brandId: string, from: number, to: number) {
+  const rows = await db
+    .select({ hour: brandHourly.hour, neg: sum(brandHourly.negative) })
     .from(brandHourly)
-    .where(eq(brandHourly.brandId, brandId));
-  const since = first?.at ? new Date(first.at).getTime() : null;
-  const windowStart = now.getTime() - windowMs;
-  if (since === null || since >= floorHour(windowStart))
-    return { perHour: 0, share: undefined as number | undefined, source: 'none' as const };
-  const hours = Math.max(1, Math.round(windowMs / HOUR));
-  const slots: number[] = [];
-  for (let k = 1; k <= weeks; k++) {
-    const end = floorHour(now.getTime() - k * WEEK);
-    if (end - (hours - 1) * HOUR < since) break;
-    for (let h = 0; h < hours; h++) slots.push(end - h * HOUR);
-  }
-  if (slots.length) {
-    const [r] = await db
-      .select({ neg: sum(brandHourly.negative), total: sum(brandHourly.total) })
-      .from(brandHourly)
-      .where(
-        and(
-          eq(brandHourly.brandId, brandId),
-          inArray(
-            brandHourly.hour,
-            slots.map((s) => new Date(s)),
-          ),
-        ),
-      );
-    const neg = Number(r?.neg ?? 0);
-    const total = Number(r?.total ?? 0);
-    return {
-      perHour: neg / slots.length,
-      share: total > 0 ? neg / total : undefined,
-      source: 'hour-of-week' as const,
-    };
-  }
-  // No full week of history yet: the recent day before the window.
-  const from = new Date(Math.max(since, floorHour(windowStart) - 24 * HOUR));
-  const to = new Date(floorHour(windowStart));
+    .where(
+      and(
+        eq(brandHourly.brandId, brandId),
+        gte(brandHourly.hour, new Date(from)),
+        lte(brandHourly.hour, new Date(to)),
+      ),
+    )
+    .groupBy(brandHourly.hour);
+  return new Map(rows.map((r) => [new Date(r.hour).getTime(), Number(r.neg ?? 0)]));
+}
+
+async function negativeShareOver(db: DbOrTx, brandId: string, from: Date, to: Date) {
   const [r] = await db
     .select({ neg: sum(brandHourly.negative), total: sum(brandHourly.total) })
     .from(brandHourly)
     .where(and(eq(brandHourly.brandId, brandId), gte(brandHourly.hour, from), lt(brandHourly.hour, to)));
-  const span = Math.max(1, (to.getTime() - from.getTime()) / HOUR);
-  const neg = Number(r?.neg ?? 0);
-  const total = Number(r?.total ?? 0);
-  return { perHour: neg / span, share: total > 0 ? neg / total : undefined, source: 'recent' as const };
+  return { neg: Number(r?.neg ?? 0), total: Number(r?.total ?? 0) };
+}
+
+export interface SpikeResult {
+  /** Alerts to apply, in order. */
+  candidates: Candidate[];
+  /** The detector state to persist with them, when it changed (buckets fed or a signal committed). */
+  state: SpikeDetectorState | null;
 }
 
 /**
- * Negative spike: negatives in the trailing window above `ratio` × the hour-of-week baseline
- * and `z` Poisson deviations over it, the negative share up by `minShareRise` over its
- * baseline, at least `minNegative` negatives from `minAuthors` distinct authors.
+ * Negative spike. The production spike detector (`alerts/spike.ts`, the one `npm run bench:alerts`
+ * measures) is fed the brand's negative mentions per hourly bucket from the rollup, missing hours
+ * as zeros. Settled buckets (ended `settle` ago) are pushed into the persisted state in order;
+ * the state remembers the last one (`lastAt`). Buckets not settled yet, the current one included,
+ * are evaluated on a copy (`peek`): a partial count is a lower bound of the final one, so firing
+ * on it is no look-ahead, and it keeps the latency at one batch. A peek signal that becomes an
+ * alert is committed to the state, so the bucket does not open the same episode again when pushed.
+ *
+ * On top of the detector's signal, in the trailing `window` ending at the bucket's end (or now):
+ * at least `minNegative` negatives from `minAuthors` distinct authors, and a negative share of at
+ * least its `baselineWeeks` baseline + `minShareRise`. Inside an episode the detector already
+ * reported, a bucket that still spikes yields a `joinOnly` candidate (it grows the incident, never
+ * opens one). Before the detector's warm-up (48 h of history) the cold-start rule applies.
+ * The caller persists `state` in the same transaction as the incidents it applies.
  */
 export async function detectNegativeSpike(
   db: DbOrTx,
   brandId: string,
   p: RuleParams['negative-spike'],
   now: Date,
+): Promise<SpikeResult> {
+  if (!p.enabled) return { candidates: [], state: null };
+  const params: Partial<SpikeParams> = { ...p.detector, intervalMs: HOUR };
+  const nowMs = now.getTime();
+  const current = floorHour(nowMs);
+  const lastSettled = floorHour(nowMs - p.settle - HOUR);
+  let saved = await loadSpikeState(db, brandId);
+  // Nothing learnt yet, or too stale to catch up on: replay the history instead.
+  if (saved && (saved.n === 0 || saved.lastAt < current - SPIKE_HISTORY)) saved = undefined;
+  let from: number;
+  if (saved) from = saved.lastAt + HOUR;
+  else {
+    const [first] = await db
+      .select({ at: min(brandHourly.hour) })
+      .from(brandHourly)
+      .where(eq(brandHourly.brandId, brandId));
+    if (!first?.at) return { candidates: [], state: null };
+    from = Math.max(floorHour(new Date(first.at).getTime()), current - SPIKE_HISTORY);
+  }
+  const d = createSpikeDetector(params, saved);
+  const counts = await negativesPerHour(db, brandId, from, current);
+  const count = (h: number) => counts.get(h) ?? 0;
+
+  const pushed: SpikeSignal[] = [];
+  let fed = false;
+  for (let h = from; h <= lastSettled; h += HOUR) {
+    const sig = d.push(new Date(h), count(h));
+    fed = true;
+    // A replayed history only teaches the baseline; a late-fed recent bucket still pages.
+    if (sig && saved && h + HOUR >= nowMs - CATCH_UP_HORIZON) pushed.push(sig);
+  }
+  const probe = createSpikeDetector(params, d.state());
+  const peeked: SpikeSignal[] = [];
+  let live: SpikeCheck | null = null;
+  for (let h = Math.max(from, lastSettled + HOUR); h <= current; h += HOUR) {
+    const check = probe.peek(new Date(h), count(h));
+    probe.push(new Date(h), count(h));
+    if (check.signal) peeked.push(check.signal);
+    if (h === current) live = check;
+  }
+
+  if (!probe.ready(new Date(current))) {
+    const c = await coldStartSpike(db, brandId, p, now);
+    return { candidates: c ? [c] : [], state: fed ? d.state() : null };
+  }
+  const candidates: Candidate[] = [];
+  for (const sig of pushed) {
+    const c = await spikeCandidate(db, brandId, p, sig, now);
+    if (c) candidates.push(c);
+  }
+  let committed = false;
+  for (const sig of peeked) {
+    const c = await spikeCandidate(db, brandId, p, sig, now);
+    if (!c) continue;
+    candidates.push(c);
+    d.commit(sig);
+    committed = true;
+  }
+  if (live?.spike && !live.signal) {
+    const c = await spikeCandidate(db, brandId, p, { ...live.spike, kind: 'escalate' }, now);
+    if (c) candidates.push({ ...c, joinOnly: true });
+  }
+  return { candidates, state: fed || committed ? d.state() : null };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The gates over the signal's window, and the candidate they let through. */
+async function spikeCandidate(
+  db: DbOrTx,
+  brandId: string,
+  p: RuleParams['negative-spike'],
+  sig: SpikeSignal,
+  now: Date,
 ): Promise<Candidate | null> {
-  if (!p.enabled) return null;
+  const bucketEnd = sig.at.getTime() + sig.windowMinutes * 60_000;
+  const end = Math.min(now.getTime(), bucketEnd);
+  const from = new Date(end - p.window);
   const rows = await brandWindow(
     db,
     brandId,
-    new Date(now.getTime() - p.window),
-    new Date(now.getTime() + 5 * 60_000),
+    from,
+    new Date(Math.min(now.getTime() + 5 * 60_000, bucketEnd)),
   );
   const s = summarise(rows);
   if (s.neg.length < p.minNegative || s.authors < p.minAuthors) return null;
-  const base = await spikeBaseline(db, brandId, now, p.window, p.baselineWeeks);
-  const windowHours = p.window / HOUR;
-  const expected = base.perHour * windowHours;
-  const ratio = s.neg.length / windowHours / Math.max(base.perHour, 1 / windowHours);
-  if (s.neg.length < p.ratio * expected || s.neg.length < expected + p.z * Math.sqrt(Math.max(expected, 1)))
-    return null;
+  const base = await negativeShareOver(
+    db,
+    brandId,
+    new Date(floorHour(from.getTime()) - p.baselineWeeks * WEEK),
+    new Date(floorHour(from.getTime())),
+  );
+  const baseShare = (base.neg + p.priorShare * PRIOR_MENTIONS) / (base.total + PRIOR_MENTIONS);
   const share = s.neg.length / rows.length;
-  const baseShare = base.share ?? p.priorShare;
   if (share < baseShare + p.minShareRise) return null;
+  const partial = bucketEnd > now.getTime();
+  const hour = sig.at.toISOString().slice(11, 16);
+  return spikeAlert(brandId, rows, s, sig.ratio, share, baseShare, {
+    extraCounts: {
+      baselinePerHour: round2(sig.expected / Math.max(1, sig.windowMinutes / 60)),
+      observed: sig.value,
+      expected: round2(sig.expected),
+      z: round2(sig.score),
+    },
+    extraFactors: [
+      {
+        name: 'spike-z',
+        value: round2(sig.score),
+        weight: 0,
+        explanation: `spike detector: ${sig.value} negatives in the hour from ${hour} UTC${partial ? ' (so far)' : ''}, robust z ${round2(sig.score)}`,
+      },
+      {
+        name: 'expected',
+        value: round2(sig.expected),
+        weight: 0,
+        explanation: `${round2(sig.expected)} negatives expected in that hour (learnt level × hour-of-day × day-of-week profile)`,
+      },
+    ],
+  });
+}
+
+type Summary = ReturnType<typeof summarise>;
+
+/** The negative-spike candidate: grading input and counts from the window's mentions plus what was measured. */
+function spikeAlert(
+  brandId: string,
+  rows: Row[],
+  s: Summary,
+  velocityRatio: number,
+  share: number,
+  baseShare: number,
+  extra: { extraCounts: Record<string, number>; extraFactors: NonNullable<Candidate['extraFactors']> },
+): Candidate {
   return {
     brandId,
     rule: 'negative-spike',
@@ -182,7 +330,7 @@ export async function detectNegativeSpike(
     title: 'Negative spike',
     input: {
       negative: s.neg.length,
-      velocityRatio: ratio,
+      velocityRatio,
       negativeShare: share,
       baselineShare: baseShare,
       intensity: s.intensity,
@@ -197,9 +345,70 @@ export async function detectNegativeSpike(
       negative: s.neg.length,
       authors: s.authors,
       reach: s.reach,
-      baselinePerHour: Math.round(base.perHour * 100) / 100,
+      ...extra.extraCounts,
     },
+    extraFactors: extra.extraFactors,
   };
+}
+
+/** Cold start: the brand's negatives over the previous day before the window (none: zero, no share). */
+async function recentBaseline(db: DbOrTx, brandId: string, now: Date, windowMs: number) {
+  const windowStart = floorHour(now.getTime() - windowMs);
+  const [first] = await db
+    .select({ at: min(brandHourly.hour) })
+    .from(brandHourly)
+    .where(eq(brandHourly.brandId, brandId));
+  const since = first?.at ? new Date(first.at).getTime() : null;
+  if (since === null || since >= windowStart) return { perHour: 0, share: undefined as number | undefined };
+  const from = new Date(Math.max(since, windowStart - 24 * HOUR));
+  const r = await negativeShareOver(db, brandId, from, new Date(windowStart));
+  const span = Math.max(1, (windowStart - from.getTime()) / HOUR);
+  return { perHour: r.neg / span, share: r.total > 0 ? r.neg / r.total : undefined };
+}
+
+/**
+ * Before the detector has its warm-up history there is no hour-of-day baseline to measure a
+ * surprise against, so a launch day and a crisis look alike: the rule falls back to an absolute
+ * test with twice the evidence (`2 × minNegative` negatives from `2 × minAuthors` authors in the
+ * window), `ratio` × and `z` Poisson σ above the previous day's rate when there is one, and the
+ * negative share up by `minShareRise` over the previous day's (or `priorShare`).
+ */
+async function coldStartSpike(
+  db: DbOrTx,
+  brandId: string,
+  p: RuleParams['negative-spike'],
+  now: Date,
+): Promise<Candidate | null> {
+  const rows = await brandWindow(
+    db,
+    brandId,
+    new Date(now.getTime() - p.window),
+    new Date(now.getTime() + 5 * 60_000),
+  );
+  const s = summarise(rows);
+  const minNegative = 2 * p.minNegative;
+  const minAuthors = 2 * p.minAuthors;
+  if (s.neg.length < minNegative || s.authors < minAuthors) return null;
+  const base = await recentBaseline(db, brandId, now, p.window);
+  const windowHours = p.window / HOUR;
+  const expected = base.perHour * windowHours;
+  const ratio = s.neg.length / windowHours / Math.max(base.perHour, 1 / windowHours);
+  if (s.neg.length < p.ratio * expected || s.neg.length < expected + p.z * Math.sqrt(Math.max(expected, 1)))
+    return null;
+  const share = s.neg.length / rows.length;
+  const baseShare = base.share ?? p.priorShare;
+  if (share < baseShare + p.minShareRise) return null;
+  return spikeAlert(brandId, rows, s, ratio, share, baseShare, {
+    extraCounts: { baselinePerHour: round2(base.perHour) },
+    extraFactors: [
+      {
+        name: 'cold-start',
+        value: base.share === undefined ? 'no history' : 'previous day',
+        weight: 0,
+        explanation: `under 48 h of history: at least ${minNegative} negatives from ${minAuthors} authors, against ${base.share === undefined ? 'no baseline yet' : "the previous day's rate"}`,
+      },
+    ],
+  });
 }
 
 /** Negative mentions of this batch toward a brand, with author fields. */

@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
-import { brands, sourceHealth, sources } from '../db/schema/index.ts';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { brands, incidents, sourceHealth, sources } from '../db/schema/index.ts';
 import type { Deps } from '../src/deps.ts';
 import type { EventMap } from '../src/events.ts';
 import { stateOf } from '../src/pipeline/health.ts';
@@ -11,6 +12,8 @@ import {
   detectNegativeSpike,
   detectSentimentDrop,
   detectViral,
+  saveSpikeState,
+  spikeStateKey,
 } from './detect.ts';
 import { runDigests } from './digest.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
@@ -136,6 +139,52 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     return notes;
   }
 
+  /** Whether the group has an unresolved incident still inside the group window (locked until commit). */
+  async function activeIncident(tx: DbOrTx, groupKey: string, now: Date): Promise<boolean> {
+    const [latest] = await tx
+      .select({ status: incidents.status, lastActivityAt: incidents.lastActivityAt })
+      .from(incidents)
+      .where(eq(incidents.groupKey, groupKey))
+      .orderBy(desc(incidents.openedAt))
+      .limit(1)
+      .for('update');
+    return (
+      !!latest &&
+      latest.status !== 'resolved' &&
+      latest.lastActivityAt.getTime() >= now.getTime() - ctx.cfg.groupWindow
+    );
+  }
+
+  /**
+   * The negative-spike rule for one brand, in one transaction: the brand's detector state is
+   * locked (across processes), fed, and saved together with the incidents and outbox rows its
+   * signals cause, so a crash or restart neither loses nor repeats a signal. Never throws.
+   */
+  async function spikeRule(b: BrandInfo, now: Date): Promise<ChangeNote[]> {
+    try {
+      const notes = await ctx.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${spikeStateKey(b.id)}))`);
+        const r = await detectNegativeSpike(tx, b.id, b.rules['negative-spike'], now);
+        // applyCandidate runs its own transaction; on a transaction that is a savepoint, so the
+        // incident change commits (or not) together with the detector state below.
+        const txCtx: AlertContext = { ...ctx, db: tx as unknown as Db };
+        const out: ChangeNote[] = [];
+        for (const c of r.candidates) {
+          if (c.joinOnly && !(await activeIncident(tx, c.groupKey, now))) continue;
+          const note = await applyCandidate(txCtx, c, grade(c.input, b.grading));
+          if (note) out.push(note);
+        }
+        if (r.state) await saveSpikeState(tx, b.id, r.state, now);
+        return out;
+      });
+      emit(notes);
+      return notes;
+    } catch (err) {
+      log.error({ err, brandId: b.id }, 'negative-spike evaluation failed');
+      return [];
+    }
+  }
+
   /** Evaluate the rules a committed batch can trigger. */
   async function evaluate(batch: CommittedBatch): Promise<ChangeNote[]> {
     if (!ctx.cfg.enabled) return [];
@@ -146,11 +195,11 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     const all = await loadBrands();
     const byId = new Map(all.map((b) => [b.id, b]));
     const cands: Candidate[] = [];
+    const spikes: ChangeNote[] = [];
     for (const id of touched) {
       const b = byId.get(id);
       if (!b) continue;
-      const spike = await detectNegativeSpike(ctx.db, id, b.rules['negative-spike'], now);
-      if (spike) cands.push(spike);
+      spikes.push(...(await spikeRule(b, now)));
       const crisis = await detectCrisis(ctx.db, id, b.rules['crisis-language'], now);
       if (crisis) cands.push(crisis);
     }
@@ -167,7 +216,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     );
     if (batch.updatedIds.length)
       cands.push(...(await detectViral(ctx.db, batch.updatedIds, params('viral-negative'), now)));
-    return apply(cands, byId);
+    return [...spikes, ...(await apply(cands, byId))];
   }
 
   function collectorCandidate(e: {
@@ -223,7 +272,11 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     return notes;
   }
 
-  /** Slow rules: sentiment drop per brand and silent sources, at most every `slowEveryMs`. */
+  /**
+   * Slow rules, at most every `slowEveryMs`: sentiment drop per brand, the spike detector of
+   * brands without new mentions (it learns the quiet hours, and a bucket that settles while no
+   * batch arrives is still fed), and silent sources.
+   */
   async function slowRules(now: Date): Promise<ChangeNote[]> {
     const due = (key: string) => {
       const last = lastSlow.get(key);
@@ -233,13 +286,15 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     };
     const all = await loadBrands();
     const byId = new Map(all.map((b) => [b.id, b]));
+    const spikes: ChangeNote[] = [];
+    for (const b of all) if (due(`spike:${b.id}`)) spikes.push(...(await spikeRule(b, now)));
     const cands: Candidate[] = [];
     for (const b of all) {
       if (!due(`drop:${b.id}`)) continue;
       const c = await detectSentimentDrop(ctx.db, b.id, b.rules['sentiment-drop'], now);
       if (c) cands.push(c);
     }
-    const notes = await apply(cands, byId);
+    const notes = [...spikes, ...(await apply(cands, byId))];
     if (ctx.cfg.collectorDown.enabled && due('silent')) {
       const rows = await ctx.db
         .select({ s: sources, h: sourceHealth })

@@ -51,12 +51,12 @@ export const ruleSchemas = {
   'negative-spike': z
     .object({
       enabled: z.boolean().default(true),
-      /** Trailing window the current rate is measured over. */
+      /** Trailing window the gates (count, authors, share) are measured over, ending at the spiking bucket's end. */
       window: duration.default(3_600_000),
       /** Tiny samples never page anyone. */
       minNegative: z.number().int().min(1).default(10),
       minAuthors: z.number().int().min(1).default(5),
-      /** Current negatives per hour must exceed `ratio` × the hour-of-week baseline... */
+      /** Cold start only (under the detector's warm-up): negatives must exceed `ratio` × the recent baseline... */
       ratio: z.number().min(1).default(3),
       /** ...and the baseline by `z` Poisson standard deviations. */
       z: z.number().min(0).default(3),
@@ -64,7 +64,31 @@ export const ruleSchemas = {
       minShareRise: z.number().min(0).max(1).default(0.15),
       /** Negative share assumed when a brand has no history yet. */
       priorShare: z.number().min(0).max(1).default(0.15),
+      /** Weeks of history the baseline negative share is taken from. */
       baselineWeeks: z.number().int().min(1).max(12).default(4),
+      /**
+       * An hourly bucket is fed to the detector (learnt from) this long after it ends, so mentions
+       * collected late still count; until then it is only evaluated (`peek`), never learnt.
+       */
+      settle: duration.default(30 * 60_000),
+      /** Overrides of the spike detector's parameters (docs/spike-detector.md); the defaults are the measured ones. */
+      detector: z
+        .object({
+          zOpen: z.number().min(0),
+          thresholdQuantile: z.number().min(0).max(1),
+          minRatio: z.number().min(1),
+          minExcess: z.number().min(0),
+          cooldownHours: z.number().min(0),
+          escalateRatio: z.number().min(1),
+          utcOffsetMinutes: z
+            .number()
+            .int()
+            .min(-14 * 60)
+            .max(14 * 60),
+        })
+        .partial()
+        .strict()
+        .default({}),
     })
     .strict(),
   'influential-negative': z

@@ -1,128 +1,18 @@
-import { asc, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { type AlertEngine, createAlertEngine } from '../../alerts/engine.ts';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { createAlertEngine } from '../../alerts/engine.ts';
 import type { AlertMessage } from '../../alerts/types.ts';
-import { defineClassifier } from '../../classifiers/types.ts';
-import type { DbHandle } from '../../db/client.ts';
-import { incidentEvents, incidents, outbox, silences } from '../../db/schema/index.ts';
-import { FakeClock } from '../../src/clock.ts';
+import { incidentEvents, silences } from '../../db/schema/index.ts';
 import { syncConfig } from '../../src/config/sync.ts';
-import type { Deps } from '../../src/deps.ts';
-import type { CommittedBatch } from '../../src/pipeline/ingest.ts';
-import { makeDeps, makeMention } from '../helpers/harness.ts';
-import { createTestHttpClient, type HttpSink, startHttpSink } from '../helpers/http-sink.ts';
-import { openTestDb, truncateAll } from '../helpers/pg.ts';
+import { alertConfig, burst as burstAt, MIN, T0, useAlertsHarness } from '../alerts/harness.ts';
+import { makeMention } from '../helpers/harness.ts';
+import { truncateAll } from '../helpers/pg.ts';
 
-/** Negative for "awful"/"太差"; crisis language for "recall"/"召回". */
-const fakeClassifier = defineClassifier({
-  id: 'fake-alerts',
-  version: '1',
-  description: 'test sentiment and crisis',
-  options: z.object({}),
-  produces: ['sentiment', 'crisis'],
-  classify: (_ctx, inputs) =>
-    inputs.map((i) => {
-      const neg = /awful|太差/.test(i.text);
-      const crisis = /recall|召回/.test(i.text);
-      return {
-        sentiment: {
-          label: neg ? ('negative' as const) : ('positive' as const),
-          score: neg ? -0.8 : 0.6,
-          confidence: 0.9,
-        },
-        ...(crisis
-          ? { crisis: { score: 0.9, signals: [{ term: 'recall', category: 'safety', weight: 1 }] } }
-          : {}),
-      };
-    }),
-});
-
-const T0 = new Date('2026-11-25T08:00:00Z');
-const MIN = 60_000;
-
-let h: DbHandle;
-let sink: HttpSink;
-let clock: FakeClock;
-let deps: Deps;
-let engine: AlertEngine;
-let batches: CommittedBatch[];
-
-function alertConfig(over: Record<string, unknown> = {}) {
-  return {
-    brands: [{ name: 'Acme', query: 'acme OR 艾克米', locale: 'bilingual' }],
-    alerts: {
-      channels: [
-        { name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` }, secrets: { secret: 'whsec' } },
-        { name: 'lead', type: 'webhook', options: { url: `${sink.url}/lead` } },
-      ],
-      policies: [
-        {
-          name: 'std',
-          steps: [{ channels: ['ops'] }, { channels: ['lead'], after: '15m' }],
-          reminderEvery: '4h',
-        },
-      ],
-      defaultPolicy: 'std',
-      ...over,
-    },
-  };
-}
-
-async function build(config = alertConfig()) {
-  const d = await makeDeps({
-    handle: h,
-    clock,
-    classifiers: [fakeClassifier],
-    config,
-    httpFactory: () => createTestHttpClient({ clock }),
-  });
-  d.events.on('mentions', (b) => batches.push(b));
-  return d;
-}
-
-/** Push mentions through the pipeline and evaluate the committed batch. */
-async function ingest(items: unknown[], e: AlertEngine = engine, d: Deps = deps) {
-  await d.pipeline.processBatch(items, { origin: 'test' });
-  return e.evaluate(batches.at(-1)!);
-}
-
-function burst(n: number, opts: { authors?: number; text?: string; platform?: string; at?: Date } = {}) {
-  const at = opts.at ?? clock.now();
-  return Array.from({ length: n }, (_, i) =>
-    makeMention({
-      platform: opts.platform ?? 'weibo',
-      text: opts.text ?? `acme is awful, order ${i} never arrived`,
-      publishedAt: new Date(at.getTime() - i * 1000).toISOString(),
-      author: { handle: `angry${i % (opts.authors ?? n)}`, followers: 100 },
-    }),
-  );
-}
-
-const rows = () => deps.db.select().from(outbox).orderBy(asc(outbox.seq));
-const allIncidents = () => deps.db.select().from(incidents);
-
-beforeAll(async () => {
-  h = await openTestDb();
-  sink = await startHttpSink();
-});
-afterAll(async () => {
-  await sink.close();
-  await h.close();
-});
-beforeEach(async () => {
-  await truncateAll(h);
-  sink.requests.length = 0;
-  sink.reply({ status: 200, body: 'ok' });
-  clock = new FakeClock(T0);
-  batches = [];
-  deps = await build();
-  await syncConfig(deps);
-  engine = createAlertEngine(deps, { publicUrl: 'https://earshot.example' });
-});
-afterEach(async () => {
-  await engine.stop();
-});
+const t = useAlertsHarness();
+const burst = (n: number, opts: Parameters<typeof burstAt>[2] = {}) => burstAt(t.clock.now(), n, opts);
+const ingest = (items: unknown[]) => t.ingest(items);
+const rows = () => t.rows();
+const allIncidents = () => t.incidents();
 
 describe('negative spike → one graded incident', () => {
   it('a burst of negative posts opens ONE incident at the right level with its factors and mentions', async () => {
@@ -155,21 +45,22 @@ describe('negative spike → one graded incident', () => {
     expect(msg.incident?.ackUrl).toMatch(/^https:\/\/earshot\.example\/v1\/ack\//);
     expect(msg.incident?.mentions.length).toBe(5);
 
-    const r = await engine.dispatcher.drain();
+    const r = await t.engine.dispatcher.drain();
     expect(r.delivered).toBe(1);
-    expect(sink.requests).toHaveLength(1);
-    expect(sink.requests[0]!.path).toBe('/ops');
-    expect(sink.requests[0]!.headers['x-earshot-signature']).toMatch(/^sha256=/);
+    expect(t.sink.requests).toHaveLength(1);
+    expect(t.sink.requests[0]!.path).toBe('/ops');
+    expect(t.sink.requests[0]!.headers['x-earshot-signature']).toMatch(/^sha256=/);
   });
 
-  it('tiny samples and few authors never page anyone', async () => {
-    await ingest(burst(6)); // under minNegative (10)
-    await ingest(burst(20, { authors: 3 })); // 26 negatives, but from 6 authors... of which only these 3 are new
+  it('tiny samples and few authors never page anyone; before the detector warms up the floors double', async () => {
+    await ingest(burst(8)); // 8 negatives: under 2 × minNegative (20)
+    await ingest(burst(20, { authors: 3 })); // 28 negatives from 8 authors: under 2 × minAuthors (10)
+    expect(await allIncidents()).toHaveLength(0);
+    await ingest(burst(10)); // 38 negatives from 10 authors
     expect(await allIncidents()).toHaveLength(1);
-    await truncateAll(h);
-    await syncConfig(deps);
-    await ingest(burst(4));
-    await ingest(burst(20, { authors: 4 })); // 24 negatives from 4 authors: under minAuthors (5)
+    await truncateAll(t.h);
+    await syncConfig(t.deps);
+    await ingest(burst(19)); // 19 negatives from 19 authors
     expect(await allIncidents()).toHaveLength(0);
   });
 
@@ -187,24 +78,27 @@ describe('negative spike → one graded incident', () => {
       ['ops', 'alert'],
       ['ops', 'level-up'],
     ]);
-    const events = await deps.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, inc!.id));
+    const events = await t.deps.db
+      .select()
+      .from(incidentEvents)
+      .where(eq(incidentEvents.incidentId, inc!.id));
     expect(events.map((e) => e.kind)).toContain('level-raised');
   });
 });
 
 describe('escalation', () => {
-  it('fires steps on time by the fake clock, and acknowledging stops it', async () => {
+  it('fires steps on time by the fake t.clock, and acknowledging stops it', async () => {
     await ingest(burst(30));
-    clock.set(T0.getTime() + 14 * MIN);
-    await engine.tick();
+    t.clock.set(T0.getTime() + 14 * MIN);
+    await t.engine.tick();
     expect((await rows()).map((r) => r.channel)).toEqual(['ops']);
-    clock.set(T0.getTime() + 15 * MIN);
-    await engine.tick();
+    t.clock.set(T0.getTime() + 15 * MIN);
+    await t.engine.tick();
     expect((await rows()).map((r) => [r.channel, r.kind])).toEqual([
       ['ops', 'alert'],
       ['lead', 'escalation'],
     ]);
-    await engine.tick();
+    await t.engine.tick();
     expect(await rows()).toHaveLength(2);
   });
 
@@ -212,26 +106,26 @@ describe('escalation', () => {
     await ingest(burst(30));
     const [inc] = await allIncidents();
     const { acknowledge } = await import('../../alerts/incidents.ts');
-    await deps.db.transaction((tx) => acknowledge(tx, engine.ctx, inc!.id, 'key:test'));
-    clock.set(T0.getTime() + 60 * MIN);
-    await engine.tick();
+    await t.deps.db.transaction((tx) => acknowledge(tx, t.engine.ctx, inc!.id, 'key:test'));
+    t.clock.set(T0.getTime() + 60 * MIN);
+    await t.engine.tick();
     expect((await rows()).map((r) => r.channel)).toEqual(['ops']);
     const [after] = await allIncidents();
     expect(after).toMatchObject({ status: 'acknowledged', nextEscalationAt: null });
-    clock.set(T0.getTime() + 4 * 60 * MIN);
-    await engine.tick();
+    t.clock.set(T0.getTime() + 4 * 60 * MIN);
+    await t.engine.tick();
     expect((await rows()).map((r) => r.kind)).toEqual(['alert', 'reminder']);
   });
 
   it('a restart neither loses nor repeats an escalation', async () => {
     await ingest(burst(30));
-    await engine.stop();
+    await t.engine.stop();
     // A new process over the same database.
-    const deps2 = await build();
+    const deps2 = await t.build();
     const engine2 = createAlertEngine(deps2);
-    clock.set(T0.getTime() + 16 * MIN);
+    t.clock.set(T0.getTime() + 16 * MIN);
     await engine2.tick();
-    await engine.tick(); // the old process ticking too changes nothing
+    await t.engine.tick(); // the old process ticking too changes nothing
     await engine2.tick();
     expect((await rows()).map((r) => r.channel)).toEqual(['ops', 'lead']);
     const [inc] = await allIncidents();
@@ -240,7 +134,7 @@ describe('escalation', () => {
   });
 
   it('silences suppress notifications but record the incident; the step fires when the silence ends', async () => {
-    await deps.db.insert(silences).values({
+    await t.deps.db.insert(silences).values({
       id: 'sil_1',
       brandId: null,
       rule: null,
@@ -254,10 +148,13 @@ describe('escalation', () => {
     const [inc] = await allIncidents();
     expect(inc).toMatchObject({ status: 'open', escalationStep: 0 });
     expect(await rows()).toHaveLength(0);
-    const events = await deps.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, inc!.id));
+    const events = await t.deps.db
+      .select()
+      .from(incidentEvents)
+      .where(eq(incidentEvents.incidentId, inc!.id));
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['opened', 'silenced']));
-    clock.set(T0.getTime() + 31 * MIN);
-    await engine.tick();
+    t.clock.set(T0.getTime() + 31 * MIN);
+    await t.engine.tick();
     expect((await rows()).map((r) => r.channel)).toEqual(['ops']);
   });
 });
@@ -271,17 +168,17 @@ describe('collector down', () => {
       message: 'HTTP 503',
       at: T0,
     };
-    expect(await engine.onSourceFault({ ...fault, consecutiveFailures: 2 })).toEqual([]);
-    const [note] = await engine.onSourceFault({ ...fault, consecutiveFailures: 3 });
+    expect(await t.engine.onSourceFault({ ...fault, consecutiveFailures: 2 })).toEqual([]);
+    const [note] = await t.engine.onSourceFault({ ...fault, consecutiveFailures: 3 });
     expect(note).toMatchObject({ change: 'opened', level: 3 });
-    await engine.onSourceFault({ ...fault, consecutiveFailures: 4 });
+    await t.engine.onSourceFault({ ...fault, consecutiveFailures: 4 });
     const incs = await allIncidents();
     expect(incs).toHaveLength(1);
     expect(incs[0]).toMatchObject({ rule: 'collector-down', brandId: null, sourceId: 'src_rss' });
     const out = await rows();
     expect(out.map((r) => r.kind)).toEqual(['collector-down']);
     expect((out[0]!.payload as unknown as AlertMessage).collector?.sourceName).toBe('src_rss');
-    await engine.onSourceOk({ sourceId: 'src_rss', sourceName: 'acme-rss', at: T0 });
+    await t.engine.onSourceOk({ sourceId: 'src_rss', sourceName: 'acme-rss', at: T0 });
     expect((await allIncidents())[0]!.status).toBe('resolved');
     expect((await rows()).map((r) => r.kind)).toEqual(['collector-down', 'resolved']);
   });
@@ -289,31 +186,31 @@ describe('collector down', () => {
 
 describe('dispatcher', () => {
   it('a channel down for 10 minutes: every message delivered once, in order per incident', async () => {
-    sink.reply({ status: 503 });
+    t.sink.reply({ status: 503 });
     await ingest(burst(30));
     await ingest(burst(15, { text: 'acme awful: product recall now' })); // level-up
-    for (let t = 0; t <= 10 * MIN; t += 30_000) {
-      clock.set(T0.getTime() + t);
-      await engine.tick();
-      await engine.dispatcher.drain();
+    for (let at = 0; at <= 10 * MIN; at += 30_000) {
+      t.clock.set(T0.getTime() + at);
+      await t.engine.tick();
+      await t.engine.dispatcher.drain();
     }
-    expect(sink.requests.length).toBeGreaterThan(2);
-    const failed = sink.requests.length;
-    sink.reply({ status: 200 });
-    for (let t = 10 * MIN; t <= 80 * MIN; t += 30_000) {
-      clock.set(T0.getTime() + t);
-      await engine.tick();
-      await engine.dispatcher.drain();
+    expect(t.sink.requests.length).toBeGreaterThan(2);
+    const failed = t.sink.requests.length;
+    t.sink.reply({ status: 200 });
+    for (let at = 10 * MIN; at <= 80 * MIN; at += 30_000) {
+      t.clock.set(T0.getTime() + at);
+      await t.engine.tick();
+      await t.engine.dispatcher.drain();
     }
     const out = await rows();
     expect(out.every((r) => r.status === 'delivered')).toBe(true);
-    const ok = sink.requests.slice(failed).map((r) => String(r.headers['x-earshot-delivery']));
+    const ok = t.sink.requests.slice(failed).map((r) => String(r.headers['x-earshot-delivery']));
     expect(new Set(ok).size).toBe(ok.length);
     expect(ok.sort()).toEqual(out.map((r) => r.idempotencyKey).sort());
     // Per incident and channel, deliveries arrive in outbox order.
     for (const inc of await allIncidents()) {
       const got = ok.filter((k) => k.startsWith(`${inc.id}:`) && k.endsWith(':ops'));
-      const delivered = sink.requests
+      const delivered = t.sink.requests
         .slice(failed)
         .map((r) => String(r.headers['x-earshot-delivery']))
         .filter((k) => got.includes(k));
@@ -325,32 +222,32 @@ describe('dispatcher', () => {
   });
 
   it('retries honour Retry-After, dead-letters a non-retryable error, and a dead row can be retried', async () => {
-    sink.reply({ status: 429, headers: { 'retry-after': '120' } });
+    t.sink.reply({ status: 429, headers: { 'retry-after': '120' } });
     await ingest(burst(30));
-    let r = await engine.dispatcher.tick();
+    let r = await t.engine.dispatcher.tick();
     expect(r.retried).toBe(1);
     let [row] = await rows();
     expect(row!.nextAttemptAt.getTime()).toBe(T0.getTime() + 120_000);
-    clock.set(T0.getTime() + 60_000);
-    expect((await engine.dispatcher.tick()).claimed).toBe(0);
-    sink.reply({ status: 400, body: 'bad payload' });
-    clock.set(T0.getTime() + 120_000);
-    r = await engine.dispatcher.tick();
+    t.clock.set(T0.getTime() + 60_000);
+    expect((await t.engine.dispatcher.tick()).claimed).toBe(0);
+    t.sink.reply({ status: 400, body: 'bad payload' });
+    t.clock.set(T0.getTime() + 120_000);
+    r = await t.engine.dispatcher.tick();
     expect(r.dead).toBe(1);
     [row] = await rows();
     expect(row).toMatchObject({ status: 'dead', attempts: 2, lastStatus: 400 });
   });
 
   it('over a channel rate limit, pending rows merge into one digest instead of being dropped', async () => {
-    const cfg = alertConfig({
+    const cfg = alertConfig(t.sink.url, {
       channels: [
-        { name: 'ops', type: 'webhook', options: { url: `${sink.url}/ops` }, perMinute: 2 },
-        { name: 'lead', type: 'webhook', options: { url: `${sink.url}/lead` } },
+        { name: 'ops', type: 'webhook', options: { url: `${t.sink.url}/ops` }, perMinute: 2 },
+        { name: 'lead', type: 'webhook', options: { url: `${t.sink.url}/lead` } },
       ],
     });
-    await engine.stop();
-    deps = await build(cfg);
-    engine = createAlertEngine(deps);
+    await t.engine.stop();
+    t.deps = await t.build(cfg);
+    t.engine = createAlertEngine(t.deps);
     // Five influential negative posts: five incidents, five notifications.
     await ingest(
       Array.from({ length: 5 }, (_, i) =>
@@ -362,10 +259,10 @@ describe('dispatcher', () => {
       ),
     );
     expect(await allIncidents()).toHaveLength(5);
-    const r = await engine.dispatcher.drain();
+    const r = await t.engine.dispatcher.drain();
     expect(r.merged).toBe(4);
-    expect(sink.requests).toHaveLength(2);
-    const digest = sink.requests[1]!.json<AlertMessage>();
+    expect(t.sink.requests).toHaveLength(2);
+    const digest = t.sink.requests[1]!.json<AlertMessage>();
     expect(digest.kind).toBe('digest');
     expect(digest.digest?.topIncidents).toHaveLength(4);
     const out = await rows();
