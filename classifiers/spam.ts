@@ -9,11 +9,11 @@ import { defineClassifier } from './types.ts';
  * link farms (many links for little text, URL shorteners), character runs, hashtag and
  * @mention stuffing, promo patterns (EN/ZH: 加微信, 代购, 兼职, 返利, DM for promo, free
  * followers...), contact details (WeChat/QQ/WhatsApp/Telegram handles, phone numbers), author
- * heuristics (few followers with very many posts, new accounts posting a lot) and, when the
- * caller knows it, a near-duplicate flood (`floodScore(dupCount)`).
+ * heuristics (few followers with very many posts, new accounts posting a lot, an author with
+ * almost no followers who floods a tracked brand) and a near-duplicate flood (`floodScore`, from
+ * the story size the pipeline passes as `nearDuplicates`).
  *
- * The classifier input carries no near-duplicate count today; the pipeline can compute
- * `floodScore` itself or pass the count in a future `ClassifierInput` field.
+ * Every mention gets a score (0 when no signal fires), so "scored clean" and "not scored" differ.
  */
 export const spamOptions = z
   .object({
@@ -136,7 +136,7 @@ export function authorSpamSignals(
  * spamOf({ id: '1', text: '兼职日结，加微信 abc12345 详聊' }) // { score: 0.97, reasons: ['promo:兼职', 'promo:日结', ...] }
  */
 export function spamOf(
-  input: Pick<ClassifierInput, 'text' | 'title' | 'author'>,
+  input: Pick<ClassifierInput, 'text' | 'title' | 'author' | 'nearDuplicates' | 'authorSeen'>,
   options: SpamOptions = spamOptions.parse({}),
   now: Date = new Date(),
   extra: { dupCount?: number } = {},
@@ -183,8 +183,18 @@ export function spamOf(
   if (CONTACT_RE.test(withoutUrls)) signals.push({ reason: 'contact-details', weight: promo ? 0.5 : 0.25 });
 
   signals.push(...authorSpamSignals(input.author, now));
-  const flood = floodScore(extra.dupCount ?? 0);
-  if (flood > 0) signals.push({ reason: `near-duplicates:${extra.dupCount}`, weight: flood });
+  const seen = input.authorSeen;
+  if (seen && (input.author?.followers ?? Number.POSITIVE_INFINITY) < 50 && !input.author?.verified) {
+    // Posts about tracked brands stored for this author, per day since first seen (at least a day).
+    const days = seen.firstSeenAt
+      ? Math.max(1, (now.getTime() - seen.firstSeenAt.getTime()) / 86_400_000)
+      : 1;
+    if (seen.posts >= 20 && seen.posts / days >= 20)
+      signals.push({ reason: `author:brand-flood:${seen.posts}`, weight: 0.4 });
+  }
+  const dupCount = extra.dupCount ?? input.nearDuplicates ?? 0;
+  const flood = floodScore(dupCount);
+  if (flood > 0) signals.push({ reason: `near-duplicates:${dupCount}`, weight: flood });
 
   let keep = 1;
   for (const s of signals) keep *= 1 - s.weight;
@@ -193,7 +203,7 @@ export function spamOf(
 
 export const spam = defineClassifier({
   id: 'spam',
-  version: '1',
+  version: '2',
   description:
     'Spam and promotion score with reasons (links, stuffing, EN/ZH promo patterns, contacts, author heuristics)',
   options: spamOptions,
@@ -201,8 +211,7 @@ export const spam = defineClassifier({
   classify: (_ctx, inputs, _prior, options) => {
     const now = new Date();
     return inputs.map((i) => {
-      const s = spamOf(i, options, now);
-      return s.score > 0 ? { spam: s } : {};
+      return { spam: spamOf(i, options, now) };
     });
   },
 });

@@ -40,6 +40,13 @@ export interface ClassifierInput {
   metrics?: { likes?: number | null; shares?: number | null; replies?: number | null; views?: number | null };
   url?: string | null;
   brands?: BrandTarget[];
+  /**
+   * Mentions already in this mention's near-duplicate story (stored within the near-duplicate
+   * window, plus earlier ones of the same batch); 0 or absent for an original.
+   */
+  nearDuplicates?: number;
+  /** What Earshot has stored of the author before this batch (posts about tracked brands). */
+  authorSeen?: { posts: number; firstSeenAt: Date | null };
 }
 
 /**

@@ -13,21 +13,6 @@ import { z } from 'zod';
  */
 const count = z.number().int().nonnegative().finite();
 
-export const authorSchema = z.object({
-  handle: z.string().trim().min(1).max(512),
-  name: z.string().max(1024).nullish(),
-  followers: count.nullish(),
-  verified: z.boolean().nullish(),
-  url: z.string().max(4096).nullish(),
-});
-
-export const metricsSchema = z.object({
-  likes: count.nullish(),
-  shares: count.nullish(),
-  replies: count.nullish(),
-  views: count.nullish(),
-});
-
 const dateInput = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(typeof v === 'number' && v < 1e11 ? v * 1000 : v);
   if (Number.isNaN(d.getTime())) {
@@ -35,6 +20,25 @@ const dateInput = z.union([z.string(), z.number(), z.date()]).transform((v, ctx)
     return z.NEVER;
   }
   return d;
+});
+
+export const authorSchema = z.object({
+  handle: z.string().trim().min(1).max(512),
+  name: z.string().max(1024).nullish(),
+  followers: count.nullish(),
+  verified: z.boolean().nullish(),
+  url: z.string().max(4096).nullish(),
+  /** Posts the account has published on the platform (all topics), when the platform says. */
+  postsCount: count.nullish(),
+  /** When the account was created, when the platform says. */
+  createdAt: dateInput.nullish(),
+});
+
+export const metricsSchema = z.object({
+  likes: count.nullish(),
+  shares: count.nullish(),
+  replies: count.nullish(),
+  views: count.nullish(),
 });
 
 export const mentionInputSchema = z.object({

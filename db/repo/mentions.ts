@@ -1,6 +1,6 @@
 import { and, gte, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
-import { brandHourly, type mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
+import { authors, brandHourly, type mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
 
 export type MentionInsert = typeof mentions.$inferInsert;
 export type MentionBrandInsert = typeof mentionBrands.$inferInsert;
@@ -270,4 +270,50 @@ export async function addBrandHourly(db: DbOrTx, deltas: readonly HourlyDelta[])
         },
       });
   }
+}
+
+/** Members of each story among mentions published since `since` (the story original included). */
+export async function storySizes(
+  db: DbOrTx,
+  storyIds: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (storyIds.length === 0) return out;
+  const rows = await db
+    .select({ storyId: mentions.storyId, n: sql<number>`count(*)::int` })
+    .from(mentions)
+    .where(and(inArray(mentions.storyId, [...new Set(storyIds)]), gte(mentions.publishedAt, since)))
+    .groupBy(mentions.storyId);
+  for (const r of rows) if (r.storyId) out.set(r.storyId, Number(r.n));
+  return out;
+}
+
+/** Stored author profiles (posts about tracked brands, first seen), keyed `platform\0handle`. */
+export async function authorHistory(
+  db: DbOrTx,
+  keys: readonly { platform: string; handle: string }[],
+): Promise<Map<string, { posts: number; firstSeenAt: Date | null }>> {
+  const out = new Map<string, { posts: number; firstSeenAt: Date | null }>();
+  if (keys.length === 0) return out;
+  const wanted = new Set(keys.map((k) => `${k.platform}\u0000${k.handle}`));
+  const rows = await db
+    .select({
+      platform: authors.platform,
+      handle: authors.handle,
+      posts: authors.posts,
+      firstSeenAt: authors.firstSeenAt,
+    })
+    .from(authors)
+    .where(
+      and(
+        inArray(authors.platform, [...new Set(keys.map((k) => k.platform))]),
+        inArray(authors.handle, [...new Set(keys.map((k) => k.handle))]),
+      ),
+    );
+  for (const r of rows) {
+    const key = `${r.platform}\u0000${r.handle}`;
+    if (wanted.has(key)) out.set(key, { posts: Number(r.posts), firstSeenAt: r.firstSeenAt });
+  }
+  return out;
 }

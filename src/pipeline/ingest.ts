@@ -3,6 +3,7 @@ import type { ClassifierInput, ClassifierOutput } from '../../classifiers/types.
 import type { Db, DbOrTx } from '../../db/client.ts';
 import {
   addBrandHourly,
+  authorHistory,
   findExisting,
   findNearDupCandidates,
   type HourlyDelta,
@@ -11,6 +12,7 @@ import {
   type MentionBrandInsert,
   type MentionInsert,
   type MetricUpdate,
+  storySizes,
   updateMetrics,
 } from '../../db/repo/mentions.ts';
 import { cursors, ingestBatches } from '../../db/schema/index.ts';
@@ -193,7 +195,12 @@ export function createPipeline(deps: PipelineDeps) {
 
     lap('prepare');
     const nearDuplicates = await linkNearDuplicates(fresh, now);
+    const dupCounts = await nearDuplicateCounts(fresh, nearDuplicates, now);
     lap('nearDup');
+    const seen = await authorHistory(
+      deps.db,
+      fresh.map((c) => ({ platform: c.m.platform, handle: c.m.author.handle })),
+    );
 
     // Classify new mentions (with their matched brands as targets).
     const inputs: ClassifierInput[] = fresh.map((c) => ({
@@ -202,10 +209,18 @@ export function createPipeline(deps: PipelineDeps) {
       title: c.m.title,
       lang: c.m.lang,
       platform: c.m.platform,
-      author: { handle: c.m.author.handle, followers: c.m.author.followers, verified: c.m.author.verified },
+      author: {
+        handle: c.m.author.handle,
+        followers: c.m.author.followers,
+        verified: c.m.author.verified,
+        postsCount: c.m.author.postsCount,
+        createdAt: c.m.author.createdAt,
+      },
       metrics: c.m.metrics ?? undefined,
       url: c.m.url,
       brands: c.brandIds.map((b) => matcher.target(b)).filter((t) => t !== undefined),
+      nearDuplicates: dupCounts.get(c.id) ?? 0,
+      authorSeen: seen.get(`${c.m.platform}\u0000${c.m.author.handle}`),
     }));
     const { merged, records } = await deps.classifiers.run(inputs);
     lap('classify');
@@ -341,6 +356,29 @@ export function createPipeline(deps: PipelineDeps) {
       seen.push(c);
     }
     return linked;
+  }
+
+  /**
+   * For each linked mention, how many mentions its story already holds: stored members within
+   * the near-duplicate window plus earlier members of this batch (the spam classifier's flood
+   * signal). One grouped query, only when something was linked.
+   */
+  async function nearDuplicateCounts(fresh: Candidate[], linked: number, now: Date) {
+    const out = new Map<string, number>();
+    if (linked === 0) return out;
+    const batchIds = new Set(fresh.map((c) => c.id));
+    const storedStories = fresh
+      .filter((c) => c.storyId !== c.id && !batchIds.has(c.storyId))
+      .map((c) => c.storyId);
+    const since = new Date(now.getTime() - deps.settings.nearDuplicateWindowDays * 86_400_000);
+    const stored = await storySizes(deps.db, storedStories, since);
+    const inBatch = new Map<string, number>();
+    for (const c of fresh) {
+      const before = inBatch.get(c.storyId) ?? 0;
+      if (c.storyId !== c.id) out.set(c.id, (stored.get(c.storyId) ?? 0) + before);
+      inBatch.set(c.storyId, before + 1);
+    }
+    return out;
   }
 
   return { processBatch };

@@ -61,7 +61,7 @@ describe('spam', () => {
     ]);
   });
 
-  it('accepts configured promo terms and returns {} for clean posts', async () => {
+  it('accepts configured promo terms and scores clean posts 0 (scored, not missing)', async () => {
     const o = spamOptions.parse({ promoTerms: [{ term: 'Kettle Coin', weight: 0.8 }] });
     const out = await spam.classify(
       { log: silentLogger() },
@@ -73,6 +73,6 @@ describe('spam', () => {
       o,
     );
     expect(out[0]!.spam?.reasons).toContain('promo:kettle coin');
-    expect(out[1]).toEqual({});
+    expect(out[1]).toEqual({ spam: { score: 0, reasons: [] } });
   });
 });
