@@ -1,41 +1,44 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { openDb } from '../../db/client.ts';
-import { migrate } from '../../db/migrate.ts';
-import { audit } from '../../db/repo/audit.ts';
+import type { DbHandle } from '../../db/client.ts';
 import { apiKeys, type Role, sourceHealth, sources } from '../../db/schema/index.ts';
-import { loadRuntimeConfig, type RuntimeConfig, readEnv } from '../config/load.ts';
-import { syncConfig } from '../config/sync.ts';
-import { createDeps, type Deps } from '../deps.ts';
+import type { RuntimeConfig } from '../config/load.ts';
+import type { Deps } from '../deps.ts';
 import { ConfigError, EarshotError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { createLogger } from '../log.ts';
-import { healthView } from '../pipeline/health.ts';
-import { ingestFile } from '../pipeline/ingest-file.ts';
-import { runSource } from '../pipeline/run-source.ts';
 import { registerProfileCommands } from '../profiles/cli.ts';
-import { validateQuery } from '../query/index.ts';
-import { productionPlugins } from '../registry.ts';
-import { generateApiKey } from '../secrets.ts';
-import { startService } from '../service.ts';
 import { progress } from './progress.ts';
 import { table } from './table.ts';
+
+// Heavy modules (collectors, classifiers, the database drivers, the API) are imported inside
+// the commands that use them, so `earshot --help` and light commands start quickly.
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
-function loadConfig(configPath: string | undefined): RuntimeConfig {
+async function loadConfig(configPath: string | undefined): Promise<RuntimeConfig> {
+  const [{ productionPlugins }, { loadRuntimeConfig }, { validateQuery }] = await Promise.all([
+    import('../registry.ts'),
+    import('../config/load.ts'),
+    import('../query/index.ts'),
+  ]);
   const { collectors } = productionPlugins();
   return loadRuntimeConfig(configPath, { collectors, validateQuery, exists: existsSync });
 }
 
+/** The service's dependencies built from the config, as `start` builds them. */
+async function buildDeps(config: RuntimeConfig): Promise<Deps> {
+  const [{ productionPlugins }, { createDeps }, { createLogger }] = await Promise.all([
+    import('../registry.ts'),
+    import('../deps.ts'),
+    import('../log.ts'),
+  ]);
+  return createDeps(config, { ...productionPlugins(), log: createLogger({ level: config.env.logLevel }) });
+}
+
 async function withDeps<T>(configPath: string | undefined, fn: (deps: Deps) => Promise<T>): Promise<T> {
-  const config = loadConfig(configPath);
-  const deps = await createDeps(config, {
-    ...productionPlugins(),
-    log: createLogger({ level: config.env.logLevel }),
-  });
+  const deps = await buildDeps(await loadConfig(configPath));
   try {
     return await fn(deps);
   } finally {
@@ -44,7 +47,12 @@ async function withDeps<T>(configPath: string | undefined, fn: (deps: Deps) => P
 }
 
 /** Commands that need only the database, not a valid config file. */
-async function withDb<T>(fn: (h: Awaited<ReturnType<typeof openDb>>) => Promise<T>): Promise<T> {
+async function withDb<T>(fn: (h: DbHandle) => Promise<T>): Promise<T> {
+  const [{ readEnv }, { openDb }, { migrate }] = await Promise.all([
+    import('../config/load.ts'),
+    import('../../db/client.ts'),
+    import('../../db/migrate.ts'),
+  ]);
   const env = readEnv();
   const h = await openDb({ url: env.databaseUrl, dataDir: `${env.dataDir}/pglite` });
   try {
@@ -71,11 +79,8 @@ export function buildCli(): Command {
     .option('-p, --port <port>', 'port (default $PORT or 8787)', (v) => Number.parseInt(v, 10))
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .action(async (o: { port?: number; host?: string }) => {
-      const config = loadConfig(cfgPath());
-      const deps = await createDeps(config, {
-        ...productionPlugins(),
-        log: createLogger({ level: config.env.logLevel }),
-      });
+      const deps = await buildDeps(await loadConfig(cfgPath()));
+      const { startService } = await import('../service.ts');
       const svc = await startService(deps, { port: o.port, host: o.host });
       err(
         `Earshot listening on ${svc.url} (database: ${deps.handle.kind}; API docs at ${svc.url}/openapi.json)`,
@@ -92,8 +97,8 @@ export function buildCli(): Command {
   program
     .command('check-config')
     .description('validate the config file and exit (0 when valid)')
-    .action(() => {
-      const c = loadConfig(cfgPath());
+    .action(async () => {
+      const c = await loadConfig(cfgPath());
       out(`${c.file}: ok (${c.config.brands.length} brands, ${c.config.sources.length} sources)`);
     });
 
@@ -112,6 +117,10 @@ export function buildCli(): Command {
     .option('--dry-run', 'print normalised mentions as JSON lines; store nothing')
     .option('--max-pages <n>', 'stop each source after n pages', (v) => Number.parseInt(v, 10))
     .action(async (o: { source?: string; dryRun?: boolean; maxPages?: number }) => {
+      const [{ syncConfig }, { runSource }] = await Promise.all([
+        import('../config/sync.ts'),
+        import('../pipeline/run-source.ts'),
+      ]);
       const code = await withDeps(cfgPath(), async (deps) => {
         await syncConfig(deps);
         let rows = await deps.db.select().from(sources).orderBy(sources.name);
@@ -146,6 +155,10 @@ export function buildCli(): Command {
     .description('source health as a table')
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {
+      const [{ syncConfig }, { healthView }] = await Promise.all([
+        import('../config/sync.ts'),
+        import('../pipeline/health.ts'),
+      ]);
       await withDeps(cfgPath(), async (deps) => {
         await syncConfig(deps);
         const rows = await deps.db
@@ -178,6 +191,10 @@ export function buildCli(): Command {
     .requiredOption('-i, --input <file>', 'NDJSON file, one mention per line (the /v1/ingest shape)')
     .option('--restart', 'ignore the saved position for this file and start from line 1')
     .action(async (o: { input: string; restart?: boolean }) => {
+      const [{ syncConfig }, { ingestFile }] = await Promise.all([
+        import('../config/sync.ts'),
+        import('../pipeline/ingest-file.ts'),
+      ]);
       await withDeps(cfgPath(), async (deps) => {
         await syncConfig(deps);
         const bar = progress('ingest', undefined);
@@ -245,6 +262,10 @@ export function buildCli(): Command {
     )
     .requiredOption('--name <name>', 'who or what uses the key')
     .action(async (o: { role: Role; name: string }) => {
+      const [{ generateApiKey }, { audit }] = await Promise.all([
+        import('../secrets.ts'),
+        import('../../db/repo/audit.ts'),
+      ]);
       await withDb(async (h) => {
         const k = generateApiKey();
         const id = newId('key');
@@ -302,6 +323,7 @@ export function buildCli(): Command {
     .description('revoke a key by id')
     .argument('<id>')
     .action(async (id: string) => {
+      const { audit } = await import('../../db/repo/audit.ts');
       await withDb(async (h) => {
         const now = new Date();
         const done = await h.db.transaction(async (tx) => {

@@ -1,11 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { findBrand } from '../api/routes/brands.ts';
-import { syncConfig } from '../config/sync.ts';
 import type { Deps } from '../deps.ts';
 import { EarshotError } from '../errors.ts';
-import { customersFromCsv, upsertCustomers } from './customers.ts';
-import { buildKolReport, kolReportCsv, kolReportHtml } from './report.ts';
 
 export interface CliContext {
   withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
@@ -36,6 +32,7 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
     )
     .argument('<file>', 'CSV file with a header row')
     .action(async (file: string) => {
+      const { customersFromCsv, upsertCustomers } = await import('./customers.ts');
       await ctx.withDeps(async (deps) => {
         const list = customersFromCsv(
           readFileSync(file, 'utf8'),
@@ -64,6 +61,13 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
       if (!['json', 'csv', 'html'].includes(o.format))
         throw new EarshotError('BAD_REQUEST', `--format: one of json, csv, html (got "${o.format}")`);
       const ms = parseSince(o.since);
+      // Loaded on demand so the CLI's start-up stays quick.
+      const [{ findBrand }, { syncConfig }, { buildKolReport, kolReportCsv, kolReportHtml }] =
+        await Promise.all([
+          import('../api/routes/brands.ts'),
+          import('../config/sync.ts'),
+          import('./report.ts'),
+        ]);
       await ctx.withDeps(async (deps) => {
         await syncConfig(deps);
         const brand = await findBrand(deps.db, o.brand);
