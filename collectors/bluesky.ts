@@ -102,7 +102,7 @@ export const bluesky = defineCollector({
         },
         'Bluesky',
       );
-      const body = (raw ?? {}) as { posts?: unknown; cursor?: string };
+      const body = (raw ?? {}) as { posts?: unknown; cursor?: unknown };
       if (!Array.isArray(body.posts))
         throw new SourceFault('schema-changed', 'searchPosts answer has no posts array');
       const items = [];
@@ -110,11 +110,13 @@ export const bluesky = defineCollector({
         const p = postSchema.safeParse(raw);
         if (!p.success) continue;
         const date = new Date(p.data.indexedAt ?? p.data.record.createdAt);
+        if (Number.isNaN(date.getTime())) continue;
         items.push({ key: date.toISOString(), date, mention: mapPost(p.data) });
       }
       if (body.posts.length > 0 && items.length === 0)
         throw new SourceFault('schema-changed', 'no post has the expected fields');
-      return { items, next: body.cursor && body.posts.length > 0 ? body.cursor : null };
+      const next = typeof body.cursor === 'string' && body.cursor !== '' ? body.cursor : null;
+      return { items, next: body.posts.length > 0 ? next : null };
     }) as AsyncGenerator<{ mentions: MentionInput[]; cursor: unknown }>;
   },
 });

@@ -6,7 +6,7 @@ import { defineCollector } from './types.ts';
 
 const hitSchema = z.looseObject({
   objectID: z.union([z.string(), z.number()]),
-  created_at_i: z.number(),
+  created_at_i: z.number().nonnegative().max(9_999_999_999),
   author: z.string().nullish(),
   title: z.string().nullish(),
   url: z.string().nullish(),

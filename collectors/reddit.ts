@@ -14,7 +14,7 @@ const thingSchema = z.looseObject({
     name: z.string(),
     id: z.string().optional(),
     author: z.string().nullish(),
-    created_utc: z.number(),
+    created_utc: z.number().nonnegative().max(9_999_999_999),
     permalink: z.string().nullish(),
     title: z.string().nullish(),
     selftext: z.string().nullish(),

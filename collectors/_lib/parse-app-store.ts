@@ -98,9 +98,9 @@ export function parseAppStoreReviews(
   }
   if (rawEntries.length > 0 && reviews.length === 0 && malformed > 0)
     throw new SourceFault('schema-changed', 'no App Store entry has an id, a rating and content');
-  const links = (Array.isArray(feed.link) ? feed.link : feed.link ? [feed.link] : []) as {
-    attributes?: { rel?: string; href?: string };
-  }[];
+  const links = (Array.isArray(feed.link) ? feed.link : [feed.link]).filter(
+    (l): l is { attributes?: { rel?: unknown; href?: unknown } } => typeof l === 'object' && l !== null,
+  );
   const next = pageOf(links.find((l) => l.attributes?.rel === 'next')?.attributes?.href);
   const last = pageOf(links.find((l) => l.attributes?.rel === 'last')?.attributes?.href);
   const nextPage =
