@@ -71,6 +71,26 @@ export const mentionInputSchema = z.object({
   raw: z.unknown().optional(),
 });
 
+/**
+ * Fields of a raw item that the canonical shape does not have (they are dropped on validation),
+ * as dotted paths, so an API client learns that `likes` belongs under `metrics`.
+ *
+ * @example
+ * unknownFields({ platform: 'x', likes: 3, author: { handle: 'a', bio: '' } }) // ['likes', 'author.bio']
+ */
+export function unknownFields(item: unknown): string[] {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return [];
+  const out: string[] = [];
+  const check = (obj: unknown, known: Record<string, unknown>, prefix: string) => {
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return;
+    for (const k of Object.keys(obj)) if (!Object.hasOwn(known, k)) out.push(`${prefix}${k}`);
+  };
+  check(item, mentionInputSchema.shape, '');
+  check((item as { author?: unknown }).author, authorSchema.shape, 'author.');
+  check((item as { metrics?: unknown }).metrics, metricsSchema.shape, 'metrics.');
+  return out;
+}
+
 /** What a source or a client hands in (dates may be strings). */
 export type MentionInput = z.input<typeof mentionInputSchema>;
 /** A validated mention, before normalisation. */

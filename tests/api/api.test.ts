@@ -184,6 +184,20 @@ describe('ingest and mentions', () => {
     expect(again).toMatchObject({ stored: 0, duplicate: 1 });
   });
 
+  it('stores an item with fields outside the canonical shape and warns about each one', async () => {
+    const item = {
+      ...makeMention({ text: 'acme with extras' }),
+      likes: 5,
+      author: { handle: 'w', bio: 'hi' },
+    };
+    const r = await body(call('POST', '/v1/ingest', editor, [makeMention({ text: 'acme plain' }), item]));
+    expect(r).toMatchObject({ stored: 2, rejected: 0 });
+    expect(r.warnings).toEqual([
+      { index: 1, field: 'likes', message: 'unknown field, ignored' },
+      { index: 1, field: 'author.bio', message: 'unknown field, ignored' },
+    ]);
+  });
+
   it('accepts NDJSON, counting unparseable lines as rejected', async () => {
     const nd = `${JSON.stringify(makeMention())}\n{broken\n${JSON.stringify(makeMention())}\n`;
     const r = await call('POST', '/v1/ingest', editor, nd, { 'content-type': 'application/x-ndjson' });

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../deps.ts';
+import { unknownFields } from '../../mention.ts';
 import { ingestItems, parseItems } from '../../pipeline/ingest-items.ts';
 import { errorBody, errorSchema } from '../errors.ts';
 import { router } from '../types.ts';
@@ -14,6 +15,13 @@ const mentionIn = z
       name: z.string().nullable().optional(),
       followers: z.number().int().nullable().optional(),
       verified: z.boolean().nullable().optional(),
+      postsCount: z
+        .number()
+        .int()
+        .nullable()
+        .optional()
+        .openapi({ description: 'Posts of the account, all topics' }),
+      createdAt: z.string().nullable().optional().openapi({ description: 'When the account was created' }),
     }),
     text: z.string().openapi({ description: 'Plain text or HTML (markup is stripped)' }),
     title: z.string().nullable().optional(),
@@ -43,6 +51,9 @@ const resultSchema = z
     updated: z.number().int(),
     rejected: z.number().int(),
     errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
+    warnings: z
+      .array(z.object({ index: z.number().int(), field: z.string(), message: z.string() }))
+      .openapi({ description: 'Fields the canonical shape does not have; they were ignored' }),
   })
   .openapi('IngestResult');
 
@@ -105,9 +116,20 @@ export function ingestRoutes(deps: Deps) {
         updated: s.updated,
         rejected: errors.length,
         errors: errors.slice(0, 1000),
+        warnings: unknownFieldWarnings(parsed.items, parsed.indexMap),
       },
       200,
     );
   });
   return app;
+}
+
+/** Unknown fields per item (at most 1,000 warnings): ignored, but worth telling the client. */
+function unknownFieldWarnings(items: readonly unknown[], indexMap: readonly number[]) {
+  const out: { index: number; field: string; message: string }[] = [];
+  for (let i = 0; i < items.length && out.length < 1000; i++) {
+    for (const field of unknownFields(items[i]))
+      out.push({ index: indexMap[i] ?? i, field, message: 'unknown field, ignored' });
+  }
+  return out.slice(0, 1000);
 }
