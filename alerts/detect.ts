@@ -420,6 +420,7 @@ async function batchNegatives(db: DbOrTx, ids: readonly string[]) {
     shares: number | null;
     replies: number | null;
     publishedAt: Date;
+    collectedAt: Date;
   })[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
     const part = ids.slice(i, i + 1000);
@@ -432,6 +433,7 @@ async function batchNegatives(db: DbOrTx, ids: readonly string[]) {
           shares: mentions.shares,
           replies: mentions.replies,
           publishedAt: mentions.publishedAt,
+          collectedAt: mentions.collectedAt,
         })
         .from(mentionBrands)
         .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
@@ -487,6 +489,9 @@ export async function detectInfluential(
   return out;
 }
 
+/** With one snapshot, the average engagement since publication is trusted for posts collected this soon after publication. */
+const FRESH_WITHIN = HOUR;
+
 const engagementOf = (m: { likes: number | null; shares: number | null; replies: number | null }) =>
   (m.likes ?? 0) + 2 * (m.shares ?? 0) + (m.replies ?? 0);
 
@@ -519,7 +524,14 @@ export async function detectViral(
     if (prev)
       perHour =
         (current - engagementOf(prev)) / Math.max((last.at.getTime() - prev.at.getTime()) / HOUR, 1 / 60);
-    else perHour = current / Math.max((last.at.getTime() - r.publishedAt.getTime()) / HOUR, 1 / 60);
+    else {
+      // The counts a post had when first collected are not snapshotted, so with one snapshot the
+      // average since publication stands in, but only for a post collected soon after it was
+      // published: a backfilled post that is large but no longer growing is not viral. Such a
+      // post is judged on its next re-poll, between two snapshots.
+      if (r.collectedAt.getTime() - r.publishedAt.getTime() > FRESH_WITHIN) continue;
+      perHour = current / Math.max((last.at.getTime() - r.publishedAt.getTime()) / HOUR, 1 / 60);
+    }
     if (perHour < p.minVelocityPerHour) continue;
     out.push({
       brandId: r.brandId,
