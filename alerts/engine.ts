@@ -273,9 +273,9 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   }
 
   /**
-   * Slow rules, at most every `slowEveryMs`: sentiment drop per brand, the spike detector of
-   * brands without new mentions (it learns the quiet hours, and a bucket that settles while no
-   * batch arrives is still fed), and silent sources.
+   * Slow rules, at most every `slowEveryMs`: the spike detector of every brand (so hours that
+   * settle while no batch arrives, quiet ones included, are still fed in order), sentiment drop
+   * per brand, and silent sources.
    */
   async function slowRules(now: Date): Promise<ChangeNote[]> {
     const due = (key: string) => {

@@ -125,7 +125,17 @@ describe('alerts config grammar', () => {
       },
     });
     const r = rulesFor(cfg.alerts, cfg.brands[0]!.alerts)['negative-spike'];
-    expect(r).toMatchObject({ minNegative: 20, minAuthors: 8, window: 30 * MIN, ratio: 3 });
+    expect(r).toMatchObject({ minNegative: 20, minAuthors: 8, window: 30 * MIN, ratio: 3, settle: 30 * MIN });
+    expect(r.detector).toEqual({});
+    const tuned = alertsSchema.parse({
+      rules: { 'negative-spike': { settle: '15m', detector: { minExcess: 15, utcOffsetMinutes: 480 } } },
+    });
+    expect(rulesFor(tuned, undefined)['negative-spike']).toMatchObject({
+      settle: 15 * MIN,
+      detector: { minExcess: 15, utcOffsetMinutes: 480 },
+    });
+    const unknown = alertsSchema.safeParse({ rules: { 'negative-spike': { detector: { intervalMs: 1 } } } });
+    expect(unknown.error?.issues.map((i) => i.path.join('.'))).toEqual(['rules.negative-spike.detector']);
     const bad = alertsSchema.safeParse({
       channels: [{ name: 'x', type: 'carrier-pigeon' }],
       policies: [{ name: 'p', steps: [{ channels: ['nope'] }] }],

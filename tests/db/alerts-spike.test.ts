@@ -52,6 +52,19 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     expect(await spikeIncidents()).toHaveLength(0);
   });
 
+  it('detector parameters are per brand in config (a smaller materiality for a small brand)', async () => {
+    await warmBrand();
+    await t.engine.stop();
+    t.deps = await t.build(
+      alertConfig(t.sink.url, {
+        rules: { 'sentiment-drop': { enabled: false }, 'negative-spike': { detector: { minExcess: 15 } } },
+      }),
+    );
+    t.engine = createAlertEngine(t.deps);
+    await t.ingest(burst(t.clock.now(), 25));
+    expect(await spikeIncidents()).toHaveLength(1);
+  });
+
   it('a spike from a handful of authors never pages', async () => {
     await warmBrand();
     await t.ingest(burst(t.clock.now(), 60, { authors: 4 }));
