@@ -5,7 +5,11 @@
  *   2. leave-one-series-out: for each series, the grid below is searched on the other series only
  *      (each candidate scored by the scorer on a labels file holding just those series), the
  *      winner runs on the held-out series, and all held-out detections are scored together;
- *   3. a plain rolling z-score (one day of history, 3σ, one-day refractory) in the same run.
+ *   3. a plain rolling z-score (one day of history, 3σ, one-day refractory) in the same run;
+ *   4. the alert rule's view of the same series: the detector with its defaults on hourly sums
+ *      (what `negative-spike` feeds it from `brand_hourly`), either pushed when the hour completes
+ *      (detection at the hour's last row), or, as the rule does, also peeked at every row with the
+ *      hour's count so far (detection at that row; a signal acted on is committed).
  *
  *   npm run bench:alerts            # add --wide to also report a wider grid (sensitivity)
  */
@@ -15,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  createSpikeDetector,
   defaultSpikeParams,
   detectSeries,
   formatNabTimestamp,
@@ -87,6 +92,44 @@ async function score(detections: Detections, which: readonly Series[] = series):
 }
 
 const production = (rows: Rows, p: Partial<SpikeParams>) => detectSeries(rows, p).map((s) => s.at);
+
+const HOUR = 3_600_000;
+
+/**
+ * The alert rule's feed: hourly sums pushed when the hour completes (missing hours as zeros),
+ * and with `peek` the hour so far evaluated at every row. Detections are row timestamps.
+ */
+function hourlyRule(rows: Rows, peek: boolean): Date[] {
+  const d = createSpikeDetector({ intervalMs: HOUR });
+  const out: Date[] = [];
+  let hour = Number.NaN;
+  let sum = 0;
+  let last: Date | null = null;
+  const close = (next: number) => {
+    if (!last) return;
+    if (d.push(new Date(hour), sum)) out.push(last);
+    for (let g = hour + HOUR; g < next; g += HOUR) d.push(new Date(g), 0);
+  };
+  for (const r of rows) {
+    const h = Math.floor(r.at.getTime() / HOUR) * HOUR;
+    if (h !== hour) {
+      close(h);
+      hour = h;
+      sum = 0;
+    }
+    sum += r.value;
+    last = r.at;
+    if (peek) {
+      const check = d.peek(new Date(hour), sum);
+      if (check.signal) {
+        d.commit(check.signal);
+        out.push(r.at);
+      }
+    }
+  }
+  close(hour + HOUR);
+  return out;
+}
 
 /** The baseline: plain rolling z-score over the last day, 3σ, one-day refractory. */
 function rollingZ(rows: Rows): Date[] {
@@ -178,6 +221,8 @@ try {
   process.stderr.write('  baseline and defaults...\n');
   const base = await score(asDetections(series.map((s) => ({ s, at: rollingZ(s.rows) }))));
   const ours = await score(asDetections(series.map((s) => ({ s, at: production(s.rows, {}) }))));
+  const hourly = await score(asDetections(series.map((s) => ({ s, at: hourlyRule(s.rows, false) }))));
+  const hourlyPeek = await score(asDetections(series.map((s) => ({ s, at: hourlyRule(s.rows, true) }))));
   const main = await loso(grid(false), 'LOSO');
   const wider = wide ? await loso(grid(true), 'LOSO (wide grid)') : null;
 
@@ -189,6 +234,8 @@ try {
   console.log(`Earshot defaults (in-sample)       ${fmt(ours)}`);
   console.log(`Earshot leave-one-series-out       ${fmt(main.scores)}`);
   if (wider) console.log(`Earshot LOSO, wide grid            ${fmt(wider.scores)}`);
+  console.log(`alert rule: hourly, pushed         ${fmt(hourly)}`);
+  console.log(`alert rule: hourly, peek + push    ${fmt(hourlyPeek)}`);
   const b = base.nab.standard.normalised;
   console.log(
     `ratio to baseline: ${(ours.nab.standard.normalised / b).toFixed(2)}× (defaults), ${(
