@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, rateLimitWaitMs } from '../../collectors/_lib/http.ts';
+import { readEnv } from '../../src/config/load.ts';
 import { EarshotError, FetchError } from '../../src/errors.ts';
+import { silentLogger } from '../../src/log.ts';
 import { isAddressAllowed } from '../../src/net/guard.ts';
+import { productionPlugins } from '../../src/registry.ts';
 import { recordingClock, testHttp } from '../helpers/collect.ts';
-import { type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
+import { type FixtureServer, startFixtureServer, startProxy } from '../helpers/fixture-server.ts';
 
 let srv: FixtureServer;
 beforeAll(async () => {
@@ -131,5 +134,45 @@ describe('rate-limit headers', () => {
     expect(
       rateLimitWaitMs({ 'x-ratelimit-remaining': '599.0', 'x-ratelimit-reset': '525' }, now),
     ).toBeUndefined();
+  });
+});
+
+describe('HTTPS_PROXY', () => {
+  it('sends requests through the proxy, and still refuses private names unless allowed', async () => {
+    const proxy = await startProxy();
+    try {
+      const port = new URL(srv.url).port;
+      const http = createHttpClient({ retries: 0, proxy: proxy.url, allowPrivate: ['127.0.0.0/8'] });
+      expect((await http.get(`${srv.url}/ok`)).json()).toEqual({ ok: true });
+      expect(proxy.targets).toEqual([`127.0.0.1:${port}`]);
+      // Through a proxy the name is resolved by us before the request: localhost is refused.
+      const strict = createHttpClient({ retries: 0, proxy: proxy.url });
+      const err = await strict.get(`http://localhost:${port}/ok`).catch((e) => e);
+      expect(err).toMatchObject({ code: 'BLOCKED_ADDRESS' });
+      expect(proxy.targets).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('is read from the environment and handed to every source client by the registry', async () => {
+    expect(readEnv({ HTTPS_PROXY: 'http://proxy.internal:3128' }).httpsProxy).toBe(
+      'http://proxy.internal:3128',
+    );
+    expect(readEnv({ https_proxy: 'http://p:1' }).httpsProxy).toBe('http://p:1');
+    const proxy = await startProxy();
+    try {
+      const http = productionPlugins().httpFactory({
+        scope: 'source:test',
+        allowPrivate: ['127.0.0.0/8'],
+        proxy: proxy.url,
+        clock: recordingClock(),
+        log: silentLogger(),
+      });
+      expect((await http.get(`${srv.url}/ok`)).status).toBe(200);
+      expect(proxy.targets).toEqual([`127.0.0.1:${new URL(srv.url).port}`]);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -111,7 +111,6 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const routes: Route[] = [];
   let faults: { match: Matcher; fault: Fault; left: number }[] = [];
   const requests: Recorded[] = [];
-  const sockets = new Set<import('node:net').Socket>();
 
   const send = (res: ServerResponse, r: Reply) => {
     const body =
@@ -196,6 +195,22 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       });
     send(res, typeof route.reply === 'function' ? route.reply(req) : route.reply);
   };
+  const { url, close } = await listenLocal(server);
+  return {
+    url,
+    requests,
+    route: (method, match, reply) => void routes.unshift({ method, match, reply }),
+    fault: (match, fault, times = 1) => void faults.push({ match, fault, left: times }),
+    clearFaults: () => {
+      faults = [];
+    },
+    close,
+  };
+}
+
+/** Listen on 127.0.0.1 (random port); `close` also drops open sockets (keep-alive, hung requests). */
+async function listenLocal(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -204,12 +219,6 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
-    route: (method, match, reply) => void routes.unshift({ method, match, reply }),
-    fault: (match, fault, times = 1) => void faults.push({ match, fault, left: times }),
-    clearFaults: () => {
-      faults = [];
-    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -291,4 +300,43 @@ export function hnFixtures(): { pathAndQuery: string; reply: Reply }[] {
     pathAndQuery: r.url,
     reply: { headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(r.reply) },
   }));
+}
+
+/**
+ * A forward proxy (127.0.0.1, random port) for HTTPS_PROXY tests: tunnels CONNECT and forwards
+ * absolute-form requests, recording each target as `host:port`.
+ *
+ * @example
+ * const proxy = await startProxy();
+ * createHttpClient({ proxy: proxy.url, allowPrivate: ['127.0.0.0/8'] });
+ */
+export async function startProxy(): Promise<{ url: string; targets: string[]; close(): Promise<void> }> {
+  const targets: string[] = [];
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/');
+    targets.push(u.host);
+    const up = request(u, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('connect', (req, client, head) => {
+    targets.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const up = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    const drop = () => {
+      up.destroy();
+      client.destroy();
+    };
+    up.on('error', drop);
+    client.on('error', drop);
+  });
+  return { ...(await listenLocal(server)), targets };
 }
