@@ -66,7 +66,11 @@ export function gradingFor(global: GradingConfig | undefined, brand: GradingConf
       ...stripUndefined(global?.weights),
       ...stripUndefined(brand?.weights),
     } as Record<FactorName, number>,
-    levels: { ...DEFAULT_LEVELS, ...(global?.levels ?? {}), ...(brand?.levels ?? {}) },
+    levels: {
+      ...DEFAULT_LEVELS,
+      ...stripUndefined(global?.levels),
+      ...stripUndefined(brand?.levels),
+    } as typeof DEFAULT_LEVELS,
   };
 }
 

@@ -160,12 +160,15 @@ export type FactorName = (typeof FACTOR_NAMES)[number];
 
 export const gradingSchema = z
   .object({
-    /** Score (0..100) at or above which an alert is level 1 / 2 / 3; below `medium` it is level 4. */
+    /**
+     * Score (0..100) at or above which an alert is level 1 / 2 / 3; below `medium` it is level 4.
+     * Fields left out keep the brand's global or default cut-offs (`DEFAULT_LEVELS` in grade.ts).
+     */
     levels: z
       .object({
-        critical: z.number().min(0).max(100).default(70),
-        high: z.number().min(0).max(100).default(50),
-        medium: z.number().min(0).max(100).default(30),
+        critical: z.number().min(0).max(100).optional(),
+        high: z.number().min(0).max(100).optional(),
+        medium: z.number().min(0).max(100).optional(),
       })
       .strict()
       .optional(),

@@ -42,6 +42,14 @@ describe('grading', () => {
     expect(strict.level).toBeGreaterThan(base.level);
     const noVelocity = grade(input, gradingFor({ weights: { velocity: 0 } }, undefined));
     expect(noVelocity.score).toBeLessThan(base.score);
+    // A partial override keeps the other cut-offs: global, then brand, field by field.
+    const parsed = alertsSchema.parse({ grading: { levels: { critical: 80 } } }).grading;
+    expect(gradingFor(parsed, undefined).levels).toEqual({ critical: 80, high: 40, medium: 25 });
+    expect(gradingFor(parsed, { levels: { medium: 10 } }).levels).toEqual({
+      critical: 80,
+      high: 40,
+      medium: 10,
+    });
   });
 });
 
