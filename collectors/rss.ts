@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { htmlToText } from '../src/text.ts';
-import { assertNotBlocked, decodeDocument, resolveUrl, shortHash } from './_lib/html.ts';
+import { assertNotBlocked, decodeDocument, rebaseUrl, resolveUrl, shortHash } from './_lib/html.ts';
 import { defineCollector } from './types.ts';
 
 export interface RssCursor {
@@ -230,9 +230,7 @@ export const rss = defineCollector({
   rateLimit: { perMinute: 30, concurrency: 1 },
   async *collect(ctx, o) {
     const prev = ctx.cursor as RssCursor | null;
-    const url = o.baseUrl
-      ? new URL(new URL(o.url).pathname + new URL(o.url).search, o.baseUrl).toString()
-      : o.url;
+    const url = o.baseUrl ? rebaseUrl(o.url, o.baseUrl) : o.url;
     const headers: Record<string, string> = {
       accept:
         'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5',

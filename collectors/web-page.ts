@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
-import { resolveUrl } from './_lib/html.ts';
+import { rebaseUrl, resolveUrl } from './_lib/html.ts';
 import { decodePage, parseWebPage } from './_lib/parse-web-page.ts';
 import { assertRobotsAllow } from './_lib/robots.ts';
 import { defineCollector } from './types.ts';
@@ -16,7 +16,7 @@ const selector = z.string().min(1).max(500);
 
 const options = z
   .object({
-    /** The page to read: an absolute URL, or a path under `baseUrl`. */
+    /** The page to read: an absolute URL, or a path; with `baseUrl` its path and query go under that base. */
     url: z.string().min(1),
     baseUrl: z.url().optional(),
     selectors: z
@@ -54,7 +54,7 @@ export const webPage = defineCollector({
   defaultSchedule: '0 * * * *',
   rateLimit: { perMinute: 10, concurrency: 1 },
   async *collect(ctx, o) {
-    const start = resolveUrl(o.url, o.baseUrl ?? null);
+    const start = resolveUrl(o.baseUrl ? rebaseUrl(o.url, o.baseUrl) : o.url, null);
     if (!start) throw new SourceFault('blocked', `not an http(s) URL: ${o.url}`);
     const prev = ctx.cursor as WebPageCursor | null;
     const seen = new Set(prev?.seen ?? []);

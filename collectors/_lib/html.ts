@@ -13,6 +13,25 @@ export function resolveUrl(href: string | null | undefined, base: string | null 
   }
 }
 
+/**
+ * `url` moved under `baseUrl` (a self-hosted instance, a mirror, a proxy, a test server): its
+ * path and query kept and appended to the base's path; a relative `url` resolves under the base.
+ *
+ * @example
+ * rebaseUrl('https://rsshub.app/weibo/user/1', 'https://feeds.internal/rsshub') // https://feeds.internal/rsshub/weibo/user/1
+ */
+export function rebaseUrl(url: string, baseUrl: string): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  let rel = url;
+  try {
+    const u = new URL(url);
+    rel = u.pathname + u.search;
+  } catch {
+    /* already relative */
+  }
+  return new URL(rel.replace(/^\/+/, ''), base).toString();
+}
+
 export function shortHash(...parts: (string | null | undefined)[]): string {
   return createHash('sha256')
     .update(parts.map((p) => p ?? '').join('\u0000'))

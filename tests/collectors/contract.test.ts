@@ -27,6 +27,23 @@ describe('collector contract', () => {
     expect(collectors.map((c) => c.id).filter((id) => !table[id])).toEqual([]);
   });
 
+  it('every collector takes options.baseUrl and sends its requests there', async () => {
+    for (const c of collectors) {
+      const t = table[c.id]!;
+      const opts = t.options(srv.url);
+      // Sources configured by URL (feeds, pages) keep its path and query under the base.
+      if (typeof opts.url === 'string') opts.url = opts.url.replace(srv.url, 'https://platform.example');
+      const n = srv.requests.length;
+      const { pages, error } = await collectPages(c, ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }), {
+        ...opts,
+        baseUrl: srv.url,
+      });
+      expect(error, c.id).toBeUndefined();
+      expect(pages.flatMap((p) => p.mentions).length, c.id).toBeGreaterThan(0);
+      expect(srv.requests.length, c.id).toBeGreaterThan(n);
+    }
+  });
+
   for (const c of collectors) {
     describe(c.id, () => {
       const t = table[c.id]!;

@@ -127,3 +127,18 @@ describe('rss date parsing', () => {
     expect(parseFeedDate('not a date')).toBeNull();
   });
 });
+
+describe('baseUrl', () => {
+  it('moves a feed URL under a self-hosted base, keeping the base path', async () => {
+    const { rebaseUrl } = await import('../../collectors/_lib/html.ts');
+    expect(rebaseUrl('https://rsshub.app/weibo/user/1?limit=5', 'https://feeds.internal/rsshub')).toBe(
+      'https://feeds.internal/rsshub/weibo/user/1?limit=5',
+    );
+    expect(rebaseUrl('/forum/board?page=2', 'https://mirror.example/')).toBe(
+      'https://mirror.example/forum/board?page=2',
+    );
+    const r = await run('', null, { url: 'https://rsshub.app/guardian', baseUrl: srv.url });
+    expect(r.error).toBeUndefined();
+    expect(srv.requests.at(-1)!.url).toBe('/guardian');
+  });
+});
