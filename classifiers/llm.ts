@@ -66,7 +66,7 @@ export const llmOptions = z
   .strict();
 export type LlmOptions = z.output<typeof llmOptions>;
 
-/** Token usage per UTC day; a real deployment keeps it in the database so restarts do not reset it. */
+/** Token usage per UTC day; the service keeps it in the database (`dbBudgetStore`) so restarts do not reset it. */
 export interface LlmBudgetStore {
   get(day: string): Promise<{ input: number; output: number }>;
   add(day: string, usage: { input: number; output: number }): Promise<void>;
@@ -307,8 +307,9 @@ export interface LlmDeps {
 }
 
 /**
- * Build the LLM classifier with its stores. The registry uses `llm` (in-memory stores); the
- * core may build one with a persistent budget store and cache.
+ * Build the LLM classifier with its stores. The registry's `llm` keeps them in memory; the core
+ * (`createClassifierChain` with a database) builds one over the `llm_budget` and `llm_cache`
+ * tables (`db/repo/classifiers.ts`), so a restart resets neither the day's budget nor the cache.
  *
  * @example
  * const llmPass = createLlmClassifier({ store: dbBudgetStore(db) });

@@ -88,6 +88,7 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
   const scheduler = opts.scheduler ?? createCronScheduler(log);
   const classifiers = createClassifierChain(opts.classifiers, {
     log,
+    db,
     disabled: config.config.classifiers.disabled,
     options: withLlmKey(config),
   });

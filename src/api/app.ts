@@ -11,6 +11,7 @@ import { brandRoutes } from './routes/brands.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { ackRoutes, incidentRoutes } from './routes/incidents.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { labelRoutes } from './routes/labels.ts';
 import { mentionRoutes } from './routes/mentions.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { segmentRoutes } from './routes/segments.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   app.route('/', customerRoutes(deps));
   app.route('/', segmentRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', labelRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

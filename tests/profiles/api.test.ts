@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineClassifier } from '../../classifiers/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { createApp } from '../../src/api/app.ts';
 import type { FakeClock } from '../../src/clock.ts';
@@ -8,28 +6,9 @@ import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
 import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
+import { wordClassifier } from '../helpers/word-classifier.ts';
 
-const fake = defineClassifier({
-  id: 'fake-api-classifier',
-  version: '1',
-  description: 'love → positive, awful → negative; #tag → topic',
-  options: z.object({}),
-  produces: ['sentiment', 'brandSentiment', 'topics'],
-  classify: (_ctx, inputs) =>
-    inputs.map((i) => {
-      const label = /awful/.test(i.text) ? 'negative' : /love/.test(i.text) ? 'positive' : 'neutral';
-      const s = {
-        label: label as 'positive',
-        score: label === 'negative' ? -0.8 : label === 'positive' ? 0.7 : 0,
-        confidence: 0.9,
-      };
-      return {
-        sentiment: s,
-        brandSentiment: Object.fromEntries((i.brands ?? []).map((b) => [b.id, s])),
-        topics: [...i.text.matchAll(/#(\w+)/g)].map((m) => ({ id: m[1]!, score: 1 })),
-      };
-    }),
-});
+const fake = wordClassifier('fake-api-classifier');
 
 let h: DbHandle;
 let deps: Deps & { clock: FakeClock };

@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.ts';
 import { foldText, tokenize } from '../../text.ts';
 import { ApiError, errorSchema } from '../errors.ts';
 import { router } from '../types.ts';
+import { labelsSchema } from './labels.ts';
 
 const sentimentSchema = z.object({
   label: z.enum(['positive', 'negative', 'neutral']),
@@ -58,7 +59,9 @@ const mentionSchema = z
 const mentionDetailSchema = mentionSchema
   .extend({
     classifications: z.record(z.string(), z.unknown()),
-    labels: z.record(z.string(), z.unknown()).nullable(),
+    labels: labelsSchema.nullable().openapi({
+      description: 'Corrections by a person (POST /v1/mentions/{id}/label), with who set them and when',
+    }),
     raw: z.unknown(),
   })
   .openapi('MentionDetail');
@@ -313,7 +316,7 @@ export function mentionRoutes(deps: Deps) {
         {
           ...view(m, links.get(m.id) ?? []),
           classifications: m.classifications,
-          labels: m.labels ?? null,
+          labels: (m.labels as z.infer<typeof labelsSchema> | null) ?? null,
           raw: m.raw ?? null,
         },
         200,
