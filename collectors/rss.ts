@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { htmlToText } from '../src/text.ts';
-import { assertNotBlocked, decodeDocument, rebaseUrl, resolveUrl, shortHash } from './_lib/html.ts';
+import {
+  assertNotBlocked,
+  charsetOf,
+  decodeDocument,
+  rebaseUrl,
+  resolveUrl,
+  shortHash,
+} from './_lib/html.ts';
 import { defineCollector } from './types.ts';
 
 export interface RssCursor {
@@ -247,8 +254,9 @@ export const rss = defineCollector({
       return;
     }
     if (res.body.length === 0) throw new SourceFault('empty', 'the feed answered with an empty body');
-    const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
-    const feed = parseFeed(decodeDocument(res.body, charset), res.url);
+    // Content-Location names the document's own URL: relative links resolve against it (RFC 9110).
+    const docUrl = resolveUrl(res.headers['content-location'], res.url) ?? res.url;
+    const feed = parseFeed(decodeDocument(res.body, charsetOf(res.headers['content-type'])), docUrl);
     const isRsshub = /rsshub/i.test(feed.generator ?? '');
     const platform = o.platform ?? 'rss';
     const host = (() => {

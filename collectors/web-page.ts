@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
-import { rebaseUrl, resolveUrl } from './_lib/html.ts';
+import { charsetOf, rebaseUrl, resolveUrl } from './_lib/html.ts';
 import { decodePage, parseWebPage } from './_lib/parse-web-page.ts';
 import { assertRobotsAllow } from './_lib/robots.ts';
 import { defineCollector } from './types.ts';
@@ -68,7 +68,7 @@ export const webPage = defineCollector({
         headers: { accept: 'text/html,application/xhtml+xml' },
         signal: ctx.signal,
       });
-      const charset = /charset=([^;]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
+      const charset = charsetOf(res.headers['content-type']);
       const page = parseWebPage(decodePage(res.body, charset), res.url, o.selectors, {
         platform: o.platform,
         collectedAt: ctx.clock.now(),

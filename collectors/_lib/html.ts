@@ -40,6 +40,19 @@ export function shortHash(...parts: (string | null | undefined)[]): string {
 }
 
 /**
+ * The charset parameter of a Content-Type, unquoted (`charset="utf-8"`, `charset='us-ascii'`,
+ * `charset = koi8-r`), lower-cased; undefined when absent.
+ *
+ * @example
+ * charsetOf("text/xml;charset= 'us-ascii'") // 'us-ascii'
+ */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  const m = /charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^;\s]+))/i.exec(contentType ?? '');
+  const v = (m?.[1] ?? m?.[2] ?? m?.[3])?.trim().toLowerCase();
+  return v || undefined;
+}
+
+/**
  * Decode feed or page bytes: a byte-order mark wins, then the HTTP charset, then the XML
  * declaration or <meta charset>, then UTF-8. Unknown names fall back to UTF-8.
  */
@@ -51,7 +64,11 @@ export function decodeDocument(body: Buffer, headerCharset?: string): string {
     return iconv.decode(body.subarray(4), 'utf32-le');
   if (body[0] === 0xfe && body[1] === 0xff) return iconv.decode(body.subarray(2), 'utf16-be');
   if (body[0] === 0xff && body[1] === 0xfe) return iconv.decode(body.subarray(2), 'utf16-le');
-  // UTF-16/32 without a BOM: '<' encoded with zero bytes around it.
+  // UTF-16/32 without a BOM: '<' encoded with zero bytes around it (XML 1.0 appendix F).
+  if (body[0] === 0x00 && body[1] === 0x00 && body[2] === 0x00 && body[3] === 0x3c)
+    return iconv.decode(body, 'utf32-be');
+  if (body[0] === 0x3c && body[1] === 0x00 && body[2] === 0x00 && body[3] === 0x00)
+    return iconv.decode(body, 'utf32-le');
   if (body[0] === 0x00 && body[1] === 0x3c) return iconv.decode(body, 'utf16-be');
   if (body[0] === 0x3c && body[1] === 0x00 && body[2] !== 0x00) return iconv.decode(body, 'utf16-le');
   const head = body.subarray(0, 1024).toString('latin1');

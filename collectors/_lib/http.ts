@@ -15,7 +15,7 @@ import {
   isAddressAllowed,
 } from '../../src/net/guard.ts';
 import type { HttpClient, HttpRequestOptions, HttpResponse } from '../../src/net/types.ts';
-import { assertNotBlocked } from './html.ts';
+import { assertNotBlocked, charsetOf } from './html.ts';
 
 const VERSION: string = (() => {
   try {
@@ -299,11 +299,6 @@ export interface HttpStats {
 /** The client with its counters, for source health and `earshot sources`. */
 export interface StatsHttpClient extends HttpClient {
   stats(): HttpStats;
-}
-
-function charsetOf(contentType: string | undefined): string | undefined {
-  const m = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '');
-  return m?.[1];
 }
 
 function decodeBody(buf: Buffer, charset: string | undefined): string {
