@@ -17,6 +17,7 @@ export type IdPrefix =
   | 'cus'
   | 'aut'
   | 'lbl'
+  | 'mdl'
   | 'pol'
   | 'sil';
 

@@ -10,6 +10,7 @@ import { newId } from '../ids.ts';
 import { registerProfileCommands } from '../profiles/cli.ts';
 import { progress } from './progress.ts';
 import { table } from './table.ts';
+import { registerTrainCommand } from './train.ts';
 
 // Heavy modules (collectors, classifiers, the database drivers, the API) are imported inside
 // the commands that use them, so `earshot --help` and light commands start quickly.
@@ -252,6 +253,7 @@ export function buildCli(): Command {
     });
 
   registerProfileCommands(program, { withDeps: (fn) => withDeps(cfgPath(), fn), out });
+  registerTrainCommand(program, { withDeps: (fn) => withDeps(cfgPath(), fn), out });
 
   const keys = program.command('keys').description('API keys');
   keys

@@ -1,0 +1,242 @@
+import type { Command } from 'commander';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { MentionLabels } from '../../classifiers/_lib/feedback/labels.ts';
+import type { Score } from '../../classifiers/_lib/feedback/model.ts';
+import type { Sentiment, SentimentLabel } from '../../classifiers/types.ts';
+import { brandSentimentModels, brands, mentionBrands, mentions } from '../../db/schema/index.ts';
+import { findBrand } from '../api/routes/brands.ts';
+import type { Deps } from '../deps.ts';
+import { EarshotError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { type Progress, progress } from './progress.ts';
+
+export interface TrainOptions {
+  /** Brand name or id; all brands when absent. */
+  brand?: string;
+  /** Brands with fewer sentiment labels are skipped. */
+  minLabels: number;
+  /** Share of labels held back for the comparison (by a hash of the mention id). */
+  holdout?: number;
+  /** Called with a progress line per brand (a terminal bar in the CLI). */
+  progress?: (label: string, total: number) => Progress;
+}
+
+export interface TrainReport {
+  brand: { id: string; name: string };
+  labels: number;
+  skipped?: string;
+  trainN?: number;
+  current?: Score & { model: string };
+  candidate?: Score;
+  promoted?: boolean;
+  runId?: string;
+}
+
+interface Example {
+  id: string;
+  text: string;
+  zh: boolean;
+  base: Sentiment;
+  gold: SentimentLabel;
+}
+
+/** Labelled mentions of a brand with the shipped model's answer for that brand. */
+async function examplesOf(deps: Deps, brandId: string, bar: (done: number) => void): Promise<Example[]> {
+  const { sentiment, sentimentLang } = await import('../../classifiers/sentiment.ts');
+  const rows = await deps.db
+    .select({
+      id: mentions.id,
+      text: mentions.text,
+      title: mentions.title,
+      lang: mentions.lang,
+      labels: mentions.labels,
+    })
+    .from(mentions)
+    .innerJoin(mentionBrands, eq(mentionBrands.mentionId, mentions.id))
+    .where(and(eq(mentionBrands.brandId, brandId), isNotNull(mentions.labels)))
+    .orderBy(mentions.id);
+  const labelled = rows.flatMap((r) => {
+    const l = r.labels as MentionLabels | null;
+    const gold = l?.brandSentiment?.[brandId] ?? l?.sentiment;
+    return gold ? [{ ...r, gold }] : [];
+  });
+  // The other brands of each mention matter to per-brand sentiment (clauses, comparisons).
+  const links = labelled.length
+    ? await deps.db
+        .select({ mentionId: mentionBrands.mentionId, brandId: mentionBrands.brandId })
+        .from(mentionBrands)
+        .where(
+          inArray(
+            mentionBrands.mentionId,
+            labelled.map((r) => r.id),
+          ),
+        )
+    : [];
+  const matcher = deps.matcher();
+  const options = sentiment.options.parse({});
+  const ctx = { log: deps.log };
+  const out: Example[] = [];
+  for (const [n, r] of labelled.entries()) {
+    const targets = links
+      .filter((l) => l.mentionId === r.id)
+      .map((l) => matcher.target(l.brandId))
+      .filter((t) => t !== undefined);
+    const input = { id: r.id, text: r.text, title: r.title, lang: r.lang, brands: targets };
+    const prior = [r.lang ? { lang: { code: r.lang, confidence: 1 } } : {}];
+    const [res] = await sentiment.classify(ctx, [input], prior, options);
+    const base = res?.brandSentiment?.[brandId] ?? res?.sentiment;
+    if (!base) continue;
+    const text = [r.title, r.text].filter((s): s is string => !!s && s.trim() !== '').join('\n');
+    out.push({ id: r.id, text, zh: sentimentLang(text, r.lang) === 'zh', base, gold: r.gold });
+    if (n % 50 === 0) bar(n);
+  }
+  bar(labelled.length);
+  return out;
+}
+
+/**
+ * Train each brand's sentiment correction model on its labels and promote it only if it beats
+ * the current one (the promoted model, or the shipped model when none) on the held-back labels.
+ * Every run is stored in `brand_sentiment_models`, promoted or not.
+ *
+ * @example
+ * const [r] = await trainBrands(deps, { brand: 'Acme', minLabels: 30 });
+ * r.promoted; r.candidate?.macroF1; r.current?.macroF1;
+ */
+export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainReport[]> {
+  const m = await import('../../classifiers/_lib/feedback/model.ts');
+  const list = o.brand
+    ? [await findBrand(deps.db, o.brand)]
+    : await deps.db.select().from(brands).orderBy(brands.name);
+  const reports: TrainReport[] = [];
+  for (const b of list) {
+    const bar = o.progress?.(`train ${b.name}`, 0);
+    const examples = await examplesOf(deps, b.id, (n) => bar?.update(n, { step: 'features' }));
+    const report: TrainReport = { brand: { id: b.id, name: b.name }, labels: examples.length };
+    reports.push(report);
+    const held = examples.filter((e) => m.isHeldBack(e.id, o.holdout));
+    const train = examples.filter((e) => !m.isHeldBack(e.id, o.holdout));
+    if (examples.length < o.minLabels)
+      report.skipped = `${examples.length} labels, fewer than ${o.minLabels}`;
+    else if (held.length === 0 || train.length === 0)
+      report.skipped = 'no labels in the held-back or training part';
+    if (report.skipped) {
+      bar?.stop();
+      continue;
+    }
+    const xs = (es: Example[]) =>
+      es.map((e) => ({ x: m.correctionFeatures(e.text, e.zh, e.base), base: e.base, gold: e.gold }));
+    const heldX = xs(held);
+    const [promotedRow] = await deps.db
+      .select({ id: brandSentimentModels.id, model: brandSentimentModels.model })
+      .from(brandSentimentModels)
+      .where(and(eq(brandSentimentModels.brandId, b.id), eq(brandSentimentModels.promoted, true)));
+    const currentModel = promotedRow ? m.loadBrandModel(promotedRow.model) : null;
+    const gold = held.map((e) => e.gold);
+    const current = m.scoreLabels(
+      gold,
+      heldX.map((e) => (currentModel ? m.applyBrandModel(currentModel, e.x, e.base).label : e.base.label)),
+    );
+    bar?.update(examples.length, { step: 'training' });
+    const candidateModel = m.trainBrandModel(xs(train));
+    const candidate = m.scoreLabels(
+      gold,
+      heldX.map((e) => m.applyBrandModel(candidateModel, e.x, e.base).label),
+    );
+    const promoted = m.isBetter(candidate, current);
+    const baseline = currentModel && promotedRow ? promotedRow.id : 'shipped';
+    const runId = newId('mdl');
+    const now = deps.clock.now();
+    const row = {
+      id: runId,
+      brandId: b.id,
+      createdAt: now,
+      labels: examples.length,
+      trainN: train.length,
+      holdoutN: held.length,
+      baseline,
+      baselineAccuracy: current.accuracy,
+      baselineMacroF1: current.macroF1,
+      accuracy: candidate.accuracy,
+      macroF1: candidate.macroF1,
+      promoted,
+      promotedAt: promoted ? now : null,
+      model: promoted ? m.saveBrandModel(candidateModel, [`${train.length} labels of ${b.name}`]) : null,
+      details: { holdoutShare: o.holdout ?? 0.3, features: `hashed 2^${m.FEEDBACK_BITS}`, prior: m.PRIOR },
+    };
+    await deps.mutate({ actor: 'cli', action: 'brand-model.train', entityType: 'brand' }, async (tx) => {
+      if (promoted)
+        await tx
+          .update(brandSentimentModels)
+          .set({ promoted: false })
+          .where(and(eq(brandSentimentModels.brandId, b.id), eq(brandSentimentModels.promoted, true)));
+      await tx.insert(brandSentimentModels).values(row);
+      const { model: _, ...after } = row;
+      return { result: null, entityId: b.id, after };
+    });
+    bar?.stop();
+    Object.assign(report, {
+      trainN: train.length,
+      current: { ...current, model: baseline },
+      candidate,
+      promoted,
+      runId,
+    });
+  }
+  return reports;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Human-readable lines for one report. */
+export function formatReport(r: TrainReport): string {
+  if (r.skipped) return `${r.brand.name}: skipped (${r.skipped})`;
+  const c = r.current!;
+  const k = r.candidate!;
+  const name = c.model === 'shipped' ? 'shipped model' : `promoted ${c.model}`;
+  return [
+    `${r.brand.name}: ${r.labels} labels (${r.trainN} to train, ${c.n} held back)`,
+    `  current (${name}): accuracy ${pct(c.accuracy)}  macro-F1 ${pct(c.macroF1)}  n=${c.n}`,
+    `  candidate:${' '.repeat(Math.max(1, name.length - 1))} accuracy ${pct(k.accuracy)}  macro-F1 ${pct(k.macroF1)}  n=${k.n}`,
+    `  ${r.promoted ? `promoted (${r.runId})` : `not promoted: not better on the held-back labels (run ${r.runId})`}`,
+  ].join('\n');
+}
+
+/**
+ * `earshot train [--brand NAME] [--min-labels N] [--holdout SHARE] [--json]`.
+ *
+ * @example
+ * registerTrainCommand(program, { withDeps: (fn) => withDeps(cfgPath(), fn), out });
+ */
+export function registerTrainCommand(
+  program: Command,
+  ctx: { withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>; out(s: string): void },
+): void {
+  program
+    .command('train')
+    .description(
+      "train per-brand sentiment models from the labels (POST /v1/mentions/{id}/label); promote one only if it beats the brand's current model on held-back labels",
+    )
+    .option('-b, --brand <name>', 'brand name or id (default: every brand)')
+    .option('--min-labels <n>', 'skip brands with fewer sentiment labels', '30')
+    .option('--holdout <share>', 'share of labels held back for the comparison', '0.3')
+    .option('--json', 'one JSON object per brand instead of text')
+    .action(async (opts: { brand?: string; minLabels: string; holdout: string; json?: boolean }) => {
+      const minLabels = Number(opts.minLabels);
+      const holdout = Number(opts.holdout);
+      if (!Number.isInteger(minLabels) || minLabels < 2)
+        throw new EarshotError(
+          'BAD_REQUEST',
+          `--min-labels: expected an integer of at least 2, got "${opts.minLabels}"`,
+        );
+      if (!(holdout > 0 && holdout < 1))
+        throw new EarshotError(
+          'BAD_REQUEST',
+          `--holdout: expected a share between 0 and 1, got "${opts.holdout}"`,
+        );
+      await ctx.withDeps(async (deps) => {
+        const reports = await trainBrands(deps, { brand: opts.brand, minLabels, holdout, progress });
+        for (const r of reports) ctx.out(opts.json ? JSON.stringify(r) : formatReport(r));
+      });
+    });
+}
