@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SourceFault } from '../src/errors.ts';
+import { FetchError, SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import {
@@ -73,6 +73,23 @@ export async function visitorCookie(
   return `SUB=${id.sub}${id.subp ? `; SUBP=${id.subp}` : ''}`;
 }
 
+/**
+ * m.weibo.cn answers 418 ("I'm a teapot") when it throttles a client: a rate limit to wait out,
+ * not a broken network.
+ */
+async function throttled(req: Promise<HttpResponse>): Promise<HttpResponse> {
+  try {
+    return await req;
+  } catch (err) {
+    if (err instanceof FetchError && err.status === 418)
+      throw new SourceFault('rate-limited', 'm.weibo.cn throttled the client (418)', {
+        retry: true,
+        cause: err,
+      });
+    throw err;
+  }
+}
+
 /** A 3xx from Weibo is a login or visitor redirect; the HTTP layer does not follow redirects. */
 function assertNotRedirected(res: HttpResponse): void {
   if (res.status < 300 || res.status >= 400) return;
@@ -130,22 +147,24 @@ export const weibo = defineCollector({
           ctx.signal,
         ));
       fetchPage = async (page) => {
-        const res = await ctx.http.get(`${base}/api/container/getIndex`, {
-          query: {
-            containerid: `100103type=${o.searchType}&q=${o.query}`,
-            page_type: 'searchall',
-            page: page > 1 ? page : undefined,
-          },
-          headers: {
-            cookie,
-            'user-agent': MOBILE_UA,
-            accept: 'application/json, text/plain, */*',
-            'x-requested-with': 'XMLHttpRequest',
-            'mweibo-pwa': '1',
-          },
-          acceptStatus: [200, 301, 302, 303, 307],
-          signal: ctx.signal,
-        });
+        const res = await throttled(
+          ctx.http.get(`${base}/api/container/getIndex`, {
+            query: {
+              containerid: `100103type=${o.searchType}&q=${o.query}`,
+              page_type: 'searchall',
+              page: page > 1 ? page : undefined,
+            },
+            headers: {
+              cookie,
+              'user-agent': MOBILE_UA,
+              accept: 'application/json, text/plain, */*',
+              'x-requested-with': 'XMLHttpRequest',
+              'mweibo-pwa': '1',
+            },
+            acceptStatus: [200, 301, 302, 303, 307],
+            signal: ctx.signal,
+          }),
+        );
         assertNotRedirected(res);
         if (res.body.length === 0) throw new SourceFault('empty', 'm.weibo.cn answered an empty body');
         if (/^\s*</.test(res.text())) {

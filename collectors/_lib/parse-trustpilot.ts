@@ -65,8 +65,11 @@ function fromJsonLd($: cheerio.CheerioAPI): Draft[] | null {
     }
     const o = node as Record<string, unknown>;
     if (typeIs(o, 'Review')) {
-      const author = (Array.isArray(o.author) ? o.author[0] : o.author) as
+      // schema.org allows the author as a Person node or as plain text.
+      const first: unknown = Array.isArray(o.author) ? o.author[0] : o.author;
+      const author = (typeof first === 'string' ? { name: first } : first) as
         | Record<string, unknown>
+        | null
         | undefined;
       const rating = o.reviewRating as Record<string, unknown> | undefined;
       const body = str(o.reviewBody) ?? str(o.description) ?? '';

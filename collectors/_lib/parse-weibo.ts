@@ -318,13 +318,18 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new SourceFault('schema-changed', 'the m.weibo.cn answer is not an object');
   const b = body as { ok?: unknown; msg?: unknown; url?: unknown; data?: Record<string, unknown> };
-  if (b.ok === -100 || (typeof b.url === 'string' && /passport|login/.test(b.url)))
+  // `ok` is a number in the documented answers; tolerate it as a string.
+  const ok = typeof b.ok === 'string' && /^-?\d+$/.test(b.ok) ? Number(b.ok) : b.ok;
+  const msg = typeof b.msg === 'string' ? b.msg : '';
+  if (ok === -100 || (typeof b.url === 'string' && /passport|login/.test(b.url)))
     throw new SourceFault('login-wall', 'm.weibo.cn asks to log in (ok: -100)');
-  if (b.ok !== 1) {
-    if (typeof b.msg === 'string' && /验证码|captcha/i.test(b.msg))
-      throw new SourceFault('captcha', `m.weibo.cn: ${b.msg}`);
-    // `ok: 0` with "这里还没有内容" is the end of the results.
-    if (b.ok === 0 && (!b.data || !Array.isArray(b.data.cards))) return { items: [], nextPage: null };
+  if (ok !== 1) {
+    if (/验证码|captcha/i.test(msg)) throw new SourceFault('captcha', `m.weibo.cn: ${msg}`);
+    if (/频繁|frequent|too many/i.test(msg))
+      throw new SourceFault('rate-limited', `m.weibo.cn: ${msg}`, { retry: true });
+    // `ok: 0` with "这里还没有内容" (and no cards, or an empty list) is the end of the results.
+    const cards = b.data?.cards;
+    if (ok === 0 && (!Array.isArray(cards) || cards.length === 0)) return { items: [], nextPage: null };
     throw new SourceFault('schema-changed', `m.weibo.cn answered ok=${String(b.ok)}`);
   }
   const cards = b.data?.cards;
@@ -360,7 +365,7 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
           verified: typeof user.verified === 'boolean' ? user.verified : null,
           url: uid ? `https://weibo.com/u/${uid}` : null,
         },
-        text: htmlToText(String(mb.text ?? '').replace(/<img[^>]*alt="?(\[[^\]"]+\])"?[^>]*>/g, '$1')),
+        text: repostText(mb.text, rt),
         lang: 'zh',
         publishedAt: date ?? now,
         metrics: {
@@ -387,6 +392,17 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
     nextPage:
       typeof page === 'number' || (typeof page === 'string' && /^\d+$/.test(page)) ? Number(page) : null,
   };
+}
+
+const mblogText = (html: unknown) =>
+  htmlToText(String(html ?? '').replace(/<img[^>]*alt="?(\[[^\]"]+\])"?[^>]*>/g, '$1'));
+
+/** A repost reads as on weibo.cn: its own text, then `//@author: original`. */
+function repostText(html: unknown, rt: Record<string, unknown> | undefined): string {
+  const own = mblogText(html);
+  if (!rt || typeof rt !== 'object' || rt.text === undefined) return own;
+  const by = (rt.user as { screen_name?: unknown } | null | undefined)?.screen_name;
+  return `${own}//@${typeof by === 'string' ? by : '?'}: ${mblogText(rt.text)}`;
 }
 
 /** The JSON inside a JSONP answer such as `window.gen_callback && gen_callback({...});`. */

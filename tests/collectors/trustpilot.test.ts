@@ -123,6 +123,36 @@ describe('trustpilot parser', () => {
     });
   });
 
+  it('reads a JSON-LD author given as text, and a @graph of typed nodes (hand-made sample)', () => {
+    const ld = {
+      '@context': 'https://schema.org',
+      '@graph': [
+        { '@type': 'Organization', name: 'Example' },
+        {
+          '@type': ['Review'],
+          '@id': 'https://www.trustpilot.com/#/schema/Review/example.com/65a1b2c3d4e5f60718293a4b',
+          author: 'Jane D.',
+          datePublished: '2024-01-02',
+          reviewBody: 'Fast delivery, kind support.',
+          reviewRating: { '@type': 'Rating', ratingValue: '5' },
+        },
+      ],
+    };
+    const p = parseTrustpilotPage(
+      `<html><head><script type="application/ld+json">${JSON.stringify(ld)}</script></head><body></body></html>`,
+      'https://www.trustpilot.com/review/example.com',
+      new Date('2024-02-01T00:00:00Z'),
+    );
+    expect(p.source).toBe('json-ld');
+    expect(p.reviews[0]!.mention).toMatchObject({
+      externalId: '65a1b2c3d4e5f60718293a4b',
+      author: { handle: 'Jane D.' },
+      text: 'Fast delivery, kind support.',
+      publishedAt: new Date('2024-01-02T00:00:00Z'),
+      raw: { rating: 5 },
+    });
+  });
+
   it('a captcha, a login page or a page with no review data is a fault', () => {
     expect(() =>
       parseTrustpilotPage(

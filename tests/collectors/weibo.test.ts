@@ -255,9 +255,47 @@ describe('m.weibo.cn container (hand-made sample, documented shape)', () => {
     expect(() => parseWeiboContainer({ ok: 1, data: {} }, recordedAt)).toThrow(SourceFault);
     expect(() => parseWeiboContainer([], recordedAt)).toThrow(SourceFault);
   });
+
+  // HAND-MADE variants of the documented shape (no recording exists): what other clients of
+  // m.weibo.cn report seeing, so the parser accepts them rather than calling them a changed schema.
+  it('tolerates documented variants: ok as a string, an empty card list at the end, throttling', () => {
+    expect(parseWeiboContainer({ ...containerSample(1, null), ok: '1' }, recordedAt).items).toHaveLength(2);
+    expect(parseWeiboContainer({ ok: 0, msg: '这里还没有内容', data: { cards: [] } }, recordedAt)).toEqual({
+      items: [],
+      nextPage: null,
+    });
+    expect(() =>
+      parseWeiboContainer({ ok: 0, msg: '请求过于频繁', errno: '100005' }, recordedAt),
+    ).toThrowError(expect.objectContaining({ kind: 'rate-limited', retry: true }));
+  });
+
+  it('reads a repost as its own text, then //@author: the original', () => {
+    const sample = containerSample(1, null);
+    const mblog = sample.data.cards[0]!.mblog as Record<string, unknown>;
+    mblog.text = '转发微博';
+    mblog.retweeted_status = {
+      id: '4999',
+      mid: '4999',
+      text: '原文<br />第二行',
+      user: { screen_name: '原作者' },
+    };
+    const m = parseWeiboContainer(sample, recordedAt).items[0]!.mention;
+    expect(m.text).toBe('转发微博//@原作者: 原文\n第二行');
+    expect(m.raw).toMatchObject({ retweetedId: '4999' });
+  });
 });
 
 describe('weibo collector (fixture server, real HTTP layer)', () => {
+  it('a 418 from m.weibo.cn is a retryable rate limit, not a network fault', async () => {
+    srv.fault((pq) => pq.startsWith('/api/container/getIndex'), { kind: 'status', status: 418 }, 1);
+    const r = await collectPages<WeiboCursor>(weibo, ctxFor<WeiboCursor>(testHttp()), {
+      query: '艾克米',
+      baseUrl: srv.url,
+    });
+    expect(r.pages).toEqual([]);
+    expect(r.error).toMatchObject({ kind: 'rate-limited', retry: true });
+  });
+
   it('search: runs the visitor-cookie flow, then pages the container API newest first', async () => {
     const { pages, error } = await collectPages<WeiboCursor>(weibo, ctxFor<WeiboCursor>(testHttp()), {
       query: '艾克米',
