@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { MentionLabels } from '../../classifiers/_lib/feedback/labels.ts';
-import type { Score } from '../../classifiers/_lib/feedback/model.ts';
-import type { Sentiment, SentimentLabel } from '../../classifiers/types.ts';
+import type { LabelledExample, Score } from '../../classifiers/_lib/feedback/model.ts';
 import { brandSentimentModels, brands, mentionBrands, mentions } from '../../db/schema/index.ts';
 import { findBrand } from '../api/routes/brands.ts';
 import type { Deps } from '../deps.ts';
@@ -32,16 +31,12 @@ export interface TrainReport {
   runId?: string;
 }
 
-interface Example {
-  id: string;
-  text: string;
-  zh: boolean;
-  base: Sentiment;
-  gold: SentimentLabel;
-}
-
 /** Labelled mentions of a brand with the shipped model's answer for that brand. */
-async function examplesOf(deps: Deps, brandId: string, bar: (done: number) => void): Promise<Example[]> {
+async function examplesOf(
+  deps: Deps,
+  brandId: string,
+  bar: (done: number) => void,
+): Promise<LabelledExample[]> {
   const { sentiment, sentimentLang } = await import('../../classifiers/sentiment.ts');
   const rows = await deps.db
     .select({
@@ -75,7 +70,7 @@ async function examplesOf(deps: Deps, brandId: string, bar: (done: number) => vo
   const matcher = deps.matcher();
   const options = sentiment.options.parse({});
   const ctx = { log: deps.log };
-  const out: Example[] = [];
+  const out: LabelledExample[] = [];
   for (const [n, r] of labelled.entries()) {
     const targets = links
       .filter((l) => l.mentionId === r.id)
@@ -114,36 +109,27 @@ export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainRep
     const examples = await examplesOf(deps, b.id, (n) => bar?.update(n, { step: 'features' }));
     const report: TrainReport = { brand: { id: b.id, name: b.name }, labels: examples.length };
     reports.push(report);
-    const held = examples.filter((e) => m.isHeldBack(e.id, o.holdout));
-    const train = examples.filter((e) => !m.isHeldBack(e.id, o.holdout));
-    if (examples.length < o.minLabels)
-      report.skipped = `${examples.length} labels, fewer than ${o.minLabels}`;
-    else if (held.length === 0 || train.length === 0)
-      report.skipped = 'no labels in the held-back or training part';
-    if (report.skipped) {
-      bar?.stop();
-      continue;
-    }
-    const xs = (es: Example[]) =>
-      es.map((e) => ({ x: m.correctionFeatures(e.text, e.zh, e.base), base: e.base, gold: e.gold }));
-    const heldX = xs(held);
     const [promotedRow] = await deps.db
       .select({ id: brandSentimentModels.id, model: brandSentimentModels.model })
       .from(brandSentimentModels)
       .where(and(eq(brandSentimentModels.brandId, b.id), eq(brandSentimentModels.promoted, true)));
     const currentModel = promotedRow ? m.loadBrandModel(promotedRow.model) : null;
-    const gold = held.map((e) => e.gold);
-    const current = m.scoreLabels(
-      gold,
-      heldX.map((e) => (currentModel ? m.applyBrandModel(currentModel, e.x, e.base).label : e.base.label)),
-    );
-    bar?.update(examples.length, { step: 'training' });
-    const candidateModel = m.trainBrandModel(xs(train));
-    const candidate = m.scoreLabels(
-      gold,
-      heldX.map((e) => m.applyBrandModel(candidateModel, e.x, e.base).label),
-    );
-    const promoted = m.isBetter(candidate, current);
+    const cmp =
+      examples.length < o.minLabels
+        ? null
+        : m.compareOnHeldBack(examples, currentModel, {
+            holdout: o.holdout,
+            onTraining: () => bar?.update(examples.length, { step: 'training' }),
+          });
+    if (!cmp) {
+      report.skipped =
+        examples.length < o.minLabels
+          ? `${examples.length} labels, fewer than ${o.minLabels}`
+          : 'no labels in the held-back or training part';
+      bar?.stop();
+      continue;
+    }
+    const { current, candidate, better: promoted, model: candidateModel, trainN } = cmp;
     const baseline = currentModel && promotedRow ? promotedRow.id : 'shipped';
     const runId = newId('mdl');
     const now = deps.clock.now();
@@ -152,8 +138,8 @@ export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainRep
       brandId: b.id,
       createdAt: now,
       labels: examples.length,
-      trainN: train.length,
-      holdoutN: held.length,
+      trainN,
+      holdoutN: current.n,
       baseline,
       baselineAccuracy: current.accuracy,
       baselineMacroF1: current.macroF1,
@@ -161,7 +147,7 @@ export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainRep
       macroF1: candidate.macroF1,
       promoted,
       promotedAt: promoted ? now : null,
-      model: promoted ? m.saveBrandModel(candidateModel, [`${train.length} labels of ${b.name}`]) : null,
+      model: promoted ? m.saveBrandModel(candidateModel, [`${trainN} labels of ${b.name}`]) : null,
       details: { holdoutShare: o.holdout ?? 0.3, features: `hashed 2^${m.FEEDBACK_BITS}`, prior: m.PRIOR },
     };
     await deps.mutate({ actor: 'cli', action: 'brand-model.train', entityType: 'brand' }, async (tx) => {
@@ -176,7 +162,7 @@ export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainRep
     });
     bar?.stop();
     Object.assign(report, {
-      trainN: train.length,
+      trainN,
       current: { ...current, model: baseline },
       candidate,
       promoted,

@@ -85,8 +85,8 @@ export function trainBrandModel(
   const K = CLASSES.length;
   const D = 1 << bits;
   const prior = opts.prior ?? PRIOR;
-  const lr = opts.lr ?? 0.3;
-  const l2 = opts.l2 ?? 0.01;
+  const lr = opts.lr ?? 0.05;
+  const l2 = opts.l2 ?? 0.05;
   const linear: LinearModel = {
     bits,
     mask: D - 1,
@@ -189,4 +189,60 @@ export function isBetter(candidate: Score, current: Score): boolean {
   const eps = 1e-9;
   if (candidate.macroF1 > current.macroF1 + eps) return true;
   return Math.abs(candidate.macroF1 - current.macroF1) <= eps && candidate.accuracy > current.accuracy + eps;
+}
+
+/** A labelled mention with the shipped model's answer for the brand. */
+export interface LabelledExample {
+  id: string;
+  text: string;
+  zh: boolean;
+  base: Sentiment;
+  gold: SentimentLabel;
+}
+
+export interface Comparison {
+  trainN: number;
+  current: Score;
+  candidate: Score;
+  model: BrandModel;
+  /** Whether the candidate is strictly better than the current model on the held-back part. */
+  better: boolean;
+}
+
+/**
+ * Train a candidate on the training part of `examples` and score it and the current model
+ * (a brand's promoted model, or the shipped answers when null) on the held-back part. Null
+ * when either part is empty.
+ *
+ * @example
+ * const c = compareOnHeldBack(examples, promoted); if (c?.better) promote(c.model);
+ */
+export function compareOnHeldBack(
+  examples: readonly LabelledExample[],
+  current: BrandModel | null,
+  opts: { holdout?: number; onTraining?: () => void } = {},
+): Comparison | null {
+  const feats = (es: readonly LabelledExample[]) =>
+    es.map((e) => ({ x: correctionFeatures(e.text, e.zh, e.base), base: e.base, gold: e.gold }));
+  const held = feats(examples.filter((e) => isHeldBack(e.id, opts.holdout)));
+  const train = examples.filter((e) => !isHeldBack(e.id, opts.holdout));
+  if (held.length === 0 || train.length === 0) return null;
+  const gold = held.map((e) => e.gold);
+  const currentScore = scoreLabels(
+    gold,
+    held.map((e) => (current ? applyBrandModel(current, e.x, e.base).label : e.base.label)),
+  );
+  opts.onTraining?.();
+  const model = trainBrandModel(feats(train));
+  const candidate = scoreLabels(
+    gold,
+    held.map((e) => applyBrandModel(model, e.x, e.base).label),
+  );
+  return {
+    trainN: train.length,
+    current: currentScore,
+    candidate,
+    model,
+    better: isBetter(candidate, currentScore),
+  };
 }
