@@ -19,7 +19,7 @@ import type { Sentiment } from './types.ts';
  */
 export const ZH_MODEL = 'sentiment-zh.json';
 export const ZH_BITS = 18;
-export const ZH_NEUTRAL_BAND = 0.2;
+export const ZH_NEUTRAL_BAND = 0.25;
 
 const centers = new WeakMap<LinearModel, number>();
 /**

@@ -80,6 +80,27 @@ describe('Chinese sentiment', () => {
     expect(sentimentZh('不太满意', { rulesOnly: true }).score).toBeLessThan(0);
   });
 
+  it('scalar adjectives take their polarity from the aspect: 性价比高 +, 价格高 −', () => {
+    const rules = (t: string) => sentimentZh(t, { rulesOnly: true }).score;
+    expect(rules('性价比很高')).toBeGreaterThan(0);
+    expect(rules('性价比不高')).toBeLessThan(0);
+    expect(rules('价格偏高')).toBeLessThan(0);
+    expect(rules('价格也不是很高')).toBeGreaterThan(0);
+    expect(rules('噪音很大')).toBeLessThan(0);
+    expect(rules('续航时间短')).toBeLessThan(0);
+    expect(rules('待机时间长')).toBeGreaterThan(0);
+    // No aspect noun before it: 高 and 大 carry nothing.
+    expect(rules('他个子很高')).toBe(0);
+    expect(rules('屏幕大')).toBe(0);
+  });
+
+  it('review vocabulary of books, electronics and travel', () => {
+    expect(label('内容空洞，枯燥乏味', 'zh')).toBe('negative');
+    expect(label('读完受益匪浅，爱不释手', 'zh')).toBe('positive');
+    expect(label('用了两天就蓝屏，返修了', 'zh')).toBe('negative');
+    expect(label('景区宰客，乱收费', 'zh')).toBe('negative');
+  });
+
   it('Han text without a language hint goes to the Chinese model', () => {
     expect(scoreSentiment('非常满意，下次还来').lang).toBe('zh');
   });

@@ -92,6 +92,78 @@ function polarity(t: ZhToken): number | undefined {
 }
 
 /**
+ * Aspects whose adjectives take their polarity from the noun (Chinese reviews say 性价比高 and
+ * 价格高, 续航长 and 等待时间长): +1 where more is better, -1 where more is worse.
+ */
+const ASPECTS: ReadonlyMap<string, number> = new Map([
+  ...'性价比 质量 品质 效率 续航 待机 分量 份量 空间 容量 内存 分辨率 评价 评分 性能 配置 寿命 销量 素质 档次 颜值 满意度 回头率'
+    .split(' ')
+    .map((w) => [w, 1] as const),
+  ...'价格 价钱 价位 售价 费用 收费 房价 运费 噪音 噪声 故障率 油耗 耗电 功耗 辐射 误差 色差 气味 异味 等待 排队 延迟 失误 差价 溢价'
+    .split(' ')
+    .map((w) => [w, -1] as const),
+]);
+/** Direction of a scalar adjective: up (高, 大, 长, 多, 足, 强) or down. */
+const SCALAR: ReadonlyMap<string, number> = new Map([
+  ['高', 1],
+  ['大', 1],
+  ['长', 1],
+  ['多', 1],
+  ['足', 1],
+  ['强', 1],
+  ['低', -1],
+  ['小', -1],
+  ['短', -1],
+  ['少', -1],
+  ['弱', -1],
+]);
+const SCALAR_DEGREE: ReadonlyMap<string, number> = new Map([...ZH_DEGREE, ['偏', 1], ['较', 0.9]]);
+const SCALAR_NEG = ['不是很', '不太', '没有', '不', '没'];
+const ASPECT_SKIP = new Set(['的', '也', '都', '还', '真', '就', '时间', '速度', '比较', '相对', '实在']);
+
+/**
+ * Valence of a scalar adjective (很高, 太小, 不高, or 高 after a separate 很) from the aspect
+ * noun up to four words before it in the clause (性价比很高 +, 价格偏高 −, 噪音很大 −,
+ * 续航时间短 −); undefined when there is no such pair.
+ */
+function aspectPolarity(toks: ZhToken[], i: number): number | undefined {
+  const t = toks[i];
+  if (t?.kind !== 'cjk' || t.w.length > 4) return undefined;
+  let w = t.w;
+  let neg = 1;
+  for (const p of SCALAR_NEG) {
+    if (w.length > p.length && w.startsWith(p)) {
+      neg = ZH_NEGATORS.get(p) ?? -0.8;
+      w = w.slice(p.length);
+      break;
+    }
+  }
+  let deg = 1;
+  if (w.length > 1) {
+    for (const n of [2, 1]) {
+      const d = w.length > n ? SCALAR_DEGREE.get(w.slice(0, n)) : undefined;
+      if (d !== undefined) {
+        deg = d;
+        w = w.slice(n);
+        break;
+      }
+    }
+  }
+  const dir = SCALAR.get(w);
+  if (dir === undefined) return undefined;
+  for (let j = i - 1; j >= 0 && j >= i - 4; j--) {
+    const a = toks[j]!;
+    if (a.kind !== 'cjk') return undefined;
+    if (ASPECT_SKIP.has(a.w) || ZH_DEGREE.has(a.w) || ZH_NEGATORS.has(a.w)) continue;
+    let sign = ASPECTS.get(a.w);
+    if (sign === undefined && a.w.length > 2)
+      sign = ASPECTS.get(a.w.slice(0, 2)) ?? ASPECTS.get(a.w.slice(-2));
+    if (sign !== undefined) return 1.8 * sign * dir * deg * neg;
+  }
+  return undefined;
+}
+
+/**
  * Score tokens from `zhTokens`.
  *
  * @example
@@ -129,7 +201,12 @@ export function zhRuleScore(toks: ZhToken[], text = ''): ZhRuleScore {
     }
     const next = toks[i + 1];
     const deg = t.kind === 'cjk' ? ZH_DEGREE.get(t.w) : undefined;
-    if (deg !== undefined && next && next.kind !== 'punct' && polarity(next) !== undefined) {
+    if (
+      deg !== undefined &&
+      next &&
+      next.kind !== 'punct' &&
+      (polarity(next) ?? aspectPolarity(toks, i + 1)) !== undefined
+    ) {
       degree *= deg;
       continue;
     }
@@ -139,7 +216,7 @@ export function zhRuleScore(toks: ZhToken[], text = ''): ZhRuleScore {
       v = ZH_POLARITY.get(t.w + next.w);
       if (v !== undefined) i++;
     }
-    v ??= polarity(t);
+    v ??= polarity(t) ?? aspectPolarity(toks, i);
     if (v === undefined || v === 0) {
       if (negScope > 0) negScope--;
       continue;
