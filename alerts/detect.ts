@@ -5,6 +5,7 @@ import type { GradeInput } from './grade.ts';
 import type { RuleId, RuleParams } from './rules.ts';
 import {
   createSpikeDetector,
+  defaultSpikeParams,
   type SpikeCheck,
   type SpikeDetectorState,
   type SpikeParams,
@@ -30,8 +31,12 @@ export interface Candidate {
   /** Fixed level for rules that are not graded from mentions (collector down). */
   level?: 1 | 2 | 3 | 4;
   extraFactors?: { name: string; value: number | string; weight: number; explanation: string }[];
-  /** Only add to an unresolved incident of the group; never open or reopen one (a spike the detector already reported). */
-  joinOnly?: boolean;
+  /**
+   * A spike inside an episode the detector already signalled (no new signal): it joins an
+   * unresolved incident of the group, and opens one only when the group has had no activity for
+   * `quietMs` (the episode's opening did not pass the gates, so nobody was paged for it).
+   */
+  inEpisode?: { quietMs: number };
 }
 
 const HOUR = 3_600_000;
@@ -181,8 +186,9 @@ export interface SpikeResult {
  * On top of the detector's signal, in the trailing `window` ending at the bucket's end (or now):
  * at least `minNegative` negatives from `minAuthors` distinct authors, and a negative share of at
  * least its `baselineWeeks` baseline + `minShareRise`. Inside an episode the detector already
- * reported, a bucket that still spikes yields a `joinOnly` candidate (it grows the incident, never
- * opens one). Before the detector's warm-up (48 h of history) the cold-start rule applies.
+ * signalled, an hour in progress that still spikes yields an `inEpisode` candidate (it grows the
+ * incident; it opens one only if the episode's opening never passed the gates). Before the
+ * detector's warm-up (48 h of history) the cold-start rule applies.
  * The caller persists `state` in the same transaction as the incidents it applies.
  */
 export async function detectNegativeSpike(
@@ -250,7 +256,8 @@ export async function detectNegativeSpike(
   }
   if (live?.spike && !live.signal) {
     const c = await spikeCandidate(db, brandId, p, { ...live.spike, kind: 'escalate' }, now);
-    if (c) candidates.push({ ...c, joinOnly: true });
+    const cooldownHours = p.detector.cooldownHours ?? defaultSpikeParams.cooldownHours;
+    if (c) candidates.push({ ...c, inEpisode: { quietMs: cooldownHours * HOUR } });
   }
   return { candidates, state: fed || committed ? d.state() : null };
 }

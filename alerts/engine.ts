@@ -139,8 +139,12 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     return notes;
   }
 
-  /** Whether the group has an unresolved incident still inside the group window (locked until commit). */
-  async function activeIncident(tx: DbOrTx, groupKey: string, now: Date): Promise<boolean> {
+  /**
+   * Whether an in-episode spike may be applied: the group has an unresolved incident still inside
+   * the group window (it joins it), or no incident activity for `quietMs` (nobody was paged for
+   * this episode). The latest incident row stays locked until the transaction ends.
+   */
+  async function episodeMayAlert(tx: DbOrTx, groupKey: string, quietMs: number, now: Date) {
     const [latest] = await tx
       .select({ status: incidents.status, lastActivityAt: incidents.lastActivityAt })
       .from(incidents)
@@ -148,11 +152,10 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
       .orderBy(desc(incidents.openedAt))
       .limit(1)
       .for('update');
-    return (
-      !!latest &&
-      latest.status !== 'resolved' &&
-      latest.lastActivityAt.getTime() >= now.getTime() - ctx.cfg.groupWindow
-    );
+    if (!latest) return true;
+    const last = latest.lastActivityAt.getTime();
+    if (latest.status !== 'resolved' && last >= now.getTime() - ctx.cfg.groupWindow) return true;
+    return last < now.getTime() - quietMs;
   }
 
   /**
@@ -170,7 +173,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
         const txCtx: AlertContext = { ...ctx, db: tx as unknown as Db };
         const out: ChangeNote[] = [];
         for (const c of r.candidates) {
-          if (c.joinOnly && !(await activeIncident(tx, c.groupKey, now))) continue;
+          if (c.inEpisode && !(await episodeMayAlert(tx, c.groupKey, c.inEpisode.quietMs, now))) continue;
           const note = await applyCandidate(txCtx, c, grade(c.input, b.grading));
           if (note) out.push(note);
         }

@@ -81,6 +81,24 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     expect((await kinds()).filter((k) => k === 'alert')).toHaveLength(1);
   });
 
+  it('an episode whose opening failed the gates still pages when a later hour of it passes them', async () => {
+    await warmBrand();
+    await t.ingest(burst(t.clock.now(), 60, { authors: 4 })); // a flood from 4 accounts: no page
+    t.clock.set(T0.getTime() + 95 * MIN);
+    await t.engine.tick(); // 08:00 is learnt: the detector's episode runs for a day
+    expect(await spikeIncidents()).toHaveLength(0);
+    t.clock.set(T0.getTime() + 2 * HOUR + 10 * MIN);
+    await t.ingest(burst(t.clock.now(), 40)); // 10:00: a real one, no bigger than the flood
+    const [inc] = await spikeIncidents();
+    expect(inc).toMatchObject({ status: 'open', mentionCount: 40 });
+    expect(await kinds()).toEqual(['alert']);
+    // Resolved, it does not page again inside the same episode.
+    await resolveAll();
+    t.clock.set(T0.getTime() + 2 * HOUR + 40 * MIN);
+    await t.ingest(burst(t.clock.now(), 30, { text: 'acme awful, still no answer' }));
+    expect(await kinds()).toEqual(['alert', 'resolved']);
+  });
+
   it('an episode opened on the hour in progress is not opened again when that hour is learnt', async () => {
     const brandId = await warmBrand();
     await t.ingest(burst(t.clock.now(), 40));
