@@ -64,7 +64,9 @@ beforeAll(async () => {
 afterAll(() => srv.close());
 
 describe('earshot collect --once --source NAME --dry-run', () => {
-  it('prints every normalised mention as a JSON line in the canonical shape and stores nothing', async () => {
+  it('prints every normalised mention as a JSON line in the canonical shape and stores nothing', {
+    timeout: 120_000,
+  }, async () => {
     const r = await earshot(['collect', '--once', '--source', 'news', '--dry-run'], env);
     expect(r.stderr).toContain('news: ok');
     expect(r.code).toBe(0);
@@ -110,5 +112,36 @@ describe('earshot collect --once --source NAME --dry-run', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('earshot sources', () => {
+  it('shows each source: ok with items per run and lag, blocked with its error kind', {
+    timeout: 180_000,
+  }, async () => {
+    expect((await earshot(['collect', '--once', '--source', 'news'], env)).code).toBe(0);
+    const bad = await earshot(['collect', '--once', '--source', 'guarded'], env);
+    expect(bad.code).toBe(1);
+    const json = await earshot(['sources', '--json'], env);
+    expect(json.code).toBe(0);
+    const views = JSON.parse(json.stdout) as Record<string, unknown>[];
+    const items = parseFeed(feed.toString('utf8'), 'http://x/').items.length;
+    expect(views.find((v) => v.name === 'news')).toMatchObject({
+      state: 'ok',
+      lastSuccessAt: expect.any(String),
+      lastError: null,
+      itemsLastRun: items,
+      avgItemsPerRun: items,
+      lagSeconds: expect.any(Number),
+    });
+    expect(views.find((v) => v.name === 'guarded')).toMatchObject({
+      state: 'blocked',
+      lastSuccessAt: null,
+      lastError: { kind: 'blocked', message: expect.stringContaining('private') },
+      consecutiveFailures: 1,
+    });
+    const table = (await earshot(['sources'], env)).stdout;
+    expect(table).toMatch(/guarded\s.*rss\s.*blocked\s.*blocked: /);
+    expect(table).toMatch(new RegExp(`news\\s.*rss\\s.*ok\\s.*\\s${items}\\s`));
   });
 });

@@ -1,16 +1,20 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { reddit } from '../../collectors/reddit.ts';
 import { defineCollector } from '../../collectors/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { cursors, mentions, sourceRuns, sources } from '../../db/schema/index.ts';
+import { createApp } from '../../src/api/app.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
 import { FetchError, SourceFault } from '../../src/errors.ts';
 import { healthView } from '../../src/pipeline/health.ts';
 import { cursorKey, runSource } from '../../src/pipeline/run-source.ts';
-import { makeDeps, makeMention } from '../helpers/harness.ts';
+import { testHttp } from '../helpers/collect.ts';
+import { cassette, startFixtureServer } from '../helpers/fixture-server.ts';
+import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
 
 /** A scripted source: pages of 3 mentions after the cursor position; faults on demand. */
@@ -152,5 +156,116 @@ describe('running a source', () => {
     expect(printed).toHaveLength(9);
     expect(await deps.db.select().from(mentions)).toHaveLength(0);
     expect(await deps.db.select().from(cursors)).toHaveLength(0);
+  });
+});
+
+/**
+ * A real collector (reddit, PRAW's recorded comment listing cut into two pages) through the real
+ * HTTP layer and the pipeline: a fault on page 2 leaves page 1 stored with its cursor, the health
+ * endpoint shows the fault, the next run stores exactly the rest, and a re-poll refreshes counts.
+ */
+describe('a real collector through the pipeline', () => {
+  const recorded = cassette('reddit/TestSubredditStreams.test_comments__with_continue_after_id.json')[1]!
+    .reply;
+  const listing = JSON.parse(String(recorded.body)) as {
+    data: { children: { data: { name: string; score: number } }[] };
+  };
+  const cut = listing.data.children[49]!.data.name;
+  const page = (part: 0 | 1, bump = 0) => ({
+    ...recorded,
+    body: JSON.stringify({
+      ...listing,
+      data: {
+        ...listing.data,
+        children: listing.data.children
+          .slice(part * 50, part * 50 + 50)
+          .map((c) => ({ ...c, data: { ...c.data, score: c.data.score + bump } })),
+        after: part === 0 ? cut : null,
+      },
+    }),
+  });
+
+  it('fault on page 2: page 1 stays with its cursor, health shows it, the rerun neither gaps nor repeats', async () => {
+    const srv = await startFixtureServer();
+    let bump = 0;
+    srv.route('GET', '/r/paged/comments.json', () => page(0, bump));
+    srv.route(
+      'GET',
+      (pq) => pq.startsWith('/r/paged/comments.json?') && pq.includes(`after=${cut}`),
+      page(1),
+    );
+    const real = await makeDeps({
+      handle: h,
+      clock,
+      collectors: [reddit],
+      httpFactory: () => testHttp(),
+      config: {
+        brands: [{ name: 'Acme', query: 'acme' }],
+        sources: [
+          {
+            name: 'r',
+            type: 'reddit',
+            backfillDays: 3650,
+            options: { subreddit: 'paged', listing: 'comments', baseUrl: srv.url },
+          },
+        ],
+      },
+    });
+    try {
+      await syncConfig(real);
+      const [s] = await real.db.select().from(sources).where(eq(sources.name, 'r'));
+      srv.fault((pq) => pq.includes('after='), { kind: 'status', status: 500 }, 1);
+      const r1 = await runSource(real, s!);
+      expect(r1).toMatchObject({ status: 'fault', pages: 1, stored: 50, error: { kind: 'upstream' } });
+      const [c] = await real.db
+        .select()
+        .from(cursors)
+        .where(eq(cursors.key, cursorKey(s!.id)));
+      expect(c!.value).toMatchObject({ next: cut });
+
+      const viewer = await makeKey(real, 'viewer');
+      const res = await createApp(real).request(`/v1/sources/${s!.id}/health`, {
+        headers: { authorization: `Bearer ${viewer}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        name: 'r',
+        state: 'failing',
+        lastSuccessAt: null,
+        lastError: { kind: 'upstream' },
+        consecutiveFailures: 1,
+      });
+
+      const r2 = await runSource(real, s!);
+      expect(r2).toMatchObject({ status: 'ok', stored: 50, duplicates: 0 });
+      const rows = await real.db.select().from(mentions);
+      expect(new Set(rows.map((m) => m.externalId)).size).toBe(100);
+      expect(rows).toHaveLength(100);
+
+      // The next run re-reads page 1 only: counts refresh, nothing new is stored.
+      bump = 7;
+      const first = listing.data.children[0]!.data;
+      const r3 = await runSource(real, s!);
+      expect(r3).toMatchObject({ status: 'ok', pages: 1, stored: 0 });
+      const [m] = await real.db.select().from(mentions).where(eq(mentions.externalId, first.name));
+      expect(m!.likes).toBe(first.score + 7);
+      expect(await real.db.select().from(mentions)).toHaveLength(100);
+
+      const ok = (await (
+        await createApp(real).request(`/v1/sources/${s!.id}/health`, {
+          headers: { authorization: `Bearer ${viewer}` },
+        })
+      ).json()) as { lagSeconds: unknown };
+      expect(ok).toMatchObject({
+        state: 'ok',
+        lastError: { kind: 'upstream' },
+        consecutiveFailures: 0,
+        runs: 3,
+      });
+      expect(ok.lagSeconds).toEqual(expect.any(Number));
+    } finally {
+      await real.close();
+      await srv.close();
+    }
   });
 });
