@@ -180,10 +180,12 @@ export function formatReport(r: TrainReport): string {
   const c = r.current!;
   const k = r.candidate!;
   const name = c.model === 'shipped' ? 'shipped model' : `promoted ${c.model}`;
+  const head = `current (${name}):`;
+  const figures = (x: Score) => `accuracy ${pct(x.accuracy)}  macro-F1 ${pct(x.macroF1)}  n=${x.n}`;
   return [
     `${r.brand.name}: ${r.labels} labels (${r.trainN} to train, ${c.n} held back)`,
-    `  current (${name}): accuracy ${pct(c.accuracy)}  macro-F1 ${pct(c.macroF1)}  n=${c.n}`,
-    `  candidate:${' '.repeat(Math.max(1, name.length - 1))} accuracy ${pct(k.accuracy)}  macro-F1 ${pct(k.macroF1)}  n=${k.n}`,
+    `  ${head} ${figures(c)}`,
+    `  ${'candidate:'.padEnd(head.length)} ${figures(k)}`,
     `  ${r.promoted ? `promoted (${r.runId})` : `not promoted: not better on the held-back labels (run ${r.runId})`}`,
   ].join('\n');
 }
