@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import type { ProfilesConfig } from '../config/schema.ts';
 import type { StoredBatch } from '../pipeline/ingest.ts';
 import { refreshCustomerTags } from './customers.ts';
 import { decay, influenceSql, stanceSql, tierSql } from './influence.ts';
-import { chunks, rows } from './sql.ts';
+import { chunks, numOrNull, rows } from './sql.ts';
 
 export interface ProfileSettings {
   profiles: ProfilesConfig;
@@ -156,42 +156,8 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   }
   const iso = (t: number) => new Date(t).toISOString();
   const nowIso = now.toISOString();
-  // Rows go in key order, so concurrent batches lock shared rows in the same order (no deadlock).
-  for (const part of chunks(sortedBy(authors), 2000)) {
-    const payload = JSON.stringify(
-      part.map(({ newest: _n, first_at, last_at, ...a }) => ({
-        ...a,
-        first_at: iso(first_at),
-        last_at: iso(last_at),
-      })),
-    );
-    await tx.execute(sql`
-      insert into authors as a (platform, handle, name, url, followers, verified, posts, engagement, views, reach,
-        spam_sum, spam_n, first_seen_at, last_seen_at, activity, activity_at, updated_at)
-      select platform, handle, name, url, followers, verified, posts, engagement, views, reach,
-        spam_sum, spam_n, first_at, last_at, activity, ${nowIso}::timestamptz, ${nowIso}::timestamptz
-      from json_to_recordset(${payload}::json) as x(platform text, handle text, name text, url text,
-        followers int, verified boolean, posts int, engagement bigint, views bigint, reach bigint,
-        spam_sum real, spam_n int, first_at timestamptz, last_at timestamptz, activity real)
-      on conflict (platform, handle) do update set
-        name = case when excluded.last_seen_at >= a.last_seen_at then coalesce(excluded.name, a.name) else coalesce(a.name, excluded.name) end,
-        url = case when excluded.last_seen_at >= a.last_seen_at then coalesce(excluded.url, a.url) else coalesce(a.url, excluded.url) end,
-        followers = case when excluded.last_seen_at >= a.last_seen_at then coalesce(excluded.followers, a.followers) else coalesce(a.followers, excluded.followers) end,
-        verified = case when excluded.last_seen_at >= a.last_seen_at then coalesce(excluded.verified, a.verified) else coalesce(a.verified, excluded.verified) end,
-        posts = a.posts + excluded.posts,
-        engagement = a.engagement + excluded.engagement,
-        views = a.views + excluded.views,
-        reach = a.reach + excluded.reach,
-        spam_sum = a.spam_sum + excluded.spam_sum,
-        spam_n = a.spam_n + excluded.spam_n,
-        first_seen_at = least(a.first_seen_at, excluded.first_seen_at),
-        last_seen_at = greatest(a.last_seen_at, excluded.last_seen_at),
-        activity = a.activity * power(0.5, greatest(0, extract(epoch from (excluded.activity_at - a.activity_at))) / ${ACTIVITY_HALF_LIFE_S}) + excluded.activity,
-        activity_at = greatest(a.activity_at, excluded.activity_at),
-        updated_at = excluded.updated_at`);
-  }
-
-  // Platform statistics (append-only sums) for the influence normalisation.
+  // Platform statistics (append-only sums) for the influence normalisation. They go first: the
+  // authors statement below scores influence against the statistics that include this batch.
   const statsPayload = JSON.stringify(sortedBy(stats));
   await tx.execute(sql`
     insert into platform_stats as p (platform, n, n_reach, reach_sum, reach_sq, eng_sum, eng_sq, updated_at)
@@ -202,6 +168,82 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       reach_sum = p.reach_sum + excluded.reach_sum, reach_sq = p.reach_sq + excluded.reach_sq,
       eng_sum = p.eng_sum + excluded.eng_sum, eng_sq = p.eng_sq + excluded.eng_sq,
       updated_at = excluded.updated_at`);
+
+  // Influence and tier are written by the upsert itself, from the row's new totals: each author
+  // row is written once per batch, not upserted and then updated again (see docs/performance.md).
+  // `influenceSql` reads `a` (authors) and `s` (platform_stats); `a` here is a one-row derived
+  // table holding the new values, computed from the locked current row `cur` and `excluded`.
+  const influence = influenceSql();
+  const tier = tierSql('a.followers', s.profiles.tiers);
+  const scored = (values: SQL) =>
+    sql`(select ${influence} from (select ${values}) as a, platform_stats s where s.platform = a.platform)`;
+  const newFollowers = sql.raw(
+    'case when excluded.last_seen_at >= cur.last_seen_at then coalesce(excluded.followers, cur.followers) else coalesce(cur.followers, excluded.followers) end',
+  );
+  const insertedValues = sql.raw('x.platform, x.followers, x.posts, x.engagement, x.spam_sum, x.spam_n');
+  const mergedValues = sql`excluded.platform, ${newFollowers} as followers, cur.posts + excluded.posts as posts,
+    cur.engagement + excluded.engagement as engagement, cur.spam_sum + excluded.spam_sum as spam_sum,
+    cur.spam_n + excluded.spam_n as spam_n`;
+  /** The author columns that author_brands copies, as the upsert left them. */
+  type Scored = {
+    platform: string;
+    handle: string;
+    influence: number;
+    followers: number | null;
+    tier: string;
+  };
+  const scoredAuthors: Scored[] = [];
+  // Rows go in key order, so concurrent batches lock shared rows in the same order (no deadlock).
+  for (const part of chunks(sortedBy(authors), 2000)) {
+    const payload = JSON.stringify(
+      part.map(({ newest: _n, first_at, last_at, ...a }) => ({
+        ...a,
+        first_at: iso(first_at),
+        last_at: iso(last_at),
+      })),
+    );
+    const got = await rows<Scored>(
+      tx,
+      sql`
+      insert into authors as cur (platform, handle, name, url, followers, verified, posts, engagement, views, reach,
+        spam_sum, spam_n, first_seen_at, last_seen_at, activity, activity_at, updated_at, influence, tier)
+      select platform, handle, name, url, followers, verified, posts, engagement, views, reach,
+        spam_sum, spam_n, first_at, last_at, activity, ${nowIso}::timestamptz, ${nowIso}::timestamptz,
+        ${scored(insertedValues)}, (select ${tier} from (select x.followers) as a)
+      from json_to_recordset(${payload}::json) as x(platform text, handle text, name text, url text,
+        followers int, verified boolean, posts int, engagement bigint, views bigint, reach bigint,
+        spam_sum real, spam_n int, first_at timestamptz, last_at timestamptz, activity real)
+      on conflict (platform, handle) do update set
+        name = case when excluded.last_seen_at >= cur.last_seen_at then coalesce(excluded.name, cur.name) else coalesce(cur.name, excluded.name) end,
+        url = case when excluded.last_seen_at >= cur.last_seen_at then coalesce(excluded.url, cur.url) else coalesce(cur.url, excluded.url) end,
+        followers = ${newFollowers},
+        verified = case when excluded.last_seen_at >= cur.last_seen_at then coalesce(excluded.verified, cur.verified) else coalesce(cur.verified, excluded.verified) end,
+        posts = cur.posts + excluded.posts,
+        engagement = cur.engagement + excluded.engagement,
+        views = cur.views + excluded.views,
+        reach = cur.reach + excluded.reach,
+        spam_sum = cur.spam_sum + excluded.spam_sum,
+        spam_n = cur.spam_n + excluded.spam_n,
+        first_seen_at = least(cur.first_seen_at, excluded.first_seen_at),
+        last_seen_at = greatest(cur.last_seen_at, excluded.last_seen_at),
+        activity = cur.activity * power(0.5, greatest(0, extract(epoch from (excluded.activity_at - cur.activity_at))) / ${ACTIVITY_HALF_LIFE_S}) + excluded.activity,
+        activity_at = greatest(cur.activity_at, excluded.activity_at),
+        updated_at = excluded.updated_at,
+        influence = ${scored(mergedValues)},
+        tier = (select ${tier} from (select ${newFollowers} as followers) as a)
+      returning platform, handle, influence, followers, tier`,
+    );
+    for (const g of got) {
+      scoredAuthors.push({
+        platform: g.platform,
+        handle: g.handle,
+        influence: Number(g.influence),
+        followers: numOrNull(g.followers),
+        tier: g.tier,
+      });
+    }
+  }
+  const scoredByKey = new Map(scoredAuthors.map((a) => [`${a.platform}\u0000${a.handle}`, a]));
 
   // Author x brand.
   type AB = {
@@ -290,30 +332,43 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       engagement: engagementOf(r),
     });
   }
+  // Stance from the row's new counts; `stanceSql` reads `ab`, here a one-row derived table.
+  const stance = stanceSql(s.profiles.stance);
   for (const part of chunks(sortedBy(ab), 2000)) {
     const payload = JSON.stringify(
-      part.map((x) => ({
-        ...x,
-        first_at: iso(x.first_at),
-        last_at: iso(x.last_at),
-        last_neg: x.last_neg === null ? null : iso(x.last_neg),
-      })),
+      part.map((x) => {
+        const a = scoredByKey.get(`${x.platform}\u0000${x.handle}`);
+        return {
+          ...x,
+          first_at: iso(x.first_at),
+          last_at: iso(x.last_at),
+          last_neg: x.last_neg === null ? null : iso(x.last_neg),
+          influence: a?.influence ?? 0,
+          followers: a?.followers ?? null,
+          tier: a?.tier ?? 'nano',
+        };
+      }),
     );
     await tx.execute(sql`
-      insert into author_brands as ab (brand_id, platform, handle, posts, positive, negative, neutral,
-        sentiment_sum, sentiment_n, engagement, reach, first_at, last_at, last_negative_at)
+      insert into author_brands as cur (brand_id, platform, handle, posts, positive, negative, neutral,
+        sentiment_sum, sentiment_n, engagement, reach, first_at, last_at, last_negative_at,
+        influence, followers, tier, stance)
       select brand_id, platform, handle, posts, positive, negative, neutral, s_sum, s_n, engagement, reach,
-        first_at, last_at, last_neg
+        first_at, last_at, last_neg, influence, followers, tier,
+        (select ${stance} from (select x.positive, x.negative, x.neutral) as ab)
       from json_to_recordset(${payload}::json) as x(brand_id text, platform text, handle text, posts int,
         positive int, negative int, neutral int, s_sum real, s_n int, engagement bigint, reach bigint,
-        first_at timestamptz, last_at timestamptz, last_neg timestamptz)
+        first_at timestamptz, last_at timestamptz, last_neg timestamptz, influence real, followers int, tier text)
       on conflict (brand_id, platform, handle) do update set
-        posts = ab.posts + excluded.posts, positive = ab.positive + excluded.positive,
-        negative = ab.negative + excluded.negative, neutral = ab.neutral + excluded.neutral,
-        sentiment_sum = ab.sentiment_sum + excluded.sentiment_sum, sentiment_n = ab.sentiment_n + excluded.sentiment_n,
-        engagement = ab.engagement + excluded.engagement, reach = ab.reach + excluded.reach,
-        first_at = least(ab.first_at, excluded.first_at), last_at = greatest(ab.last_at, excluded.last_at),
-        last_negative_at = greatest(ab.last_negative_at, excluded.last_negative_at)`);
+        posts = cur.posts + excluded.posts, positive = cur.positive + excluded.positive,
+        negative = cur.negative + excluded.negative, neutral = cur.neutral + excluded.neutral,
+        sentiment_sum = cur.sentiment_sum + excluded.sentiment_sum, sentiment_n = cur.sentiment_n + excluded.sentiment_n,
+        engagement = cur.engagement + excluded.engagement, reach = cur.reach + excluded.reach,
+        first_at = least(cur.first_at, excluded.first_at), last_at = greatest(cur.last_at, excluded.last_at),
+        last_negative_at = greatest(cur.last_negative_at, excluded.last_negative_at),
+        influence = excluded.influence, followers = excluded.followers, tier = excluded.tier,
+        stance = (select ${stance} from (select cur.positive + excluded.positive as positive,
+          cur.negative + excluded.negative as negative, cur.neutral + excluded.neutral as neutral) as ab)`);
   }
 
   // Topics per author.
@@ -344,17 +399,14 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
       on conflict (platform, handle, topic) do update set n = t.n + excluded.n, last_at = greatest(t.last_at, excluded.last_at)`);
   }
 
-  // Influence, tier and stance of the touched authors.
-  const keys = JSON.stringify([...authors.values()].map((a) => ({ platform: a.platform, handle: a.handle })));
+  // The touched authors' rows for brands this batch did not mention: influence, followers and
+  // tier moved with the author. Rows already up to date (the ones upserted above) are skipped.
+  const keys = JSON.stringify(scoredAuthors);
   await tx.execute(sql`
-    update authors a set influence = ${influenceSql()}, tier = ${tierSql('a.followers', s.profiles.tiers)}
-    from platform_stats s, json_to_recordset(${keys}::json) as k(platform text, handle text)
-    where s.platform = a.platform and a.platform = k.platform and a.handle = k.handle`);
-  await tx.execute(sql`
-    update author_brands ab set influence = a.influence, followers = a.followers, tier = a.tier,
-      stance = ${stanceSql(s.profiles.stance)}
-    from authors a, json_to_recordset(${keys}::json) as k(platform text, handle text)
-    where a.platform = k.platform and a.handle = k.handle and ab.platform = a.platform and ab.handle = a.handle`);
+    update author_brands ab set influence = k.influence, followers = k.followers, tier = k.tier, stance = ${stance}
+    from json_to_recordset(${keys}::json) as k(platform text, handle text, influence real, followers int, tier text)
+    where ab.platform = k.platform and ab.handle = k.handle
+      and (ab.influence, ab.followers, ab.tier, ab.stance) is distinct from (k.influence, k.followers, k.tier, ${stance})`);
 
   // Analytics rollups.
   if (topicDaily.size) {
