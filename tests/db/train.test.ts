@@ -6,10 +6,12 @@ import { scoreSentiment, sentiment } from '../../classifiers/sentiment.ts';
 import type { SentimentLabel } from '../../classifiers/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { brandSentimentModels, brands, mentionBrands, mentions } from '../../db/schema/index.ts';
+import { createApp } from '../../src/api/app.ts';
 import { registerTrainCommand, trainBrands } from '../../src/cli/train.ts';
+import type { FakeClock } from '../../src/clock.ts';
 import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
-import { makeDeps, makeMention } from '../helpers/harness.ts';
+import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
 
 let h: DbHandle;
@@ -143,6 +145,7 @@ describe('earshot train (per-brand sentiment models)', () => {
   it('a retrain on the same labels ties with the promoted model and keeps it', async () => {
     await labelled(acme, slang('acme'));
     const [first] = await trainBrands(deps, { brand: 'Acme', minLabels: 20 });
+    (deps.clock as FakeClock).advance(60_000);
     const [second] = await trainBrands(deps, { brand: 'Acme', minLabels: 20 });
     expect(first!.promoted).toBe(true);
     expect(second!.current!.model).toBe(first!.runId);
@@ -157,6 +160,27 @@ describe('earshot train (per-brand sentiment models)', () => {
       [first!.runId, true],
       [second!.runId, false],
     ]);
+
+    // The brand's runs through the API, newest first, with both figures.
+    const app = createApp(deps);
+    const key = await makeKey(deps, 'viewer');
+    const res = await app.request('/v1/brands/Acme/models', { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { id: string; promoted: boolean; baseline: string }[] };
+    expect(data.map((d) => [d.id, d.promoted, d.baseline])).toEqual([
+      [second!.runId, false, first!.runId],
+      [first!.runId, true, 'shipped'],
+    ]);
+    // Figures are stored as real (float4): equal to the printed ones to display precision.
+    const run = data[1] as unknown as {
+      candidateFigures: { accuracy: number };
+      baselineFigures: { accuracy: number };
+    };
+    expect(run.candidateFigures.accuracy).toBeCloseTo(first!.candidate!.accuracy, 5);
+    expect(run.baselineFigures.accuracy).toBeCloseTo(first!.current!.accuracy, 5);
+    expect(
+      (await app.request('/v1/brands/Nope/models', { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(404);
   });
 
   it('skips brands under --min-labels; the command prints both figures', async () => {

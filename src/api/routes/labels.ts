@@ -1,15 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { LABEL_SCORE, type MentionLabels } from '../../../classifiers/_lib/feedback/labels.ts';
 import type { SentimentLabel } from '../../../classifiers/types.ts';
 import type { DbOrTx } from '../../../db/client.ts';
 import type { HourlyDelta } from '../../../db/repo/mentions.ts';
-import { authorBrands, brands, mentionBrands, mentions } from '../../../db/schema/index.ts';
+import {
+  authorBrands,
+  brandSentimentModels,
+  brands,
+  mentionBrands,
+  mentions,
+} from '../../../db/schema/index.ts';
 import type { Deps } from '../../deps.ts';
 import { stanceSql } from '../../profiles/influence.ts';
 import type { Principal } from '../auth.ts';
 import { ApiError, errorSchema } from '../errors.ts';
 import { actorOf, router } from '../types.ts';
+import { findBrand } from './brands.ts';
 
 const sentimentEnum = z.enum(['positive', 'negative', 'neutral']);
 
@@ -71,6 +78,24 @@ const labelResult = z
     topics: z.array(z.string()),
   })
   .openapi('LabelResult');
+
+const figures = z.object({ accuracy: z.number(), macroF1: z.number() });
+const modelRunSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    labels: z.number().int(),
+    trainN: z.number().int(),
+    holdoutN: z.number().int(),
+    baseline: z
+      .string()
+      .openapi({ description: '`shipped`, or the id of the promoted model it was compared with' }),
+    baselineFigures: figures,
+    candidateFigures: figures,
+    promoted: z.boolean().openapi({ description: 'In use now for this brand' }),
+    promotedAt: z.string().nullable(),
+  })
+  .openapi('BrandModelRun');
 
 const err = (d: string) => ({ content: { 'application/json': { schema: errorSchema } }, description: d });
 
@@ -333,6 +358,50 @@ export function labelRoutes(deps: Deps) {
         (tx) => applyLabel(tx, deps, id, input, principal, actor),
       );
       return c.json(result, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/brands/{id}/models',
+      tags: ['brands'],
+      summary: "Training runs of the brand's sentiment model (earshot train), newest first",
+      description:
+        'Every run with its held-back figures and those of the model it was compared with; at most one is promoted (in use).',
+      request: {
+        params: z.object({
+          id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'Brand id or name' }),
+        }),
+      },
+      responses: {
+        200: {
+          content: { 'application/json': { schema: z.object({ data: z.array(modelRunSchema) }) } },
+          description: 'Training runs',
+        },
+        404: err('No such brand'),
+      },
+    }),
+    async (c) => {
+      const b = await findBrand(deps.db, c.req.valid('param').id);
+      const rows = await deps.db
+        .select()
+        .from(brandSentimentModels)
+        .where(eq(brandSentimentModels.brandId, b.id))
+        .orderBy(desc(brandSentimentModels.createdAt), desc(brandSentimentModels.id))
+        .limit(100);
+      const data = rows.map((r) => ({
+        id: r.id,
+        createdAt: r.createdAt.toISOString(),
+        labels: r.labels,
+        trainN: r.trainN,
+        holdoutN: r.holdoutN,
+        baseline: r.baseline,
+        baselineFigures: { accuracy: r.baselineAccuracy, macroF1: r.baselineMacroF1 },
+        candidateFigures: { accuracy: r.accuracy, macroF1: r.macroF1 },
+        promoted: r.promoted,
+        promotedAt: r.promotedAt?.toISOString() ?? null,
+      }));
+      return c.json({ data }, 200);
     },
   );
   return app;
