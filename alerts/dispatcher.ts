@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { outbox } from '../db/schema/index.ts';
 import { newId } from '../src/ids.ts';
+import { type GuardOptions, resolveGuarded } from '../src/net/guard.ts';
 import type { HttpClient } from '../src/net/types.ts';
 import { channelById } from './channels/index.ts';
 import type { AlertContext, OutboxRow } from './outbox.ts';
@@ -35,6 +36,8 @@ export interface DispatcherOptions {
   batch?: number;
   /** Idle poll interval of the background loop. */
   pollMs?: number;
+  /** Guard settings for channels that open their own sockets (SMTP); default: the channel's own flag. */
+  guardFor?: (channel: ChannelConfig) => GuardOptions;
   /** Channel registry lookup (tests may add fakes). */
   channelById?: (type: string) => ChannelDefinition | undefined;
 }
@@ -154,6 +157,8 @@ export function createDispatcher(ctx: AlertContext, opts: DispatcherOptions) {
           clock: ctx.clock,
           log: log.child({ channel: ch.name }),
           secrets: ch.secrets,
+          resolveHost: (host) =>
+            resolveGuarded(host, opts.guardFor?.(ch) ?? { allowPrivateNetwork: ch.allowPrivateNetwork }),
           signal: controller.signal,
         },
         ch.options,

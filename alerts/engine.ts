@@ -79,6 +79,10 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
         allowPrivateNetwork: ch.allowPrivateNetwork,
         rateLimit: { perMinute: 6000, concurrency: 4 },
       }),
+    guardFor: (ch) => ({
+      allowPrivateNetwork: ch.allowPrivateNetwork,
+      allowCidrs: deps.config.config.network.allowPrivate,
+    }),
   });
   const slowEvery = opts.slowEveryMs ?? 15 * 60_000;
   const lastSlow = new Map<string, number>();

@@ -166,6 +166,12 @@ export interface ChannelContext {
   signal?: AbortSignal;
   /** Secrets named in `secrets`, resolved from the channel's config; never log them. */
   secrets: Readonly<Record<string, string>>;
+  /**
+   * For channels that open their own sockets (SMTP): the checked address of a configured host
+   * under the same SSRF guard as `http` (private addresses only when the channel or
+   * `network.allowPrivate` allows them). Throws a BLOCKED_ADDRESS error otherwise.
+   */
+  resolveHost(host: string): Promise<string>;
 }
 
 export interface ChannelLimits {

@@ -89,8 +89,17 @@ export const email = defineChannel({
   async send(ctx, opts, message) {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const { user, pass } = ctx.secrets;
+    // Connect to the address the SSRF guard checked; TLS still verifies the configured name.
+    let address: string;
+    try {
+      address = await ctx.resolveHost(opts.host);
+    } catch (err) {
+      const blocked = (err as { code?: string }).code === 'BLOCKED_ADDRESS';
+      return { ok: false, retry: !blocked, error: (err as Error).message };
+    }
     const transport = nodemailer.createTransport({
-      host: opts.host,
+      host: address,
+      tls: { servername: opts.host },
       port: opts.port,
       secure: opts.secure,
       requireTLS: opts.requireTLS,

@@ -118,3 +118,28 @@ export function guardUrl(url: URL, opts: GuardOptions = {}): void {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && !isAddressAllowed(host, opts.allowCidrs ?? [])) throw blockedError(host, host);
 }
+
+/**
+ * The address to connect to for a configured host, for protocols that do not go through the
+ * guarded HTTP dispatcher (SMTP): resolved once, checked like a connection, and returned so the
+ * caller connects to exactly the address that was checked (no second lookup to rebind).
+ *
+ * @example
+ * await resolveGuarded('smtp.example.com', {}) // '203.0.113.7'
+ * await resolveGuarded('127.0.0.1', {}) // throws BLOCKED_ADDRESS
+ */
+export async function resolveGuarded(host: string, opts: GuardOptions = {}): Promise<string> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const allow = opts.allowPrivateNetwork ? null : (opts.allowCidrs ?? []);
+  const ok = (ip: string) => allow === null || isAddressAllowed(ip, allow);
+  if (isIP(bare)) {
+    if (!ok(bare)) throw blockedError(host, bare);
+    return bare;
+  }
+  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(bare, { all: true }, (err, list) => (err ? reject(err) : resolve(list))),
+  );
+  const allowed = addresses.find((a) => ok(a.address));
+  if (!allowed) throw blockedError(host, addresses[0]?.address ?? '?');
+  return allowed.address;
+}

@@ -18,6 +18,19 @@ describe('email channel', () => {
       to: ['ops@example.com', 'pr@example.com'],
     });
 
+  it('refuses a private SMTP host unless allowed, without retrying (SSRF guard)', async () => {
+    const blocked = await email.send(makeCtx({ guard: {} }), opts(), makeMessage());
+    expect(blocked).toMatchObject({ ok: false, retry: false });
+    expect((blocked as { error: string }).error).toMatch(/refusing to connect to 127\.0\.0\.1/);
+    const allowed = await email.send(
+      makeCtx({ guard: { allowCidrs: ['127.0.0.0/8'] } }),
+      opts(),
+      makeMessage(),
+    );
+    expect(allowed).toMatchObject({ ok: true });
+    expect((await sink.mail()).envelope.to).toEqual(['ops@example.com', 'pr@example.com']);
+  });
+
   it('sends multipart text + HTML with a Message-ID derived from the delivery id', async () => {
     const r = await email.send(makeCtx({ secrets: { user: 'u1', pass: 'p1' } }), opts(), makeMessage());
     const mail = await sink.mail();

@@ -1,6 +1,7 @@
 import type { AlertIncident, AlertMention, AlertMessage, ChannelContext } from '../../../alerts/types.ts';
 import { FakeClock } from '../../../src/clock.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { type GuardOptions, resolveGuarded } from '../../../src/net/guard.ts';
 import { createTestHttpClient } from '../../helpers/http-sink.ts';
 
 export const T0 = new Date('2026-03-01T08:00:00Z');
@@ -81,7 +82,13 @@ export function makeHugeMessage(): AlertMessage {
 }
 
 export function makeCtx(
-  opts: { clock?: FakeClock; secrets?: Record<string, string>; signal?: AbortSignal } = {},
+  opts: {
+    clock?: FakeClock;
+    secrets?: Record<string, string>;
+    signal?: AbortSignal;
+    /** The SSRF guard of non-HTTP channels; tests talk to local sinks, so private is allowed by default. */
+    guard?: GuardOptions;
+  } = {},
 ): ChannelContext & { clock: FakeClock } {
   const clock = opts.clock ?? new FakeClock(T0);
   return {
@@ -89,6 +96,7 @@ export function makeCtx(
     clock,
     log: silentLogger(),
     secrets: opts.secrets ?? {},
+    resolveHost: (host) => resolveGuarded(host, opts.guard ?? { allowPrivateNetwork: true }),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
 }
