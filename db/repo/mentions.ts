@@ -1,4 +1,4 @@
-import { and, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, type Column, gte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { authors, brandHourly, type mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
 
@@ -12,6 +12,19 @@ function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
+}
+
+/**
+ * `column = any(array)` with the whole list as ONE text parameter (a PostgreSQL array literal).
+ *
+ * Why not drizzle's `inArray`: it binds one parameter per value, so a 1,000-row batch builds and
+ * binds thousands of parameters per lookup, and every batch size is a new statement text that
+ * the server parses again. One parameter keeps the statement text fixed (prepared once per
+ * connection) and the plan the same: an index scan on `= any(...)`.
+ */
+function anyOf(col: Column, values: readonly (string | number)[], type: 'text' | 'int'): SQL {
+  const literal = `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+  return sql`${col} = any(${literal}::${sql.raw(type)}[])`;
 }
 
 export interface ExistingMention {
@@ -47,10 +60,11 @@ export async function findExisting(
       .from(mentions)
       .where(
         and(
-          inArray(mentions.platform, platforms),
-          inArray(
+          anyOf(mentions.platform, platforms, 'text'),
+          anyOf(
             mentions.externalId,
             part.map((k) => k.externalId),
+            'text',
           ),
         ),
       );
@@ -87,7 +101,7 @@ export async function findNearDupCandidates(
       and(
         sql`${mentions.id} = ${mentions.storyId}`,
         gte(mentions.publishedAt, since),
-        or(...col.map((c, i) => inArray(c, per[i]!))),
+        or(...col.map((c, i) => anyOf(c, per[i]!, 'int'))),
       ),
     );
   return rows.filter((r): r is NearDupCandidate => r.simhash !== null);
@@ -283,7 +297,7 @@ export async function storySizes(
   const rows = await db
     .select({ storyId: mentions.storyId, n: sql<number>`count(*)::int` })
     .from(mentions)
-    .where(and(inArray(mentions.storyId, [...new Set(storyIds)]), gte(mentions.publishedAt, since)))
+    .where(and(anyOf(mentions.storyId, [...new Set(storyIds)], 'text'), gte(mentions.publishedAt, since)))
     .groupBy(mentions.storyId);
   for (const r of rows) if (r.storyId) out.set(r.storyId, Number(r.n));
   return out;
@@ -307,8 +321,8 @@ export async function authorHistory(
     .from(authors)
     .where(
       and(
-        inArray(authors.platform, [...new Set(keys.map((k) => k.platform))]),
-        inArray(authors.handle, [...new Set(keys.map((k) => k.handle))]),
+        anyOf(authors.platform, [...new Set(keys.map((k) => k.platform))], 'text'),
+        anyOf(authors.handle, [...new Set(keys.map((k) => k.handle))], 'text'),
       ),
     );
   for (const r of rows) {

@@ -266,7 +266,7 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
   type TD = { brand_id: string; day: string; topic: string; n: number; negative: number };
   const topicDaily = new Map<string, TD>();
   const geoDaily = new Map<string, { brand_id: string; day: string; geo: string; n: number }>();
-  const tops: { brand_id: string; day: string; mention_id: string; reach: number; engagement: number }[] = [];
+  const tops: Top[] = [];
   for (const l of links) {
     const r = byId.get(l.mentionId)!;
     const key = `${l.brandId}\u0000${r.platform}\u0000${r.authorHandle}`;
@@ -427,7 +427,7 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
     await tx.execute(sql`
       insert into brand_top_mentions (brand_id, day, mention_id, reach, engagement)
       select brand_id, day, mention_id, reach, engagement
-      from json_to_recordset(${JSON.stringify(tops)}::json) as x(brand_id text, day timestamptz, mention_id text, reach bigint, engagement bigint)
+      from json_to_recordset(${JSON.stringify(topCandidates(tops))}::json) as x(brand_id text, day timestamptz, mention_id text, reach bigint, engagement bigint)
       on conflict do nothing`);
     const touched = JSON.stringify(
       [...new Set(tops.map((t) => `${t.brand_id}|${t.day}`))].map((k) => {
@@ -466,6 +466,37 @@ export async function applyStoredBatch(tx: DbOrTx, b: StoredBatch, s: ProfileSet
 }
 
 const ACTIVITY_HALF_LIFE_S = 30 * 86_400;
+
+type Top = { brand_id: string; day: string; mention_id: string; reach: number; engagement: number };
+
+/**
+ * The batch's rows that can still be among the top TOP_PER_DAY of their (brand, day): a row
+ * outranked by TOP_PER_DAY rows of the same batch on (reach, engagement) cannot, whatever is
+ * stored. Ties at the cut stay, since the final tie-break (mention id) is left to the database's
+ * own ordering. Skips inserting rows that the trim below would delete at once.
+ */
+function topCandidates(tops: readonly Top[]): Top[] {
+  const byKey = new Map<string, Top[]>();
+  for (const t of tops) {
+    const k = `${t.brand_id}|${t.day}`;
+    const list = byKey.get(k);
+    if (list) list.push(t);
+    else byKey.set(k, [t]);
+  }
+  const out: Top[] = [];
+  for (const list of byKey.values()) {
+    if (list.length <= TOP_PER_DAY) {
+      out.push(...list);
+      continue;
+    }
+    list.sort((a, b) => b.reach - a.reach || b.engagement - a.engagement);
+    const cut = list[TOP_PER_DAY - 1]!;
+    for (const t of list) {
+      if (t.reach > cut.reach || (t.reach === cut.reach && t.engagement >= cut.engagement)) out.push(t);
+    }
+  }
+  return out;
+}
 
 /** Values of a keyed map in key order. */
 function sortedBy<T>(m: Map<string, T>): T[] {
