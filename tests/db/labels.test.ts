@@ -193,6 +193,44 @@ describe('POST /v1/mentions/{id}/label', () => {
     expect(await deps.db.select().from(auditLog).where(eq(auditLog.action, 'mention.label'))).toEqual([]);
   });
 
+  it("DELETE restores the classifiers' answers and the rollups", async () => {
+    const id = await ingestOne('I love acme and globex #battery');
+    const before = { acme: await hourly(acme), globex: await hourly(globex) };
+    await call('POST', `/v1/mentions/${id}/label`, editor, { sentiment: 'negative', topics: ['price'] });
+    await call('POST', `/v1/mentions/${id}/label`, editor, { sentiment: 'neutral', brand: 'Acme' });
+    expect(await hourly(acme)).toMatchObject({ positive: 0, neutral: 1 });
+    expect((await call('DELETE', `/v1/mentions/${id}/label`, viewer)).status).toBe(403);
+
+    const r = await call('DELETE', `/v1/mentions/${id}/label`, editor);
+    expect(r.status).toBe(200);
+    const got = await json(call('GET', `/v1/mentions/${id}`, viewer));
+    expect(got.labels).toBeNull();
+    expect(got.sentiment).toEqual({ label: 'positive', score: 0.7, confidence: 0.9 });
+    expect(got.brands.map((b: { sentiment: { label: string } }) => b.sentiment.label)).toEqual([
+      'positive',
+      'positive',
+    ]);
+    expect(got.topics).toEqual(['battery']);
+    for (const [b, row] of [
+      [acme, before.acme],
+      [globex, before.globex],
+    ] as const) {
+      const now = await hourly(b);
+      expect(now).toMatchObject({
+        total: row.total,
+        positive: row.positive,
+        negative: row.negative,
+        neutral: row.neutral,
+      });
+      expect(now.sentimentSum).toBeCloseTo(row.sentimentSum, 5);
+    }
+    const topics = await deps.db.select().from(brandTopicDaily).where(eq(brandTopicDaily.brandId, acme));
+    expect(Object.fromEntries(topics.map((t) => [t.topic, t.n]))).toEqual({ battery: 1, price: 0 });
+    const audits = await deps.db.select().from(auditLog).where(eq(auditLog.entityId, id));
+    expect(audits.map((a) => a.action).sort()).toEqual(['mention.label', 'mention.label', 'mention.unlabel']);
+    expect((await call('DELETE', `/v1/mentions/${id}/label`, editor)).status).toBe(404);
+  });
+
   it('re-classification keeps human labels', async () => {
     const id = await ingestOne('I love acme #battery');
     await call('POST', `/v1/mentions/${id}/label`, editor, { sentiment: 'negative', topics: ['price'] });

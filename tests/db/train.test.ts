@@ -183,6 +183,30 @@ describe('earshot train (per-brand sentiment models)', () => {
     ).toBe(404);
   });
 
+  it('a model trained on other shipped features is neither used nor compared with', async () => {
+    await labelled(acme, slang('acme'));
+    const [first] = await trainBrands(deps, { brand: 'Acme', minLabels: 20 });
+    const [row] = await runs();
+    await deps.db
+      .update(brandSentimentModels)
+      .set({ model: { ...(row!.model as object), featureVersion: -1 } })
+      .where(eq(brandSentimentModels.id, first!.runId!));
+    await deps.pipeline.processBatch([makeMention({ text: 'that acme skateboard is sick' })], {
+      origin: 'test',
+    });
+    const [link] = await deps.db
+      .select({ label: mentionBrands.sentimentLabel })
+      .from(mentionBrands)
+      .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
+      .where(eq(mentions.text, 'that acme skateboard is sick'));
+    expect(link!.label).toBe('negative');
+    (deps.clock as FakeClock).advance(60_000);
+    const [second] = await trainBrands(deps, { brand: 'Acme', minLabels: 20 });
+    expect(second!.current!.model).toBe('shipped');
+    expect(second!.promoted).toBe(true);
+    expect((await runs()).map((x) => x.promoted)).toEqual([false, true]);
+  });
+
   it('skips brands under --min-labels; the command prints both figures', async () => {
     await labelled(acme, slang('acme'));
     await labelled(globex, [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Sentiment, SentimentLabel } from '../../types.ts';
-import { enFeatures, zhFeatures } from '../sentiment/features.ts';
+import { enFeatures, FEATURE_VERSION, zhFeatures } from '../sentiment/features.ts';
 import {
   type LinearModel,
   type LinearModelFile,
@@ -31,6 +31,8 @@ export const PRIOR = 2;
 export interface BrandModelFile {
   kind: 'brand-sentiment-correction';
   version: 1;
+  /** The shipped feature extraction it was trained with; a model of other features is not used. */
+  featureVersion: number;
   prior: number;
   linear: LinearModelFile;
 }
@@ -133,14 +135,17 @@ export function saveBrandModel(m: BrandModel, trainedOn: string[]): BrandModelFi
   return {
     kind: 'brand-sentiment-correction',
     version: 1,
+    featureVersion: FEATURE_VERSION,
     prior: m.prior,
     linear: saveLinear(m.linear, { trainedOn, version: 1 }),
   };
 }
 
+/** A stored model, or null when it is not one or was trained on other features (retrain then). */
 export function loadBrandModel(f: unknown): BrandModel | null {
   const file = f as BrandModelFile | null;
   if (file?.kind !== 'brand-sentiment-correction' || file.version !== 1) return null;
+  if (file.featureVersion !== FEATURE_VERSION) return null;
   return { prior: file.prior, linear: loadLinear(file.linear) };
 }
 

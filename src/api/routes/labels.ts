@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { LABEL_SCORE, type MentionLabels } from '../../../classifiers/_lib/feedback/labels.ts';
-import type { SentimentLabel } from '../../../classifiers/types.ts';
+import type { ClassifierOutput, SentimentLabel } from '../../../classifiers/types.ts';
 import type { DbOrTx } from '../../../db/client.ts';
 import type { HourlyDelta } from '../../../db/repo/mentions.ts';
 import {
@@ -63,7 +63,7 @@ const labelInput = z
 const labelResult = z
   .object({
     id: z.string(),
-    labels: labelsSchema,
+    labels: labelsSchema.nullable().openapi({ description: 'null after DELETE' }),
     sentiment: z
       .object({ label: sentimentEnum, score: z.number(), confidence: z.number().nullable() })
       .nullable(),
@@ -210,15 +210,8 @@ async function adjustRollups(
   }
 }
 
-/** Apply one label request inside a transaction; returns the audit before/after and the result. */
-async function applyLabel(
-  tx: DbOrTx,
-  deps: Deps,
-  id: string,
-  input: Input,
-  principal: Principal | undefined,
-  actor: string,
-) {
+/** The mention (locked) and its brand links. */
+async function loadMention(tx: DbOrTx, id: string): Promise<{ m: MentionRow; links: Link[] }> {
   const rows = await tx.select().from(mentions).where(eq(mentions.id, id)).for('update').limit(1);
   const m = rows[0];
   if (!m) throw new ApiError('NOT_FOUND', `mention ${id} not found`);
@@ -233,7 +226,79 @@ async function applyLabel(
     .innerJoin(brands, eq(brands.id, mentionBrands.brandId))
     .where(eq(mentionBrands.mentionId, id))
     .orderBy(mentionBrands.brandId);
-  const links: Link[] = linkRows.map((l) => ({ ...l, label: l.label ?? null }));
+  return { m, links: linkRows.map((l) => ({ ...l, label: l.label ?? null })) };
+}
+
+interface MentionSentiment {
+  sentimentLabel: SentimentLabel | null;
+  sentimentScore: number | null;
+  sentimentConfidence: number | null;
+}
+
+/**
+ * Write a mention's new sentiment, topics and labels, its brand links and the rollups; return
+ * the audit before/after and the API result.
+ */
+async function commitState(
+  tx: DbOrTx,
+  deps: Deps,
+  m: MentionRow,
+  links: Link[],
+  next: { sentiment: MentionSentiment; links: Link[]; topics: string[]; labels: MentionLabels | null },
+) {
+  await tx
+    .update(mentions)
+    .set({
+      ...next.sentiment,
+      topics: next.topics,
+      labels: next.labels as unknown as Record<string, unknown> | null,
+      updatedAt: deps.clock.now(),
+    })
+    .where(eq(mentions.id, m.id));
+  for (const a of next.links) {
+    const b = links.find((l) => l.brandId === a.brandId)!;
+    if (a.label === b.label && a.score === b.score) continue;
+    await tx
+      .update(mentionBrands)
+      .set({ sentimentLabel: a.label, sentimentScore: a.score })
+      .where(and(eq(mentionBrands.mentionId, m.id), inArray(mentionBrands.brandId, [a.brandId])));
+  }
+  await adjustRollups(tx, m, { links, topics: m.topics }, { links: next.links, topics: next.topics }, deps);
+  const snapshot = (s: MentionSentiment, ls: Link[], t: string[], l: unknown) => ({
+    sentiment: s.sentimentLabel,
+    brands: ls.map((x) => ({ id: x.brandId, sentiment: x.label })),
+    topics: t,
+    labels: l,
+  });
+  const s = next.sentiment;
+  const result = {
+    id: m.id,
+    labels: next.labels,
+    sentiment:
+      s.sentimentLabel && s.sentimentScore !== null
+        ? { label: s.sentimentLabel, score: s.sentimentScore, confidence: s.sentimentConfidence }
+        : null,
+    brands: next.links.map((a) => ({ id: a.brandId, name: a.name, sentiment: a.label, score: a.score })),
+    topics: next.topics,
+  };
+  return {
+    result,
+    entityId: m.id,
+    before: snapshot(m, links, m.topics, m.labels ?? null),
+    after: snapshot(s, next.links, next.topics, next.labels),
+  };
+}
+
+/** Apply one label request inside a transaction. */
+async function applyLabel(
+  tx: DbOrTx,
+  deps: Deps,
+  id: string,
+  input: Input,
+  principal: Principal | undefined,
+  actor: string,
+) {
+  const { m, links } = await loadMention(tx, id);
   let targets = links;
   if (input.brand !== undefined) {
     const b = links.find((l) => l.brandId === input.brand || l.name === input.brand);
@@ -252,7 +317,7 @@ async function applyLabel(
     ...(principal ? { byName: principal.name } : {}),
     at: deps.clock.now().toISOString(),
   };
-  const next = {
+  const sentiment: MentionSentiment = {
     sentimentLabel: m.sentimentLabel,
     sentimentScore: m.sentimentScore,
     sentimentConfidence: m.sentimentConfidence,
@@ -262,7 +327,7 @@ async function applyLabel(
     const s = input.sentiment;
     if (input.brand === undefined) {
       labels.sentiment = s;
-      Object.assign(next, { sentimentLabel: s, sentimentScore: LABEL_SCORE[s], sentimentConfidence: 1 });
+      Object.assign(sentiment, { sentimentLabel: s, sentimentScore: LABEL_SCORE[s], sentimentConfidence: 1 });
     }
     labels.brandSentiment = { ...prev?.brandSentiment };
     for (const t of targets) {
@@ -275,48 +340,45 @@ async function applyLabel(
   const topics = input.topics ? [...new Set(input.topics)] : m.topics;
   if (input.topics) labels.topics = topics;
   if (input.note !== undefined) labels.note = input.note;
+  return commitState(tx, deps, m, links, { sentiment, links: after, topics, labels });
+}
 
-  await tx
-    .update(mentions)
-    .set({
-      ...next,
-      topics,
-      labels: labels as unknown as Record<string, unknown>,
-      updatedAt: deps.clock.now(),
-    })
-    .where(eq(mentions.id, id));
-  for (const a of after) {
-    const b = links.find((l) => l.brandId === a.brandId)!;
-    if (a.label === b.label && a.score === b.score) continue;
-    await tx
-      .update(mentionBrands)
-      .set({ sentimentLabel: a.label, sentimentScore: a.score })
-      .where(and(eq(mentionBrands.mentionId, id), inArray(mentionBrands.brandId, [a.brandId])));
-  }
-  await adjustRollups(tx, m, { links, topics: m.topics }, { links: after, topics }, deps);
+/**
+ * What the classifiers said, from the mention's stored records merged in chain order (a brand
+ * model's record right after `sentiment`): what a mention goes back to when its labels go.
+ */
+function classifiedOutput(records: Record<string, unknown>, chainIds: readonly string[]): ClassifierOutput {
+  const order = chainIds.map((k) => k.split('@')[0]!);
+  const rank = (key: string) => {
+    const id = key.split('@')[0]!;
+    const at = order.indexOf(id === 'brand-model' ? 'sentiment' : id);
+    return (at < 0 ? order.length : at) + (id === 'brand-model' ? 0.5 : 0);
+  };
+  const out: ClassifierOutput = {};
+  for (const key of Object.keys(records).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)))
+    Object.assign(out, records[key] as ClassifierOutput);
+  return out;
+}
 
-  const snapshot = (s: typeof next, ls: Link[], t: string[], l: unknown) => ({
-    sentiment: s.sentimentLabel,
-    brands: ls.map((x) => ({ id: x.brandId, sentiment: x.label })),
-    topics: t,
-    labels: l,
+/** Remove a mention's labels: sentiment, brand sentiment and topics go back to the classifiers'. */
+async function removeLabels(tx: DbOrTx, deps: Deps, id: string) {
+  const { m, links } = await loadMention(tx, id);
+  if (!m.labels) throw new ApiError('NOT_FOUND', `mention ${id} has no labels`);
+  const out = classifiedOutput(m.classifications, deps.classifiers.ids);
+  const after = links.map((l) => {
+    const s = out.brandSentiment?.[l.brandId] ?? out.sentiment;
+    return { ...l, label: s?.label ?? null, score: s?.score ?? null };
   });
-  const result = {
-    id,
-    labels,
-    sentiment:
-      next.sentimentLabel && next.sentimentScore !== null
-        ? { label: next.sentimentLabel, score: next.sentimentScore, confidence: next.sentimentConfidence }
-        : null,
-    brands: after.map((a) => ({ id: a.brandId, name: a.name, sentiment: a.label, score: a.score })),
-    topics,
-  };
-  return {
-    result,
-    entityId: id,
-    before: snapshot(m, links, m.topics, prev),
-    after: snapshot(next, after, topics, labels),
-  };
+  return commitState(tx, deps, m, links, {
+    sentiment: {
+      sentimentLabel: out.sentiment?.label ?? null,
+      sentimentScore: out.sentiment?.score ?? null,
+      sentimentConfidence: out.sentiment?.confidence ?? null,
+    },
+    links: after,
+    topics: out.topics?.map((t) => t.id) ?? [],
+    labels: null,
+  });
 }
 
 /**
@@ -360,6 +422,39 @@ export function labelRoutes(deps: Deps) {
       return c.json(result, 200);
     },
   );
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/mentions/{id}/label',
+      tags: ['mentions'],
+      summary: "Remove a mention's labels (editor or admin)",
+      description:
+        "Sentiment, per-brand sentiment and topics go back to the classifiers' stored answers (`classifications`), with the rollups adjusted, in one audited transaction.",
+      request: { params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: {
+        200: {
+          content: { 'application/json': { schema: labelResult } },
+          description: 'The mention without labels',
+        },
+        403: err('Viewer keys may not remove labels'),
+        404: err('No such mention, or it has no labels'),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const result = await deps.mutate(
+        {
+          actor: actorOf(c),
+          action: 'mention.unlabel',
+          entityType: 'mention',
+          requestId: c.get('requestId'),
+        },
+        (tx) => removeLabels(tx, deps, id),
+      );
+      return c.json(result, 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: 'get',
