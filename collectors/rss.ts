@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { htmlToText } from '../src/text.ts';
+import { isRecord, scalarText } from './_lib/api.ts';
 import {
   assertNotBlocked,
   charsetOf,
@@ -183,35 +184,39 @@ export function parseFeed(text: string, requestUrl: string): Feed {
   return { title: textOf($, channel, 'title'), link: feedLink, generator, items };
 }
 
+/** A non-empty string field of a JSON Feed, or null. */
+const jsonText = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
 function parseJsonFeed(text: string, requestUrl: string): Feed {
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
-    doc = JSON.parse(text) as Record<string, unknown>;
+    doc = JSON.parse(text);
   } catch (cause) {
     throw new SourceFault('parse-error', 'malformed JSON feed', { cause });
   }
-  if (!Array.isArray(doc.items) || typeof doc.version !== 'string' || !doc.version.includes('jsonfeed')) {
+  if (!isRecord(doc) || !Array.isArray(doc.items) || !jsonText(doc.version)?.includes('jsonfeed')) {
     throw new SourceFault('schema-changed', 'not a JSON Feed (no version/items)');
   }
-  const feedLink = resolveUrl(doc.home_page_url as string, requestUrl);
-  const items = (doc.items as Record<string, unknown>[]).map((it) => {
-    const authors =
-      (it.authors as { name?: string }[] | undefined) ?? (it.author ? [it.author as { name?: string }] : []);
-    const link = resolveUrl((it.url as string) ?? (it.external_url as string), feedLink ?? requestUrl);
-    const title = typeof it.title === 'string' ? it.title : null;
-    const html = (it.content_html as string) ?? (it.content_text as string) ?? (it.summary as string) ?? '';
-    const published = parseFeedDate((it.date_published as string) ?? (it.date_modified as string));
+  const feedLink = resolveUrl(jsonText(doc.home_page_url), requestUrl);
+  const items = doc.items.filter(isRecord).map((it) => {
+    // JSON Feed 1.1 `authors[]`, 1.0 `author`.
+    const authors = Array.isArray(it.authors) ? it.authors : [it.author];
+    const author = authors.map((a) => (isRecord(a) ? jsonText(a.name) : null)).find(Boolean) ?? null;
+    const link = resolveUrl(jsonText(it.url) ?? jsonText(it.external_url), feedLink ?? requestUrl);
+    const title = jsonText(it.title);
+    const html = jsonText(it.content_html) ?? jsonText(it.content_text) ?? jsonText(it.summary) ?? '';
+    const published = parseFeedDate(jsonText(it.date_published) ?? jsonText(it.date_modified));
     return {
-      id: it.id != null ? String(it.id) : (link ?? shortHash(title, html)),
+      id: scalarText(it.id) ?? link ?? shortHash(title, html),
       link,
       title,
       html,
-      author: authors[0]?.name ?? null,
+      author,
       published,
-      categories: Array.isArray(it.tags) ? (it.tags as string[]) : [],
+      categories: Array.isArray(it.tags) ? it.tags.map(scalarText).filter((t) => t !== null) : [],
     };
   });
-  return { title: (doc.title as string) ?? null, link: feedLink, generator: null, items };
+  return { title: jsonText(doc.title), link: feedLink, generator: null, items };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FetchError, SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
+import { scalarText } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import {
   assertWeiboOpen,
@@ -47,7 +48,7 @@ export async function visitorCookie(
   if (g.retcode !== 20000000 || !gd?.tid)
     throw new SourceFault(
       'login-wall',
-      `Weibo visitor system refused a visitor id (retcode ${String(g.retcode)})`,
+      `Weibo visitor system refused a visitor id (retcode ${scalarText(g.retcode) ?? '?'})`,
     );
   const inc = await http.get(`${base}/visitor/visitor`, {
     query: {
@@ -68,7 +69,7 @@ export async function visitorCookie(
   if (i.retcode !== 20000000 || !id?.sub)
     throw new SourceFault(
       'login-wall',
-      `Weibo visitor system refused a visitor cookie (retcode ${String(i.retcode)})`,
+      `Weibo visitor system refused a visitor cookie (retcode ${scalarText(i.retcode) ?? '?'})`,
     );
   return `SUB=${id.sub}${id.subp ? `; SUBP=${id.subp}` : ''}`;
 }

@@ -41,6 +41,17 @@ export async function getJson<T = unknown>(
   return { res, body: res.json<T>() };
 }
 
+/**
+ * A JSON scalar as text (ids, codes), or null for anything else. `String(v)` is not safe on
+ * parsed JSON: an object with a `toString` key that is no function throws a TypeError.
+ */
+export function scalarText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint' || typeof v === 'boolean')
+    return String(v);
+  return null;
+}
+
 /** Plain object check for JSON bodies whose shape is not guaranteed. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -128,8 +128,10 @@ export function parseWebPage(
       raw: { page: pageUrl, dated: date !== null },
     });
   });
-  if (mentions.length === 0)
+  if (mentions.length === 0) {
+    assertNotBlocked(html);
     throw new SourceFault('schema-changed', `items match "${sel.item}" but none has text for "${sel.text}"`);
+  }
   let nextUrl: string | null = null;
   if (sel.next) {
     const spec = ATTR_SUFFIX.test(sel.next) ? sel.next : `${sel.next}@href`;

@@ -3,6 +3,8 @@ import type { AnyNode } from 'domhandler';
 import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { htmlToText } from '../../src/text.ts';
+import { scalarText } from './api.ts';
+import { assertNotBlocked } from './html.ts';
 import { assertCompleteHtml } from './page-checks.ts';
 
 /**
@@ -117,6 +119,8 @@ export function assertWeiboOpen(html: string, url = ''): void {
       'login-wall',
       'Weibo answered with a login or visitor page; the cookie is missing or expired',
     );
+  // Any other captcha or sign-in page (a proxy's, a CDN's) is no Weibo page either.
+  if (!/id="M_|id="C_/.test(head)) assertNotBlocked(head);
 }
 
 /** Element HTML to text, keeping emoticons (`<img alt="[心]">`) as their names. */
@@ -330,7 +334,7 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
     // `ok: 0` with "这里还没有内容" (and no cards, or an empty list) is the end of the results.
     const cards = b.data?.cards;
     if (ok === 0 && (!Array.isArray(cards) || cards.length === 0)) return { items: [], nextPage: null };
-    throw new SourceFault('schema-changed', `m.weibo.cn answered ok=${String(b.ok)}`);
+    throw new SourceFault('schema-changed', `m.weibo.cn answered ok=${scalarText(b.ok) ?? typeof b.ok}`);
   }
   const cards = b.data?.cards;
   if (!Array.isArray(cards)) throw new SourceFault('schema-changed', 'm.weibo.cn answer has no data.cards');
@@ -343,10 +347,10 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
   for (const card of cards) collect(card);
   const items: WeiboItem[] = [];
   for (const mb of mblogs) {
-    const id = String(mb.mid ?? mb.id ?? '');
+    const id = scalarText(mb.mid) ?? scalarText(mb.id) ?? '';
     if (!/^\d+$/.test(id)) continue;
     const user = (mb.user ?? {}) as Record<string, unknown>;
-    const uid = user.id !== undefined ? String(user.id) : null;
+    const uid = scalarText(user.id);
     const bid = typeof mb.bid === 'string' ? mb.bid : null;
     const date = typeof mb.created_at === 'string' ? parseWeiboDate(mb.created_at, now) : null;
     const rt = mb.retweeted_status as Record<string, unknown> | undefined;
@@ -379,7 +383,7 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
           source: mb.source ?? null,
           truncated: Boolean(mb.isLongText),
           region: mb.region_name ?? null,
-          retweetedId: rt?.id !== undefined ? String(rt.mid ?? rt.id) : null,
+          retweetedId: rt ? (scalarText(rt.mid) ?? scalarText(rt.id)) : null,
         },
       },
     });
@@ -395,7 +399,7 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
 }
 
 const mblogText = (html: unknown) =>
-  htmlToText(String(html ?? '').replace(/<img[^>]*alt="?(\[[^\]"]+\])"?[^>]*>/g, '$1'));
+  htmlToText((typeof html === 'string' ? html : '').replace(/<img[^>]*alt="?(\[[^\]"]+\])"?[^>]*>/g, '$1'));
 
 /** A repost reads as on weibo.cn: its own text, then `//@author: original`. */
 function repostText(html: unknown, rt: Record<string, unknown> | undefined): string {

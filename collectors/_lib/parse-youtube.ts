@@ -7,10 +7,13 @@ import { assertNotBlocked } from './html.ts';
 
 /** YouTube Data API v3 bodies and the channel Atom feed, as pure functions over response bodies. */
 
+/** An RFC 3339 timestamp as the API writes it; anything else makes the item malformed. */
+const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a timestamp');
+
 const searchItem = z.looseObject({
   id: z.looseObject({ kind: z.string().optional(), videoId: z.string().optional() }),
   snippet: z.looseObject({
-    publishedAt: z.string(),
+    publishedAt: timestamp,
     channelId: z.string().optional(),
     channelTitle: z.string().optional(),
     title: z.string().optional(),
@@ -31,7 +34,7 @@ const commentSnippet = z.looseObject({
   textDisplay: z.string().optional(),
   textOriginal: z.string().optional(),
   likeCount: z.number().optional(),
-  publishedAt: z.string(),
+  publishedAt: timestamp,
   parentId: z.string().optional(),
 });
 const comment = z.looseObject({ id: z.string(), snippet: commentSnippet });

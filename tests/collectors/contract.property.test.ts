@@ -109,6 +109,17 @@ const targets: Target[] = [
     json: jsonCase(c),
   })),
   {
+    name: 'rss JSON Feed',
+    collector: 'rss',
+    path: '/feed.json',
+    reply: {
+      headers: { 'content-type': 'application/feed+json' },
+      body: fixture('rss/feedjira/json_feed.json'),
+    },
+    json: { doc: JSON.parse(fixture('rss/feedjira/json_feed.json').toString('utf8')) },
+    options: (base) => ({ url: `${base}/feed.json` }),
+  },
+  {
     name: 'youtube search.list',
     collector: 'youtube',
     path: '/youtube/v3/search',

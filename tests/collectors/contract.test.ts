@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/index.ts';
-import { EarshotError, FetchError } from '../../src/errors.ts';
+import { EarshotError, FetchError, SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { contractCases as table } from '../helpers/contract-cases.ts';
 import { FAULT_MATRIX, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
@@ -77,6 +77,24 @@ describe('collector contract', () => {
           );
           expect(good.error).toBeUndefined();
           expect(good.pages.length).toBeGreaterThan(0);
+        });
+      }
+
+      for (const [fault, kinds] of [
+        ['captcha', ['captcha']],
+        ['login-wall', ['login-wall']],
+        ['empty', ['empty', 'schema-changed', 'parse-error']],
+      ] as const) {
+        it(`a ${fault} page is a source fault (${kinds.join(' or ')}), never "no mentions"`, async () => {
+          srv.fault(t.path, { kind: fault }, 1);
+          const bad = await collectPages(
+            c,
+            ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }),
+            t.options(srv.url),
+          );
+          expect(bad.pages).toEqual([]);
+          expect(bad.error).toBeInstanceOf(SourceFault);
+          expect(kinds).toContain((bad.error as SourceFault).kind);
         });
       }
 
