@@ -223,7 +223,11 @@ export function registerTrainCommand(
           `--holdout: expected a share between 0 and 1, got "${opts.holdout}"`,
         );
       await ctx.withDeps(async (deps) => {
+        const { syncConfig } = await import('../config/sync.ts');
+        // Brands of earshot.yaml exist in the database once synced (as at start).
+        await syncConfig(deps);
         const reports = await trainBrands(deps, { brand: opts.brand, minLabels, holdout, progress });
+        if (reports.length === 0) ctx.out('no brands: nothing to train');
         for (const r of reports) ctx.out(opts.json ? JSON.stringify(r) : formatReport(r));
       });
     });

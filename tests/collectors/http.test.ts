@@ -176,3 +176,58 @@ describe('HTTPS_PROXY', () => {
     }
   });
 });
+
+describe('the request itself', () => {
+  it('sends a versioned User-Agent and decodes gzip and br bodies', async () => {
+    const { gzipSync, brotliCompressSync } = await import('node:zlib');
+    srv.route('GET', '/gz', {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync('{"z":"gzip"}'),
+    });
+    srv.route('GET', '/br', {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br' },
+      body: brotliCompressSync('{"z":"br"}'),
+    });
+    const http = testHttp();
+    expect((await http.get(`${srv.url}/gz`)).json()).toEqual({ z: 'gzip' });
+    expect((await http.get(`${srv.url}/br`)).json()).toEqual({ z: 'br' });
+    const req = srv.requests.at(-1)!;
+    expect(req.headers['user-agent']).toMatch(
+      /^Earshot\/\d+\.\d+\.\d+ \(\+https?:\/\/\S+; social listening\)$/,
+    );
+    expect(req.headers['accept-encoding']).toContain('br');
+  });
+
+  it('backs off exponentially with jitter between retries', async () => {
+    const clock = recordingClock();
+    const http = testHttp({ clock, retries: 3, backoffBaseMs: 100, maxRetryWaitMs: 10_000, random: () => 0 });
+    srv.fault('/ok', { kind: 'status', status: 502 }, 3);
+    expect((await http.get(`${srv.url}/ok`)).status).toBe(200);
+    // base * 2^(attempt-1), scaled by a jitter factor in [0.5, 1): 0.5 here.
+    expect(clock.slept).toEqual([50, 100, 200]);
+  });
+
+  it('paces a host from the rate-limit headers it answers with (Reddit cassette headers)', async () => {
+    const clock = recordingClock();
+    srv.route('GET', '/limited', {
+      headers: {
+        'content-type': 'application/json',
+        'x-ratelimit-used': '590',
+        'x-ratelimit-remaining': '10.0',
+        'x-ratelimit-reset': '60',
+      },
+      body: '{}',
+    });
+    const http = createHttpClient({
+      clock,
+      allowPrivate: ['127.0.0.0/8'],
+      retries: 0,
+      hostLimits: { [new URL(srv.url).host]: { perMinute: 100, concurrency: 1 } },
+    });
+    await http.get(`${srv.url}/limited`);
+    const host = http.stats().hosts[new URL(srv.url).host]!;
+    // 10 requests left for 60 s: paced at 10 a minute, below the seeded 100.
+    expect(host.perMinute).toBe(10);
+    expect(host.lastRateLimit).toMatchObject({ limit: 600, remaining: 10 });
+  });
+});
