@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
-import { getJson } from './_lib/api.ts';
+import { accountFacts, getJson } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import { defineCollector } from './types.ts';
 
@@ -10,7 +10,13 @@ export type BlueskyCursor = NewestFirstCursor<string>;
 
 const postSchema = z.looseObject({
   uri: z.string(),
-  author: z.looseObject({ did: z.string(), handle: z.string(), displayName: z.string().nullish() }),
+  author: z.looseObject({
+    did: z.string(),
+    handle: z.string(),
+    displayName: z.string().nullish(),
+    // ProfileViewBasic.createdAt (newer lexicons); unknown so a malformed value drops only it.
+    createdAt: z.unknown().optional(),
+  }),
   record: z.looseObject({
     text: z.string().default(''),
     createdAt: z.string(),
@@ -42,6 +48,8 @@ export function mapPost(p: Post): MentionInput {
       handle: p.author.handle,
       name: p.author.displayName || null,
       url: `https://bsky.app/profile/${p.author.handle}`,
+      // The author view has no post count; placeholder dates (0001-01-01) are dropped.
+      ...accountFacts(undefined, p.author.createdAt),
     },
     text: p.record.text,
     lang: p.record.langs?.[0] ?? null,

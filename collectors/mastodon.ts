@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { htmlToText } from '../src/text.ts';
-import { getJson, isRecord } from './_lib/api.ts';
+import { accountFacts, getJson, isRecord } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
 import { defineCollector } from './types.ts';
 
@@ -15,6 +15,9 @@ const accountSchema = z.looseObject({
   followers_count: z.number().nullish(),
   url: z.string().nullish(),
   bot: z.boolean().nullish(),
+  // Unknown so a malformed value drops the field, not the status.
+  statuses_count: z.unknown().optional(),
+  created_at: z.unknown().optional(),
 });
 const statusSchema = z.looseObject({
   id: z.string(),
@@ -55,6 +58,7 @@ export function mapStatus(s: Status, instanceHost: string): MentionInput {
       name: s.account.display_name || null,
       followers: s.account.followers_count ?? null,
       url: s.account.url ?? null,
+      ...accountFacts(s.account.statuses_count, s.account.created_at),
     },
     title: s.spoiler_text || null,
     text: htmlToText(s.content),

@@ -82,7 +82,7 @@ export const x = defineCollector({
           next_token: nextToken ?? undefined,
           'tweet.fields': 'author_id,created_at,lang,public_metrics,conversation_id,referenced_tweets',
           expansions: 'author_id',
-          'user.fields': 'username,name,public_metrics,verified',
+          'user.fields': 'username,name,public_metrics,verified,created_at',
         },
         acceptStatus: [200, 429],
         signal: ctx.signal,

@@ -56,3 +56,52 @@ export function scalarText(v: unknown): string | null {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * An account's post count as the canonical author takes it: a finite non-negative integer, or
+ * null (strings, negatives, fractions and NaN are not counts).
+ *
+ * @example
+ * postsCountOf(1159) // 1159
+ * postsCountOf(-1) // null
+ */
+export function postsCountOf(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
+/** Earliest account creation date believed: older values are placeholders (`0001-01-01`, epoch 0). */
+const EARLIEST_ACCOUNT = Date.UTC(2000, 0, 1);
+
+/**
+ * An account creation timestamp (ISO 8601 text) as an ISO string, or null when it is not a string,
+ * does not parse, or is a placeholder before 2000. Never throws.
+ *
+ * @example
+ * accountCreatedAt('2024-09-04T11:55:00.863Z') // '2024-09-04T11:55:00.863Z'
+ * accountCreatedAt('0001-01-01T00:00:00.000Z') // null
+ */
+export function accountCreatedAt(v: unknown): string | null {
+  if (typeof v !== 'string' || !v.trim()) return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) && t >= EARLIEST_ACCOUNT ? new Date(t).toISOString() : null;
+}
+
+/**
+ * `postsCount` and `createdAt` of a canonical author from the platform's raw values, each left
+ * out when the platform does not give a usable one (see `postsCountOf`, `accountCreatedAt`).
+ *
+ * @example
+ * accountFacts(3, '2026-08-01T00:00:00.000Z') // { postsCount: 3, createdAt: '2026-08-01T00:00:00.000Z' }
+ * accountFacts('1.2万', 'soon') // {}
+ */
+export function accountFacts(
+  posts: unknown,
+  createdAt: unknown,
+): { postsCount?: number; createdAt?: string } {
+  const out: { postsCount?: number; createdAt?: string } = {};
+  const n = postsCountOf(posts);
+  if (n !== null) out.postsCount = n;
+  const d = accountCreatedAt(createdAt);
+  if (d !== null) out.createdAt = d;
+  return out;
+}

@@ -3,7 +3,7 @@ import type { AnyNode } from 'domhandler';
 import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { htmlToText } from '../../src/text.ts';
-import { scalarText } from './api.ts';
+import { accountFacts, scalarText } from './api.ts';
 import { assertNotBlocked } from './html.ts';
 import { assertCompleteHtml } from './page-checks.ts';
 
@@ -181,7 +181,9 @@ export function parseWeiboProfile(html: string, uid: string, now: Date): WeiboPa
   const name = header.length
     ? textOf($, header.clone().children().remove().end()).split(/\s/)[0] || title
     : title;
-  const fans = /粉丝\[(\d+)\]/.exec($('div.u .tip2').text())?.[1];
+  const tip = $('div.u .tip2').text();
+  const fans = /粉丝\[(\d+)\]/.exec(tip)?.[1];
+  const postsCount = /微博\[(\d+)\]/.exec(tip)?.[1];
   const verified = $('div.u .ut img[alt="V"]').length > 0;
   const items: WeiboItem[] = [];
   posts.each((_, el) => {
@@ -233,6 +235,7 @@ export function parseWeiboProfile(html: string, uid: string, now: Date): WeiboPa
           followers: fans ? Number(fans) : null,
           verified,
           url: `https://weibo.com/u/${uid}`,
+          ...accountFacts(weiboCount(postsCount), undefined),
         },
         text: text.replace(/\s*全文\s*$/, '').trim(),
         lang: 'zh',
@@ -368,6 +371,7 @@ export function parseWeiboContainer(body: unknown, now: Date): WeiboPage {
           followers: weiboCount(user.followers_count),
           verified: typeof user.verified === 'boolean' ? user.verified : null,
           url: uid ? `https://weibo.com/u/${uid}` : null,
+          ...accountFacts(weiboCount(user.statuses_count), undefined),
         },
         text: repostText(mb.text, rt),
         lang: 'zh',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SourceFault } from '../../src/errors.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { decodeEntities } from '../../src/text.ts';
+import { accountFacts } from './api.ts';
 import { compareKeys } from './newest-first.ts';
 
 const metrics = z
@@ -30,7 +31,11 @@ const user = z.looseObject({
   username: z.string(),
   name: z.string().optional(),
   verified: z.boolean().optional(),
-  public_metrics: z.looseObject({ followers_count: z.number().optional() }).optional(),
+  // Unknown so a malformed value drops the field, not the author.
+  created_at: z.unknown().optional(),
+  public_metrics: z
+    .looseObject({ followers_count: z.number().optional(), tweet_count: z.unknown().optional() })
+    .optional(),
 });
 
 const page = z.looseObject({
@@ -94,6 +99,7 @@ export function parseXSearch(body: unknown, collectedAt: Date): XPage {
         followers: nonNeg(u?.public_metrics?.followers_count),
         verified: u?.verified ?? null,
         url: u ? `https://x.com/${u.username}` : null,
+        ...accountFacts(u?.public_metrics?.tweet_count, u?.created_at),
       },
       // X returns text with &amp; &lt; &gt; escaped.
       text: decodeEntities(tw.text),

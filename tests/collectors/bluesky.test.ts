@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BlueskyCursor, bluesky, postUrl } from '../../collectors/bluesky.ts';
+import { type BlueskyCursor, bluesky, mapPost, postUrl } from '../../collectors/bluesky.ts';
 import { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { cassette, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
@@ -32,12 +32,20 @@ describe('bluesky collector', () => {
       platform: 'bluesky',
       externalId: 'at://did:plc:kkergqgbhb56ptpwj2wenkje/app.bsky.feed.post/3lpk2u6qo222m',
       url: 'https://bsky.app/profile/socpaperbot.bsky.social/post/3lpk2u6qo222m',
-      author: { handle: 'socpaperbot.bsky.social', url: 'https://bsky.app/profile/socpaperbot.bsky.social' },
+      author: {
+        handle: 'socpaperbot.bsky.social',
+        url: 'https://bsky.app/profile/socpaperbot.bsky.social',
+        // The author view's createdAt (account creation); it has no post count.
+        createdAt: '2024-09-04T11:55:00.863Z',
+      },
       publishedAt: '2025-05-19T17:10:09.561858Z',
       lang: null,
       parentId: null,
     });
     expect(ms[0]!.text).toContain('Congressional Redistricting');
+    expect(ms[1]!.author.createdAt).toBe('2024-11-08T23:56:14.216Z');
+    expect(ms.every((m) => typeof m.author.createdAt === 'string')).toBe(true);
+    expect(ms.some((m) => 'postsCount' in m.author)).toBe(false);
     const nyhan = ms.find((m) => String(m.externalId).endsWith('/3lpjneeyp6c2w'))!;
     expect(nyhan).toMatchObject({ lang: 'en', metrics: { likes: 20, shares: 6, replies: 2 } });
     const reply = ms.find((m) => String(m.externalId).endsWith('/3lpjzka2pzc2l'))!;
@@ -91,6 +99,21 @@ describe('bluesky collector', () => {
       baseUrl: `${srv.url}/changed`,
     });
     expect((error as SourceFault).kind).toBe('schema-changed');
+  });
+
+  it('leaves out an author createdAt that is a placeholder or no date', () => {
+    const post = {
+      uri: 'at://did:plc:abc/app.bsky.feed.post/3k',
+      author: { did: 'did:plc:abc', handle: 'a.bsky.social', createdAt: '0001-01-01T00:00:00.000Z' },
+      record: { text: 'hi', createdAt: '2025-05-19T17:10:09.561Z' },
+    };
+    expect(mapPost(post).author).not.toHaveProperty('createdAt');
+    expect(mapPost({ ...post, author: { ...post.author, createdAt: 42 } }).author).not.toHaveProperty(
+      'createdAt',
+    );
+    expect(mapPost({ ...post, author: { ...post.author, createdAt: 'soon' } }).author).not.toHaveProperty(
+      'createdAt',
+    );
   });
 
   it('builds web URLs only for post URIs', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MastodonCursor, mastodon, nextMaxId } from '../../collectors/mastodon.ts';
+import { type MastodonCursor, mapStatus, mastodon, nextMaxId } from '../../collectors/mastodon.ts';
 import type { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { cassette, type FixtureServer, type Reply, startFixtureServer } from '../helpers/fixture-server.ts';
@@ -53,6 +53,9 @@ describe('mastodon collector', () => {
         handle: `mastodonpy_test_2@${new URL(srv.url).host}`,
         followers: 0,
         url: 'http://localhost:3000/@mastodonpy_test_2',
+        // account.statuses_count and account.created_at of the recorded status.
+        postsCount: 3,
+        createdAt: '2026-08-01T00:00:00.000Z',
       },
       metrics: { likes: 0, shares: 0, replies: 0 },
       parentId: null,
@@ -149,6 +152,15 @@ describe('mastodon collector', () => {
     const d = await collectPages(mastodon, ctxFor(testHttp()), { baseUrl: srv.url, hashtag: 'hoot' });
     expect((d.error as SourceFault).kind).toBe('login-wall');
     for (const r of [a, b, c, d]) expect(r.pages).toEqual([]);
+  });
+
+  it('leaves out a malformed statuses_count or account created_at instead of dropping the status', () => {
+    const account = status.account as Record<string, unknown>;
+    const odd = { ...status, account: { ...account, statuses_count: -1, created_at: 'not a date' } };
+    const m = mapStatus(odd as Parameters<typeof mapStatus>[0], 'm.example');
+    expect(m.author).toMatchObject({ handle: 'mastodonpy_test_2@m.example', followers: 0 });
+    expect(m.author).not.toHaveProperty('postsCount');
+    expect(m.author).not.toHaveProperty('createdAt');
   });
 
   it('reads max_id from a Link header', () => {

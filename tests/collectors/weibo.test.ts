@@ -40,7 +40,13 @@ const containerSample = (page: number, next: number | null) => ({
           bid: `Pbid${page}a`,
           created_at: '5分钟前',
           text: '艾克米的客服<span class="url-icon"><img alt="[赞]" src="x.png" /></span>很好 <a href="/search?q=%23acme%23">#acme#</a>',
-          user: { id: 1234567890, screen_name: '用户甲', followers_count: '12.3万', verified: true },
+          user: {
+            id: 1234567890,
+            screen_name: '用户甲',
+            followers_count: '12.3万',
+            statuses_count: '1.2万',
+            verified: true,
+          },
           reposts_count: 3,
           comments_count: '100万+',
           attitudes_count: 0,
@@ -56,7 +62,7 @@ const containerSample = (page: number, next: number | null) => ({
               id: String(5000000000000095 - page * 10),
               created_at: 'Sat Jun 20 10:00:00 +0800 2020',
               text: '第二条',
-              user: { id: 42, screen_name: 'b', followers_count: 7 },
+              user: { id: 42, screen_name: 'b', followers_count: 7, statuses_count: 'n/a' },
               reposts_count: 0,
               comments_count: 0,
               attitudes_count: 1,
@@ -168,7 +174,14 @@ describe('weibo.cn pages (recorded)', () => {
       platform: 'weibo',
       externalId: mid62ToId('J74OAhxtL'),
       url: 'https://weibo.com/1669879400/J74OAhxtL',
-      author: { handle: '1669879400', name: 'Dear-迪丽热巴', followers: 70805574, verified: true },
+      // 微博[1159] in the profile header → postsCount; weibo.cn shows no account creation date.
+      author: {
+        handle: '1669879400',
+        name: 'Dear-迪丽热巴',
+        followers: 70805574,
+        verified: true,
+        postsCount: 1159,
+      },
       text: '#一起热爱就现在#给你们康康我眼前的画面[嘻嘻] 绿洲',
       publishedAt: new Date('2020-06-17T10:12:00Z'),
       metrics: { likes: 523801, shares: 1000000, replies: 393530 },
@@ -235,13 +248,16 @@ describe('m.weibo.cn container (hand-made sample, documented shape)', () => {
     expect(p.nextPage).toBe(2);
     expect(p.items.map((i) => i.key)).toEqual(['5000000000000090', '5000000000000085']);
     expect(p.items[0]!.mention).toMatchObject({
-      author: { handle: '1234567890', name: '用户甲', followers: 123000, verified: true },
+      author: { handle: '1234567890', name: '用户甲', followers: 123000, verified: true, postsCount: 12_000 },
       text: '艾克米的客服[赞]很好 #acme#',
       metrics: { likes: 0, shares: 3, replies: 1_000_000 },
       publishedAt: new Date(recordedAt.getTime() - 5 * 60_000),
       url: 'https://weibo.com/1234567890/Pbid1a',
     });
     expect(p.items[1]!.mention.publishedAt).toEqual(new Date('2020-06-20T02:00:00Z'));
+    // An unreadable statuses_count is left out, not thrown on.
+    expect(p.items[1]!.mention.author).not.toHaveProperty('postsCount');
+    expect(p.items[0]!.mention.author).not.toHaveProperty('createdAt');
   });
 
   it('ok -100 is a login wall, ok 0 without cards the end, other shapes a changed schema', () => {

@@ -48,7 +48,9 @@ beforeAll(async () => {
       username: `user${id}`,
       name: `User ${id}`,
       verified: id === '100',
-      public_metrics: { followers_count: Number(id) * 10 },
+      // X's documented user object: created_at ISO, public_metrics.tweet_count.
+      created_at: `2015-03-0${Number(id) - 99}T12:00:00.000Z`,
+      public_metrics: { followers_count: Number(id) * 10, tweet_count: Number(id) * 100 },
     }));
     return {
       headers: {
@@ -101,6 +103,32 @@ describe('x parser (recorded bodies)', () => {
     expect(p.mentions.find((m) => m.externalId === '1275840892285399041')!.parentId).toBeNull();
   });
 
+  it('has no author objects in the recorded page, so no postsCount or createdAt', () => {
+    const p = parseXSearch(nyc, now);
+    expect(p.mentions.some((m) => 'postsCount' in m.author || 'createdAt' in m.author)).toBe(false);
+  });
+
+  it('leaves out a malformed tweet_count or created_at, keeping the author', () => {
+    const body = {
+      data: [{ id: '1', text: 'hi', author_id: '7', created_at: '2026-11-25T07:00:00.000Z' }],
+      includes: {
+        users: [
+          {
+            id: '7',
+            username: 'odd',
+            created_at: 'yesterday',
+            public_metrics: { followers_count: 2, tweet_count: 1.5 },
+          },
+        ],
+      },
+      meta: { result_count: 1 },
+    };
+    const a = parseXSearch(body, now).mentions[0]!.author;
+    expect(a).toMatchObject({ handle: 'odd', followers: 2 });
+    expect(a).not.toHaveProperty('postsCount');
+    expect(a).not.toHaveProperty('createdAt');
+  });
+
   it('refuses bodies that are not a search answer', () => {
     expect(() => parseXSearch({ errors: [{ title: 'Invalid Request' }] }, now)).toThrowError(
       expect.objectContaining({ kind: 'upstream' }),
@@ -141,11 +169,20 @@ describe('x collector (fixture server, real HTTP layer)', () => {
     expect(m).toMatchObject({
       externalId: synthetic[249]!.id,
       text: 'post 249 about acme & co',
-      author: { handle: 'user104', name: 'User 104', followers: 1040, verified: false },
+      author: {
+        handle: 'user104',
+        name: 'User 104',
+        followers: 1040,
+        verified: false,
+        postsCount: 10_400,
+        createdAt: '2015-03-05T12:00:00.000Z',
+      },
       metrics: { likes: 249, shares: 3, replies: 3, views: 40 },
       threadId: synthetic[240]!.id,
       url: `https://x.com/user104/status/${synthetic[249]!.id}`,
     });
+    const userFields = new URL(srv.requests.at(-1)!.url, srv.url).searchParams.get('user.fields')!.split(',');
+    expect(userFields).toEqual(expect.arrayContaining(['public_metrics', 'created_at']));
     const last = pages.at(-1)!.cursor;
     expect(last).toMatchObject({
       sinceId: synthetic[249]!.id,
