@@ -130,7 +130,8 @@ export function authorSpamSignals(
 }
 
 /**
- * Spam score of one input. `now` is used for account age only.
+ * Spam score of one input. `now` is the time the author is judged at (the post's publication):
+ * account age, posting rate and brand-flood rate are measured up to it.
  *
  * @example
  * spamOf({ id: '1', text: '兼职日结，加微信 abc12345 详聊' }) // { score: 0.97, reasons: ['promo:兼职', 'promo:日结', ...] }
@@ -211,7 +212,9 @@ export const spam = defineClassifier({
   classify: (_ctx, inputs, _prior, options) => {
     const now = new Date();
     return inputs.map((i) => {
-      return { spam: spamOf(i, options, now) };
+      // Account age and posting rates as of the post, never later than now.
+      const at = i.publishedAt && i.publishedAt.getTime() < now.getTime() ? i.publishedAt : now;
+      return { spam: spamOf(i, options, at) };
     });
   },
 });

@@ -30,6 +30,8 @@ export interface ClassifierInput {
   /** Language from the source or from an earlier classifier in the chain. */
   lang?: string | null;
   platform?: string;
+  /** When the post was published (author heuristics are judged as of then, so backfills and re-classification agree). */
+  publishedAt?: Date;
   author?: {
     handle: string;
     followers?: number | null;

@@ -209,6 +209,7 @@ export function createPipeline(deps: PipelineDeps) {
       title: c.m.title,
       lang: c.m.lang,
       platform: c.m.platform,
+      publishedAt: c.m.publishedAt,
       author: {
         handle: c.m.author.handle,
         followers: c.m.author.followers,

@@ -153,6 +153,8 @@ describe('spam signals from the pipeline', () => {
     );
     const [row] = await deps.db.select().from(mentions);
     expect(reasons(row!)).toMatch(/author:few-followers-many-posts/);
+    // The post is from 2026-11-25: the account was three days old then, whenever it is stored.
+    expect(reasons(row!)).toMatch(/author:new-account/);
     expect(row!.spamScore!).toBeGreaterThan(0.4);
   });
 });
