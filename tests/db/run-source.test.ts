@@ -268,4 +268,44 @@ describe('a real collector through the pipeline', () => {
       await srv.close();
     }
   });
+  it('keeps one HTTP client per source across runs: five failed runs open its breaker, later runs wait for the cool-down', async () => {
+    const srv = await startFixtureServer();
+    srv.route('GET', '/r/down/comments.json', { status: 503, body: 'down' });
+    const real = await makeDeps({
+      handle: h,
+      clock,
+      collectors: [reddit],
+      httpFactory: (o) => testHttp({ clock: o.clock }),
+      config: {
+        brands: [{ name: 'Acme', query: 'acme' }],
+        sources: [
+          {
+            name: 'down',
+            type: 'reddit',
+            options: { subreddit: 'down', listing: 'comments', baseUrl: srv.url },
+          },
+        ],
+      },
+    });
+    try {
+      await syncConfig(real);
+      const [s] = await real.db.select().from(sources).where(eq(sources.name, 'down'));
+      for (let i = 0; i < 5; i++) {
+        expect(await runSource(real, s!)).toMatchObject({ status: 'fault' });
+        clock.advance(60_000);
+      }
+      const asked = srv.requests.length;
+      const r = await runSource(real, s!);
+      expect(r).toMatchObject({ status: 'fault' });
+      expect(r.error?.message).toMatch(/circuit open/);
+      expect(srv.requests.length).toBe(asked);
+      // After the cool-down one trial request goes out.
+      clock.advance(5 * 60_000);
+      await runSource(real, s!);
+      expect(srv.requests.length).toBe(asked + 1);
+    } finally {
+      await real.close();
+      await srv.close();
+    }
+  });
 });
