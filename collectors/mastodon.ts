@@ -101,6 +101,14 @@ export const mastodon = defineCollector({
   async *collect(ctx, o) {
     const base = o.baseUrl.replace(/\/$/, '');
     const host = new URL(base).host;
+    // Mastodon searches statuses for signed-in accounts only: without a token every instance
+    // answers with no statuses, which would read as a calm day.
+    if (o.query && !ctx.secrets.token)
+      throw new SourceFault(
+        'login-wall',
+        'Mastodon status search needs an access token (secret "token", scope read:search); without one the instance returns no statuses',
+        { retry: false },
+      );
     const headers: Record<string, string> = ctx.secrets.token
       ? { authorization: `Bearer ${ctx.secrets.token}` }
       : {};

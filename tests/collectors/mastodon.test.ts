@@ -98,8 +98,13 @@ describe('mastodon collector', () => {
     expect(pages.length).toBe(2);
   });
 
-  it('searches statuses (v2, type=statuses); an empty result ends the pass', async () => {
-    const { pages, error } = await collectPages(mastodon, ctxFor(testHttp()), {
+  it('searches statuses (v2, type=statuses) with a token; an empty result ends the pass', async () => {
+    const signedIn = () => ctxFor(testHttp(), null, { secrets: { token: 't' } });
+    const n = srv.requests.length;
+    const anonymous = await collectPages(mastodon, ctxFor(testHttp()), { baseUrl: srv.url, query: 'acme' });
+    expect(anonymous.error).toMatchObject({ kind: 'login-wall', retry: false });
+    expect(srv.requests.length).toBe(n);
+    const { pages, error } = await collectPages(mastodon, signedIn(), {
       baseUrl: srv.url,
       query: 'acme',
     });
@@ -108,7 +113,7 @@ describe('mastodon collector', () => {
     const req = new URL(srv.requests.filter((r) => r.url.startsWith('/api/v2/search')).at(-1)!.url, srv.url);
     expect(req.searchParams.get('type')).toBe('statuses');
     expect(req.searchParams.get('q')).toBe('acme');
-    const empty = await collectPages(mastodon, ctxFor(testHttp()), { baseUrl: srv.url, query: 'nothing' });
+    const empty = await collectPages(mastodon, signedIn(), { baseUrl: srv.url, query: 'nothing' });
     expect(empty.error).toBeUndefined();
     expect(empty.pages).toHaveLength(1);
     expect(empty.pages[0]!.mentions).toEqual([]);
