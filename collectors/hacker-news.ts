@@ -23,12 +23,21 @@ const pageSchema = z.looseObject({ hits: z.array(z.unknown()), nbHits: z.number(
 
 type Hit = z.infer<typeof hitSchema>;
 
-/** Resume state: the window (since, upper] still to read, and the newest item seen. */
+/**
+ * Resume state: the window (since, upper] still to read, and the newest item seen. `page` (absent
+ * means 0) is the Algolia page to read next within that window; it is non-zero only while
+ * paging through more than `hitsPerPage` hits that share the second `upper`, all of them on the
+ * pages before it. Cursors written before `page` existed read as page 0.
+ */
 export interface HnCursor {
   since: number;
   upper: number | null;
   newest: number;
+  page?: number;
 }
+
+/** Algolia serves no hit past the 1,000th of a query (`paginationLimitedTo`), whatever the page. */
+const ALGOLIA_HIT_CAP = 1000;
 
 export function mapHit(h: Hit): MentionInput {
   const id = String(h.objectID);
@@ -57,6 +66,11 @@ export function mapHit(h: Hit): MentionInput {
  * Hacker News through the Algolia search API, newest first. Pages are read by moving the upper
  * time bound down (keyset pagination on created_at_i) instead of `page=`, so there is no
  * 1,000-hit cap and a crash mid-window resumes exactly where the last committed page ended.
+ *
+ * A full page yields only its hits newer than its oldest second; the next page starts at that
+ * second (inclusive), so hits of one second are never split between two queries. When a full
+ * page is all one second, the window's bound is set to it and Algolia's `page` reads the rest of
+ * that second (in practice far fewer than the 1,000-hit cap) before the bound moves below it.
  * Each run re-reads the last `repollHours` to refresh points and comment counts.
  */
 export const hackerNews = defineCollector({
@@ -82,6 +96,8 @@ export const hackerNews = defineCollector({
       : Math.floor(ctx.backfillSince.getTime() / 1000);
     let upper = prev?.upper ?? null;
     let newest = prev?.newest ?? since;
+    // Only meaningful with a bound: the hits of second `upper` on pages before it were read.
+    let pageNo = upper !== null && Number.isSafeInteger(prev?.page) && prev!.page! > 0 ? prev!.page! : 0;
     for (let pages = 0; pages < ctx.maxPages; pages++) {
       const filters = [`created_at_i>${since}`];
       if (upper !== null) filters.push(`created_at_i<=${upper}`);
@@ -94,6 +110,7 @@ export const hackerNews = defineCollector({
             tags: o.tags,
             hitsPerPage: o.hitsPerPage,
             numericFilters: filters.join(','),
+            ...(pageNo > 0 ? { page: pageNo } : {}),
           },
           signal: ctx.signal,
         },
@@ -109,17 +126,42 @@ export const hackerNews = defineCollector({
       }
       if (page.data.hits.length > 0 && hits.length === 0)
         throw new SourceFault('schema-changed', 'no hit has the expected fields');
-      for (const h of hits) newest = Math.max(newest, h.created_at_i);
+      if (page.data.hits.length < o.hitsPerPage) {
+        // The window's last page: every hit left in it is here.
+        for (const h of hits) newest = Math.max(newest, h.created_at_i);
+        yield {
+          mentions: hits.map(mapHit),
+          cursor: { since: newest, upper: null, newest } satisfies HnCursor,
+        };
+        return;
+      }
       const oldest = hits.reduce((m, h) => Math.min(m, h.created_at_i), Number.POSITIVE_INFINITY);
-      const done = page.data.hits.length < o.hitsPerPage;
-      // More than a page within one second would not move the bound: step past it.
-      const nextUpper = oldest === upper ? oldest - 1 : oldest;
-      const cursor: HnCursor = done
-        ? { since: newest, upper: null, newest }
-        : { since, upper: nextUpper, newest };
-      yield { mentions: hits.map(mapHit), cursor };
-      if (done) return;
-      upper = nextUpper;
+      const latest = hits.reduce((m, h) => Math.max(m, h.created_at_i), Number.NEGATIVE_INFINITY);
+      let take: Hit[];
+      if (oldest === latest && (pageNo === 0 || oldest === upper)) {
+        // A full page of one second: nothing in the window is newer than it (page 0), or the
+        // pages before held only this second. Read on within it with the next page.
+        take = hits;
+        upper = oldest;
+        pageNo++;
+        if ((pageNo + 1) * o.hitsPerPage > ALGOLIA_HIT_CAP) {
+          ctx.log.warn(
+            { second: oldest, read: pageNo * o.hitsPerPage },
+            'more hits in one second than Algolia serves; the rest of that second is skipped',
+          );
+          upper = oldest - 1;
+          pageNo = 0;
+        }
+      } else {
+        // Every hit newer than the page's oldest second is read (the order is newest first);
+        // that second may go on past the page, so it is left whole to the next query.
+        take = hits.filter((h) => h.created_at_i > oldest);
+        upper = oldest;
+        pageNo = 0;
+      }
+      for (const h of take) newest = Math.max(newest, h.created_at_i);
+      const cursor: HnCursor = { since, upper, newest, ...(pageNo > 0 ? { page: pageNo } : {}) };
+      yield { mentions: take.map(mapHit), cursor };
     }
   },
 });
