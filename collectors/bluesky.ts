@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SourceFault } from '../src/errors.ts';
+import { FetchError, SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
-import { accountFacts, getJson } from './_lib/api.ts';
+import { accountFacts, asAuthFault, getJson, isRecord } from './_lib/api.ts';
 import { type NewestFirstCursor, newestFirst } from './_lib/newest-first.ts';
-import { defineCollector } from './types.ts';
+import { defineCollector, type HttpClient, type HttpResponse } from './types.ts';
 
 /** Resume state: see `NewestFirstCursor` (keys are ISO dates; `next` is the platform's page position). */
 export type BlueskyCursor = NewestFirstCursor<string>;
@@ -65,10 +66,114 @@ export function mapPost(p: Post): MentionInput {
   };
 }
 
+/** A PDS session: the access JWT goes with each call, the refresh JWT renews it. */
+interface Session {
+  accessJwt: string;
+  refreshJwt: string;
+}
+
+/**
+ * Sessions kept for the life of the process, keyed by PDS, identifier and a digest of the app
+ * password (a changed password starts a new session). Never in the cursor: cursors are stored
+ * unencrypted.
+ */
+const sessions = new Map<string, Session>();
+
+/** Statuses handed back instead of thrown, so the XRPC error name (`ExpiredToken`) can be read. */
+const XRPC_STATUSES = [200, 400, 401];
+
+/** The XRPC error name of an answer (`{"error":"ExpiredToken","message":…}`), or null. */
+function xrpcError(res: HttpResponse): string | null {
+  try {
+    const body: unknown = JSON.parse(res.text());
+    return isRecord(body) && typeof body.error === 'string' ? body.error : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The access token no longer works: expired (400 `ExpiredToken`, at times 401), revoked or refused. */
+function tokenRefused(res: HttpResponse): boolean {
+  const error = xrpcError(res);
+  return res.status === 401 || (res.status === 400 && (error === 'ExpiredToken' || error === 'InvalidToken'));
+}
+
+async function xrpcPost(
+  http: HttpClient,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<HttpResponse> {
+  return http
+    .request(url, { method: 'POST', headers, body, acceptStatus: XRPC_STATUSES, signal })
+    .catch((err: unknown) => {
+      throw asAuthFault(err, 'Bluesky');
+    });
+}
+
+function sessionOf(res: HttpResponse, call: string): Session {
+  const body = res.json<unknown>();
+  if (!isRecord(body) || typeof body.accessJwt !== 'string' || typeof body.refreshJwt !== 'string')
+    throw new SourceFault('auth-expired', `Bluesky ${call} returned no tokens`);
+  return { accessJwt: body.accessJwt, refreshJwt: body.refreshJwt };
+}
+
+/**
+ * `com.atproto.server.createSession` with an app password (in the JSON body, never the URL).
+ * Refused credentials (401 `AuthenticationRequired`, `AccountTakedown`; 400 for a malformed
+ * identifier) are `auth-expired`, not retried: the operator must act.
+ */
+async function createSession(
+  http: HttpClient,
+  base: string,
+  secrets: { identifier: string; appPassword: string },
+  signal: AbortSignal,
+): Promise<Session> {
+  const res = await xrpcPost(
+    http,
+    `${base}/xrpc/com.atproto.server.createSession`,
+    { 'content-type': 'application/json' },
+    JSON.stringify({ identifier: secrets.identifier, password: secrets.appPassword }),
+    signal,
+  );
+  if (res.status !== 200) {
+    const error = xrpcError(res);
+    throw new SourceFault(
+      'auth-expired',
+      `Bluesky refused the login (${res.status} ${error ?? 'no error name'})`,
+      {
+        retry: false,
+        context: { url: res.url, status: res.status, error },
+      },
+    );
+  }
+  return sessionOf(res, 'createSession');
+}
+
+/** `com.atproto.server.refreshSession`; null when the refresh token is refused too. */
+async function refreshSession(
+  http: HttpClient,
+  base: string,
+  s: Session,
+  signal: AbortSignal,
+): Promise<Session | null> {
+  const res = await xrpcPost(
+    http,
+    `${base}/xrpc/com.atproto.server.refreshSession`,
+    { authorization: `Bearer ${s.refreshJwt}` },
+    undefined,
+    signal,
+  );
+  return res.status === 200 ? sessionOf(res, 'refreshSession') : null;
+}
+
 /**
  * Bluesky `app.bsky.feed.searchPosts`, newest first (`sort=latest`) with the opaque cursor;
- * incremental runs stop at the newest post of the previous run. A `token` secret is sent as a
- * bearer (some AppViews require authentication for search).
+ * incremental runs stop at the newest post of the previous run. With `identifier` and
+ * `appPassword` secrets it logs in on the PDS (`baseUrl`, default bsky.social), keeps the
+ * session in memory for the process, and on an expired access token refreshes it (or logs in
+ * again) and retries once. A ready `token` secret is sent as a bearer as it is.
  */
 export const bluesky = defineCollector({
   id: 'bluesky',
@@ -78,38 +183,95 @@ export const bluesky = defineCollector({
       query: z.string().min(1),
       lang: z.string().optional(),
       limit: z.number().int().min(1).max(100).default(100),
-      baseUrl: z.url().default('https://public.api.bsky.app'),
+      // Default: https://bsky.social with a login, else https://public.api.bsky.app.
+      baseUrl: z.url().optional(),
     })
     .strict(),
-  secrets: ['token'],
+  secrets: ['token', 'identifier', 'appPassword'],
   defaultSchedule: '*/10 * * * *',
   rateLimit: { perMinute: 600, concurrency: 2 },
   async *collect(ctx, o) {
-    const base = o.baseUrl.replace(/\/$/, '');
-    const headers: Record<string, string> = ctx.secrets.token
-      ? { authorization: `Bearer ${ctx.secrets.token}` }
-      : {};
+    const { identifier, appPassword, token } = ctx.secrets;
+    const login =
+      identifier || appPassword ? { identifier: identifier ?? '', appPassword: appPassword ?? '' } : null;
+    if (login && (!login.identifier || !login.appPassword))
+      throw new SourceFault(
+        'auth-expired',
+        'Bluesky login needs both the identifier and appPassword secrets',
+      );
+    const base = (o.baseUrl ?? (login ? 'https://bsky.social' : 'https://public.api.bsky.app')).replace(
+      /\/$/,
+      '',
+    );
+    const key = login
+      ? `${base}\n${login.identifier}\n${createHash('sha256').update(login.appPassword).digest('hex')}`
+      : '';
+
+    const current = async (): Promise<Session> => {
+      let s = sessions.get(key);
+      if (!s) {
+        s = await createSession(ctx.http, base, login!, ctx.signal);
+        sessions.set(key, s);
+      }
+      return s;
+    };
+    /** Refresh the session that `stale` belongs to, else log in again (unless already renewed). */
+    const renew = async (stale: string): Promise<void> => {
+      const s = sessions.get(key);
+      if (s && s.accessJwt !== stale) return;
+      const refreshed = s ? await refreshSession(ctx.http, base, s, ctx.signal) : null;
+      if (refreshed) return void sessions.set(key, refreshed);
+      sessions.delete(key);
+      sessions.set(key, await createSession(ctx.http, base, login!, ctx.signal));
+    };
+
+    const url = `${base}/xrpc/app.bsky.feed.searchPosts`;
+    const search = async (query: Record<string, string | number | undefined>): Promise<unknown> => {
+      if (!login && !token)
+        return (await getJson(ctx.http, url, { query, signal: ctx.signal }, 'Bluesky')).body;
+      for (let renewed = false; ; renewed = true) {
+        const access = login ? (await current()).accessJwt : token!;
+        const res = await ctx.http
+          .get(url, {
+            headers: { authorization: `Bearer ${access}` },
+            query,
+            acceptStatus: XRPC_STATUSES,
+            signal: ctx.signal,
+          })
+          .catch((err: unknown) => {
+            throw asAuthFault(err, 'Bluesky');
+          });
+        if (res.status === 200) return res.json();
+        if (!tokenRefused(res))
+          throw new FetchError(`upstream answered ${res.status}`, {
+            url: res.url,
+            failure: 'status',
+            status: res.status,
+          });
+        if (!login || renewed) {
+          const error = xrpcError(res);
+          throw new SourceFault(
+            'auth-expired',
+            `Bluesky refused the access token (${res.status} ${error ?? 'no error name'})`,
+            { retry: false, context: { url: res.url, status: res.status, error } },
+          );
+        }
+        await renew(access);
+      }
+    };
+
     const prev = ctx.cursor as NewestFirstCursor<string> | null;
     // `since` (inclusive) lets the AppView skip what an earlier, finished pass already read.
     const since = prev?.since ?? ctx.backfillSince.toISOString();
     yield* newestFirst(prev, ctx.backfillSince, ctx.maxPages, '', async (cursor) => {
-      const { body: raw } = await getJson(
-        ctx.http,
-        `${base}/xrpc/app.bsky.feed.searchPosts`,
-        {
-          headers,
-          query: {
-            q: o.query,
-            sort: 'latest',
-            since,
-            lang: o.lang,
-            limit: o.limit,
-            cursor: cursor || undefined,
-          },
-          signal: ctx.signal,
-        },
-        'Bluesky',
-      );
+      const raw = await search({
+        q: o.query,
+        sort: 'latest',
+        since,
+        lang: o.lang,
+        limit: o.limit,
+        cursor: cursor || undefined,
+      });
       const body = (raw ?? {}) as { posts?: unknown; cursor?: unknown };
       if (!Array.isArray(body.posts))
         throw new SourceFault('schema-changed', 'searchPosts answer has no posts array');

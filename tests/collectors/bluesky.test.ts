@@ -1,6 +1,8 @@
+import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlueskyCursor, bluesky, mapPost, postUrl } from '../../collectors/bluesky.ts';
 import { SourceFault } from '../../src/errors.ts';
+import { createLogger } from '../../src/log.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { cassette, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
 
@@ -121,5 +123,232 @@ describe('bluesky collector', () => {
       'https://bsky.app/profile/a.bsky.social/post/3k',
     );
     expect(postUrl('at://did:plc:abc/app.bsky.feed.like/3k', 'a')).toBeNull();
+  });
+});
+
+describe('bluesky login (identifier + app password)', () => {
+  const CREATE = '/xrpc/com.atproto.server.createSession';
+  const REFRESH = '/xrpc/com.atproto.server.refreshSession';
+  const PASSWORD = 'abcd-efgh-ijkl-mnop';
+  const json = (status: number, body: unknown) => ({
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const expired = {
+    kind: 'status',
+    status: 400,
+    headers: { 'content-type': 'application/json' },
+    body: '{"error":"ExpiredToken","message":"Token has expired"}',
+  } as const;
+  // A fake PDS: every login or refresh issues a numbered pair; a refresh token works once.
+  let issued = 0;
+  const live = new Set<string>();
+  const pair = () => {
+    issued++;
+    live.add(`refresh-${issued}`);
+    return {
+      accessJwt: `access-${issued}`,
+      refreshJwt: `refresh-${issued}`,
+      handle: 'a.test',
+      did: 'did:plc:a',
+    };
+  };
+  let pds: FixtureServer;
+  beforeAll(async () => {
+    pds = await startFixtureServer();
+    pds.route('GET', PATH, rec.reply);
+    pds.route('GET', (pq) => pq.startsWith(`${PATH}?`) && pq.includes('cursor=25'), {
+      headers: { 'content-type': 'application/json' },
+      body: '{"posts":[]}',
+    });
+    pds.route('POST', CREATE, () => json(200, pair()));
+    pds.route('POST', REFRESH, (req) => {
+      const token = String(req.headers.authorization).replace(/^Bearer /, '');
+      if (!live.delete(token)) return json(400, { error: 'ExpiredToken', message: 'Token has expired' });
+      return json(200, pair());
+    });
+  });
+  afterAll(() => pds.close());
+
+  const since = () => pds.requests.length;
+  const made = (from: number, path: string) =>
+    pds.requests.slice(from).filter((r) => r.url.split('?')[0] === path);
+  // Sessions live for the process, keyed by PDS and identifier: each test logs in as its own account.
+  const run = (identifier: string, over: Parameters<typeof ctxFor>[2] = {}) =>
+    collectPages(
+      bluesky,
+      ctxFor(testHttp(), null, { secrets: { identifier, appPassword: PASSWORD }, ...over }),
+      {
+        query: 'redistricting',
+        baseUrl: pds.url,
+      },
+    );
+
+  it('logs in once on the PDS and reuses the session across pages and runs', async () => {
+    const from = since();
+    const first = await run('reuse.test');
+    expect(first.error).toBeUndefined();
+    expect(first.pages.flatMap((p) => p.mentions)).toHaveLength(25);
+    const second = await run('reuse.test', { maxPages: 1 });
+    expect(second.error).toBeUndefined();
+    const logins = made(from, CREATE);
+    expect(logins).toHaveLength(1);
+    expect(logins[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(logins[0]!.body)).toEqual({ identifier: 'reuse.test', password: PASSWORD });
+    const searches = made(from, PATH);
+    expect(searches).toHaveLength(3);
+    const bearer = `Bearer access-${issued}`;
+    expect(searches.every((r) => r.headers.authorization === bearer)).toBe(true);
+    expect(made(from, REFRESH)).toEqual([]);
+  });
+
+  it('defaults to bsky.social with a login and keeps public.api.bsky.app without one', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get('https://bsky.social')
+      .intercept({ path: CREATE, method: 'POST' })
+      .reply(401, { error: 'AuthenticationRequired' });
+    agent
+      .get('https://public.api.bsky.app')
+      .intercept({ path: (p: string) => p.startsWith(`${PATH}?`), method: 'GET' })
+      .reply(403, 'forbidden');
+    const http = testHttp({ dispatcher: agent });
+    const login = await collectPages(
+      bluesky,
+      ctxFor(http, null, { secrets: { identifier: 'default.test', appPassword: PASSWORD } }),
+      { query: 'x' },
+    );
+    expect(login.error).toMatchObject({
+      kind: 'auth-expired',
+      context: { url: `https://bsky.social${CREATE}` },
+    });
+    const anon = await collectPages(bluesky, ctxFor(http), { query: 'x' });
+    expect(anon.error).toMatchObject({ kind: 'blocked' });
+    expect((anon.error as SourceFault).context.url).toMatch(/^https:\/\/public\.api\.bsky\.app\/xrpc\//);
+    await agent.close();
+  });
+
+  it('an ExpiredToken answer refreshes the session and the page succeeds', async () => {
+    await run('refresh.test', { maxPages: 1 });
+    const stale = `access-${issued}`;
+    const from = since();
+    pds.fault(PATH, expired, 1);
+    const { pages, error } = await run('refresh.test', { maxPages: 1 });
+    expect(error).toBeUndefined();
+    expect(pages[0]!.mentions).toHaveLength(25);
+    expect(made(from, CREATE)).toEqual([]);
+    const refresh = made(from, REFRESH);
+    expect(refresh).toHaveLength(1);
+    expect(refresh[0]!.headers.authorization).toMatch(/^Bearer refresh-\d+$/);
+    const searches = made(from, PATH);
+    expect(searches.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${stale}`,
+      `Bearer access-${issued}`,
+    ]);
+  });
+
+  it('an expired 401 whose refresh fails logs in again, then retries the page once', async () => {
+    await run('relogin.test', { maxPages: 1 });
+    live.clear(); // every refresh token is now refused
+    const from = since();
+    pds.fault(PATH, { ...expired, status: 401 }, 1);
+    const { pages, error } = await run('relogin.test', { maxPages: 1 });
+    expect(error).toBeUndefined();
+    expect(pages[0]!.mentions).toHaveLength(25);
+    expect(made(from, REFRESH)).toHaveLength(1);
+    expect(made(from, CREATE)).toHaveLength(1);
+    expect(made(from, PATH).at(-1)!.headers.authorization).toBe(`Bearer access-${issued}`);
+    // Still refused after the renewed session: auth-expired, no third try.
+    const again = since();
+    pds.fault(PATH, expired, 2);
+    const failed = await run('relogin.test', { maxPages: 1 });
+    expect((failed.error as SourceFault).kind).toBe('auth-expired');
+    expect(made(again, PATH)).toHaveLength(2);
+  });
+
+  it('refused credentials are an auth-expired fault, not retried, and search is never called', async () => {
+    for (const error of ['AuthenticationRequired', 'AccountTakedown']) {
+      const from = since();
+      pds.fault(CREATE, {
+        kind: 'status',
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error, message: 'Invalid identifier or password' }),
+      });
+      const r = await collectPages(
+        bluesky,
+        ctxFor(testHttp({ retries: 3 }), null, {
+          secrets: { identifier: `bad-${error}`, appPassword: PASSWORD },
+        }),
+        { query: 'x', baseUrl: pds.url },
+      );
+      expect(r.pages).toEqual([]);
+      expect(r.error).toBeInstanceOf(SourceFault);
+      expect(r.error).toMatchObject({ kind: 'auth-expired', retry: false });
+      expect((r.error as Error).message).toContain(error);
+      expect(made(from, CREATE)).toHaveLength(1);
+      expect(made(from, PATH)).toEqual([]);
+    }
+    const half = await collectPages(
+      bluesky,
+      ctxFor(testHttp(), null, { secrets: { identifier: 'a.test' } }),
+      {
+        query: 'x',
+        baseUrl: pds.url,
+      },
+    );
+    expect(half.error).toMatchObject({ kind: 'auth-expired', retry: false });
+  });
+
+  it('a ready token is sent as it is; when it expires the fault is auth-expired', async () => {
+    const from = since();
+    const ok = await collectPages(
+      bluesky,
+      ctxFor(testHttp(), null, { secrets: { token: 'ready' }, maxPages: 1 }),
+      {
+        query: 'x',
+        baseUrl: pds.url,
+      },
+    );
+    expect(ok.error).toBeUndefined();
+    expect(made(from, PATH)[0]!.headers.authorization).toBe('Bearer ready');
+    pds.fault(PATH, expired, 1);
+    const r = await collectPages(bluesky, ctxFor(testHttp(), null, { secrets: { token: 'ready' } }), {
+      query: 'x',
+      baseUrl: pds.url,
+    });
+    expect(r.error).toMatchObject({ kind: 'auth-expired', retry: false });
+    expect(made(from, CREATE)).toEqual([]);
+    expect(made(from, REFRESH)).toEqual([]);
+  });
+
+  it('the app password never appears in a request URL, an error or the HTTP log', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } });
+    pds.fault(CREATE, { kind: 'status', status: 500 }, 1);
+    pds.fault(PATH, expired, 1);
+    const r = await collectPages(
+      bluesky,
+      ctxFor(testHttp({ log, retries: 1 }), null, {
+        log,
+        secrets: { identifier: 'leak.test', appPassword: PASSWORD },
+      }),
+      { query: 'x', baseUrl: pds.url },
+    );
+    pds.fault(CREATE, { kind: 'status', status: 401, body: '{"error":"AuthenticationRequired"}' }, 1);
+    const bad = await collectPages(
+      bluesky,
+      ctxFor(testHttp({ log }), null, { log, secrets: { identifier: 'leak2.test', appPassword: PASSWORD } }),
+      { query: 'x', baseUrl: pds.url },
+    );
+    expect(r.error).toBeUndefined();
+    expect(lines.join('\n')).toContain('retrying request'); // the log was captured
+    expect(pds.requests.every((q) => !q.url.includes(PASSWORD) && !q.url.includes('abcd'))).toBe(true);
+    const err = bad.error as SourceFault;
+    expect(err.kind).toBe('auth-expired');
+    expect(JSON.stringify({ m: err.message, c: err.context, s: err.stack })).not.toContain(PASSWORD);
+    expect(lines.join('\n')).not.toContain(PASSWORD);
   });
 });
