@@ -7,9 +7,9 @@ import {
   isNegation,
   reduceElongation,
 } from './en-rules.ts';
-import { FeatureSink } from './linear.ts';
+import { FeatureSink, fnv1a, fnvStep } from './linear.ts';
 import { ZH_NEGATORS } from './zh-lexicon.ts';
-import { type ZhRuleScore, zhRuleScore, zhTokens } from './zh-rules.ts';
+import { type ZhRuleScore, type ZhToken, zhRuleScore, zhTokens } from './zh-rules.ts';
 
 /**
  * Feature extraction for the supervised sentiment models. Changing anything here changes what
@@ -58,20 +58,43 @@ export function patternLexicon(): Map<string, readonly [number, number]> {
   return pattern;
 }
 
+/** Hashes of the fixed feature names, computed once (`f.addHash(H.x)` is `f.add('d:x')`). */
+const H = {
+  bias: fnv1a('d:bias'),
+  compound: fnv1a('d:compound'),
+  pos: fnv1a('d:pos'),
+  neg: fnv1a('d:neg'),
+  zero: fnv1a('d:zero'),
+  possum: fnv1a('d:possum'),
+  negsum: fnv1a('d:negsum'),
+  hits0: fnv1a('d:hits0'),
+  mixed: fnv1a('d:mixed'),
+  negations: fnv1a('d:negations'),
+  abs: fnv1a('d:abs'),
+  excl: fnv1a('d:excl'),
+  q: fnv1a('d:q'),
+  len: fnv1a('d:len'),
+};
+/** `d:bin-5` … `d:bin5` (index + 5) and `d:hits0` … `d:hits4`. */
+const H_BIN = Array.from({ length: 11 }, (_, k) => fnv1a(`d:bin${k - 5}`));
+const H_HITS = Array.from({ length: 5 }, (_, k) => fnv1a(`d:hits${k}`));
+
 function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
-  f.add('d:bias', 1);
-  f.add('d:compound', r.compound * 2);
-  f.add(r.compound > 0.05 ? 'd:pos' : r.compound < -0.05 ? 'd:neg' : 'd:zero', 1);
-  f.add('d:possum', Math.min(3, r.pos / 3));
-  f.add('d:negsum', Math.max(-3, r.neg / 3));
-  f.add('d:hits0', r.hits === 0 ? 1 : 0);
-  f.add('d:mixed', r.pos > 0 && r.neg < 0 ? 1 : 0);
-  f.add('d:negations', Math.min(2, r.negations));
+  f.addHash(H.bias, 1);
+  f.addHash(H.compound, r.compound * 2);
+  f.addHash(r.compound > 0.05 ? H.pos : r.compound < -0.05 ? H.neg : H.zero, 1);
+  f.addHash(H.possum, Math.min(3, r.pos / 3));
+  f.addHash(H.negsum, Math.max(-3, r.neg / 3));
+  f.addHash(H.hits0, r.hits === 0 ? 1 : 0);
+  f.addHash(H.mixed, r.pos > 0 && r.neg < 0 ? 1 : 0);
+  f.addHash(H.negations, Math.min(2, r.negations));
   // Neutral sits in the middle of the compound range: give the linear model the shape.
   const c = r.compound;
-  f.add('d:abs', Math.abs(c) * 2);
-  f.add(`d:bin${Math.max(-5, Math.min(5, Math.round(c * 5)))}`, 1.5);
-  f.add(`d:hits${Math.min(4, r.hits)}`, 1);
+  f.addHash(H.abs, Math.abs(c) * 2);
+  const bin = Math.max(-5, Math.min(5, Math.round(c * 5)));
+  f.addHash(H_BIN[bin + 5] ?? fnv1a(`d:bin${bin}`), 1.5);
+  const hits = Math.min(4, r.hits);
+  f.addHash(H_HITS[hits] ?? fnv1a(`d:hits${hits}`), 1);
 }
 
 /** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
@@ -132,6 +155,35 @@ export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: 
   return { f, rule };
 }
 
+const H_B = fnv1a('b:');
+/** `b:<s>`, the bigram prefix at a clause start. */
+const H_B_START = fnvStep(H_B, '<s>');
+const H_CHARS = fnv1a('c');
+/** Word tags by token kind: `${kind[0]}:`, and `${kind[0]}:!` in a negator's scope. */
+const H_WORD: Record<ZhToken['kind'], readonly [number, number]> = {
+  cjk: [fnv1a('c:'), fnv1a('c:!')],
+  latin: [fnv1a('l:'), fnv1a('l:!')],
+  code: [fnv1a('c:'), fnv1a('c:!')],
+  emoji: [fnv1a('e:'), fnv1a('e:!')],
+  punct: [fnv1a('p:'), fnv1a('p:!')],
+};
+
+/** The hash of bigram `b:a b` from `hA` = the hash of `b:a` (as `FeatureSink.add2('b:', a, b)`). */
+function bigram(hA: number, b: string): number {
+  return fnvStep(Math.imul(hA ^ 32, 0x01000193) >>> 0, b);
+}
+
+function isDigits(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return w.length > 0;
+}
+
+/** Scratch buffer for a clause's Han characters (reused: feature extraction is synchronous). */
+let hanBuf = new Uint16Array(256);
+
 /** Chinese features: rule scores, jieba words (negation-marked) and bigrams, char 1–2-grams. */
 export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule: ZhRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
@@ -139,33 +191,58 @@ export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule
   const rule = zhRuleScore(toks, folded);
   ruleFeatures(f, rule);
   const ngrams = f.val.length;
-  let prev = '<s>';
+  // Hashes are built incrementally (no feature strings): `prevB` is the hash of `b:` + the
+  // previous word, the clause's Han text is collected as code units in `hanBuf`.
+  let prevB = H_B_START;
   let neg = 0;
-  let han = '';
-  for (const t of toks) {
+  let hanLen = 0;
+  let hanSurrogate = false;
+  let hanFrom = 0;
+  const flushHan = (to: number) => {
+    if (hanSurrogate) {
+      // Surrogate pairs: n-grams by code point, on the string.
+      let han = '';
+      for (let k = hanFrom; k < to; k++) if (toks[k]!.kind === 'cjk') han += toks[k]!.w;
+      f.chars(han, 1, ZH_CHAR_HI, 'c');
+    } else f.charCodes(hanBuf, hanLen, 1, ZH_CHAR_HI, H_CHARS);
+    hanLen = 0;
+    hanSurrogate = false;
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
     if (t.kind === 'punct') {
-      f.add2('b:', prev, '</s>');
-      prev = '<s>';
+      f.addHash(bigram(prevB, '</s>'));
+      prevB = H_B_START;
       neg = 0;
-      if (han) {
-        f.chars(han, 1, ZH_CHAR_HI, 'c');
-        han = '';
-      }
-      if (/[!！]/.test(t.w)) f.add('d:excl');
-      if (/[?？]/.test(t.w)) f.add('d:q');
+      if (hanLen > 0) flushHan(i);
+      hanFrom = i + 1;
+      if (t.w.includes('!') || t.w.includes('！')) f.addHash(H.excl);
+      if (t.w.includes('?') || t.w.includes('？')) f.addHash(H.q);
       continue;
     }
-    const w = t.kind === 'latin' && /^\d+$/.test(t.w) ? '<num>' : t.w;
-    f.add2(neg > 0 ? `${t.kind[0]}:!` : `${t.kind[0]}:`, w);
-    f.add2('b:', prev, w);
-    prev = w;
-    if (t.kind === 'cjk') han += t.w;
-    if (t.kind === 'cjk' && ZH_NEGATORS.has(t.w)) neg = 3;
-    else if (neg > 0) neg--;
+    const w = t.kind === 'latin' && isDigits(t.w) ? '<num>' : t.w;
+    f.addHash(fnvStep(H_WORD[t.kind][neg > 0 ? 1 : 0], w));
+    f.addHash(bigram(prevB, w));
+    prevB = fnvStep(H_B, w);
+    if (t.kind === 'cjk') {
+      const n = t.w.length;
+      if (hanLen + n > hanBuf.length) {
+        const grown = new Uint16Array(Math.max(2 * hanBuf.length, hanLen + n));
+        grown.set(hanBuf.subarray(0, hanLen));
+        hanBuf = grown;
+      }
+      for (let k = 0; k < n; k++) {
+        const c = t.w.charCodeAt(k);
+        if (c >= 0xd800 && c <= 0xdfff) hanSurrogate = true;
+        hanBuf[hanLen++] = c;
+      }
+      if (ZH_NEGATORS.has(t.w)) neg = 3;
+      else if (neg > 0) neg--;
+    } else if (neg > 0) neg--;
   }
-  if (han) f.chars(han, 1, ZH_CHAR_HI, 'c');
-  f.add2('b:', prev, '</s>');
+  if (hanLen > 0) flushHan(toks.length);
+  f.addHash(bigram(prevB, '</s>'));
   scaleFrom(f, ngrams, Math.min(1, ZH_NGRAM_NORM / Math.sqrt(Math.max(1, toks.length))));
-  f.add('d:len', Math.min(3, toks.length / 40));
+  f.addHash(H.len, Math.min(3, toks.length / 40));
   return { f, rule };
 }

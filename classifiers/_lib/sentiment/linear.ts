@@ -21,6 +21,11 @@ export class FeatureSink implements SparseVec {
     this.idx.push(fnv1a(s) & this.mask);
     this.val.push(v);
   }
+  /** Add a feature by its full 32-bit hash (as `fnv1a` of its name, e.g. from `fnvStep`). */
+  addHash(h: number, v = 1): void {
+    this.idx.push(h & this.mask);
+    this.val.push(v);
+  }
   /** Add the feature `tag + a + ' ' + b` (or `tag + a`) without building the string. */
   add2(tag: string, a: string, b?: string, v = 1): void {
     let h = fnvStep(FNV_OFFSET, tag);
@@ -50,6 +55,27 @@ export class FeatureSink implements SparseVec {
       }
       return;
     }
+    this.charsSlow(s, lo, hi, t);
+  }
+  /**
+   * `chars` over the UTF-16 code units `buf[0, len)` (no surrogates), `tagHash` = `fnv1a(tag)`:
+   * the same features in the same order, without building the string.
+   */
+  charCodes(buf: Uint16Array, len: number, lo: number, hi: number, tagHash: number): void {
+    for (let n = lo; n <= hi; n++) {
+      for (let i = 0; i + n <= len; i++) {
+        let h = tagHash;
+        for (let k = i; k < i + n; k++) {
+          h ^= buf[k]!;
+          h = Math.imul(h, 0x01000193);
+        }
+        this.idx.push((h >>> 0) & this.mask);
+        this.val.push(0.5);
+      }
+    }
+  }
+  /** `chars` by code points (the text has surrogate pairs). */
+  private charsSlow(s: string, lo: number, hi: number, t: number): void {
     const cps = Array.from(s);
     for (let n = lo; n <= hi; n++) {
       for (let i = 0; i + n <= cps.length; i++) {
@@ -62,9 +88,10 @@ export class FeatureSink implements SparseVec {
   }
 }
 
-const FNV_OFFSET = 0x811c9dc5;
+export const FNV_OFFSET = 0x811c9dc5;
 
-function fnvStep(h: number, s: string): number {
+/** FNV-1a continued from hash `h` over the UTF-16 code units of `s`: `fnvStep(fnv1a(a), b) === fnv1a(a + b)`. */
+export function fnvStep(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
