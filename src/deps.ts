@@ -86,7 +86,8 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
   const secrets = createSecretBox(key);
   const events = new EventBus();
   const scheduler = opts.scheduler ?? createCronScheduler(log);
-  const httpClients = new Map<string, HttpClient>();
+  /** Per scope: the client and the settings it was built with. */
+  const httpClients = new Map<string, { key: string; client: HttpClient }>();
   const classifiers = createClassifierChain(opts.classifiers, {
     log,
     db,
@@ -137,20 +138,18 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
       // One client per scope, kept across runs: its per-host buckets, robots.txt cache and
       // circuit breaker must outlive a single run (a run stops at its first failed call, so a
       // breaker rebuilt every run would never open). A changed source entry gets a new client.
-      const key = JSON.stringify([o.scope, o.allowPrivateNetwork ?? false, o.rateLimit ?? null]);
-      let client = httpClients.get(key);
-      if (!client) {
-        for (const k of httpClients.keys()) if (JSON.parse(k)[0] === o.scope) httpClients.delete(k);
-        client = opts.httpFactory({
-          ...o,
-          allowPrivate: config.config.network.allowPrivate,
-          userAgent: config.config.network.userAgent,
-          proxy: config.env.httpsProxy,
-          clock,
-          log,
-        });
-        httpClients.set(key, client);
-      }
+      const key = JSON.stringify([o.allowPrivateNetwork ?? false, o.rateLimit ?? null]);
+      const held = httpClients.get(o.scope);
+      if (held?.key === key) return held.client;
+      const client = opts.httpFactory({
+        ...o,
+        allowPrivate: config.config.network.allowPrivate,
+        userAgent: config.config.network.userAgent,
+        proxy: config.env.httpsProxy,
+        clock,
+        log,
+      });
+      httpClients.set(o.scope, { key, client });
       return client;
     },
     async mutate(entry, fn) {

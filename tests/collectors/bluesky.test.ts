@@ -11,14 +11,20 @@ import { cassette, type FixtureServer, startFixtureServer } from '../helpers/fix
 const rec = cassette('bluesky/f_search.yml')[0]!;
 const PATH = '/xrpc/app.bsky.feed.searchPosts';
 
-let srv: FixtureServer;
-beforeAll(async () => {
-  srv = await startFixtureServer();
-  srv.route('GET', PATH, rec.reply);
-  srv.route('GET', (pq) => pq.startsWith(`${PATH}?`) && pq.includes('cursor=25'), {
+/** A server answering searchPosts with the recording, and its page 2 (`cursor=25`) as empty. */
+async function searchServer(): Promise<FixtureServer> {
+  const s = await startFixtureServer();
+  s.route('GET', PATH, rec.reply);
+  s.route('GET', (pq) => pq.startsWith(`${PATH}?`) && pq.includes('cursor=25'), {
     headers: { 'content-type': 'application/json' },
     body: '{"posts":[]}',
   });
+  return s;
+}
+
+let srv: FixtureServer;
+beforeAll(async () => {
+  srv = await searchServer();
 });
 afterAll(() => srv.close());
 
@@ -156,12 +162,7 @@ describe('bluesky login (identifier + app password)', () => {
   };
   let pds: FixtureServer;
   beforeAll(async () => {
-    pds = await startFixtureServer();
-    pds.route('GET', PATH, rec.reply);
-    pds.route('GET', (pq) => pq.startsWith(`${PATH}?`) && pq.includes('cursor=25'), {
-      headers: { 'content-type': 'application/json' },
-      body: '{"posts":[]}',
-    });
+    pds = await searchServer();
     pds.route('POST', CREATE, () => json(200, pair()));
     pds.route('POST', REFRESH, (req) => {
       const token = String(req.headers.authorization).replace(/^Bearer /, '');

@@ -67,7 +67,6 @@ const H = {
   zero: fnv1a('d:zero'),
   possum: fnv1a('d:possum'),
   negsum: fnv1a('d:negsum'),
-  hits0: fnv1a('d:hits0'),
   mixed: fnv1a('d:mixed'),
   negations: fnv1a('d:negations'),
   abs: fnv1a('d:abs'),
@@ -75,7 +74,7 @@ const H = {
   q: fnv1a('d:q'),
   len: fnv1a('d:len'),
 };
-/** `d:bin-5` … `d:bin5` (index + 5) and `d:hits0` … `d:hits4`. */
+/** `d:bin-5` … `d:bin5` (index + 5) and `d:hits0` … `d:hits4` (index). */
 const H_BIN = Array.from({ length: 11 }, (_, k) => fnv1a(`d:bin${k - 5}`));
 const H_HITS = Array.from({ length: 5 }, (_, k) => fnv1a(`d:hits${k}`));
 
@@ -85,16 +84,14 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
   f.addHash(r.compound > 0.05 ? H.pos : r.compound < -0.05 ? H.neg : H.zero, 1);
   f.addHash(H.possum, Math.min(3, r.pos / 3));
   f.addHash(H.negsum, Math.max(-3, r.neg / 3));
-  f.addHash(H.hits0, r.hits === 0 ? 1 : 0);
+  f.addHash(H_HITS[0]!, r.hits === 0 ? 1 : 0);
   f.addHash(H.mixed, r.pos > 0 && r.neg < 0 ? 1 : 0);
   f.addHash(H.negations, Math.min(2, r.negations));
   // Neutral sits in the middle of the compound range: give the linear model the shape.
   const c = r.compound;
   f.addHash(H.abs, Math.abs(c) * 2);
-  const bin = Math.max(-5, Math.min(5, Math.round(c * 5)));
-  f.addHash(H_BIN[bin + 5] ?? fnv1a(`d:bin${bin}`), 1.5);
-  const hits = Math.min(4, r.hits);
-  f.addHash(H_HITS[hits] ?? fnv1a(`d:hits${hits}`), 1);
+  f.addHash(H_BIN[Math.max(-5, Math.min(5, Math.round(c * 5))) + 5]!, 1.5);
+  f.addHash(H_HITS[Math.min(4, r.hits)]!, 1);
 }
 
 /** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
