@@ -15,6 +15,7 @@ import {
   storySizes,
   updateMetrics,
 } from '../../db/repo/mentions.ts';
+import { markForEvaluation } from '../../db/repo/alert-marks.ts';
 import { cursors, ingestBatches } from '../../db/schema/index.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
@@ -267,6 +268,15 @@ export function createPipeline(deps: PipelineDeps) {
       );
       await addBrandHourly(tx, hourlyDeltas(rows, links, insertedIds));
       if (metricUpdates.length) await updateMetrics(tx, metricUpdates, now);
+      // The alert engine evaluates committed state: the "to evaluate" mark commits with the
+      // batch and is cleared with its evaluation, so a crash in between loses no alert.
+      await markForEvaluation(tx, {
+        batchId,
+        now,
+        newLinks: links.filter((l) => insertedIds.has(l.mentionId)),
+        updatedIds: metricUpdates.map((u) => u.id),
+        newId: () => newId('amk'),
+      });
       for (const r of rows) {
         if (
           insertedIds.has(r.id) &&
