@@ -245,7 +245,9 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
             if (updatedIds.length)
               cands.push(...(await detectViral(tx, updatedIds, only('viral-negative'), now)));
             for (const c of cands) {
-              const g: Grade = c.level ? { level: c.level, score: 0, factors: [] } : grade(c.input, b.grading);
+              const g: Grade = c.level
+                ? { level: c.level, score: 0, factors: [] }
+                : grade(c.input, b.grading);
               if (!isolate) {
                 const note = await applyCandidate(txCtx, c, g);
                 if (note) out.push(note);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { ClassifierInput, ClassifierOutput } from '../../classifiers/types.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
+import { markForEvaluation } from '../../db/repo/alert-marks.ts';
 import {
   addBrandHourly,
   authorHistory,
@@ -15,7 +16,6 @@ import {
   storySizes,
   updateMetrics,
 } from '../../db/repo/mentions.ts';
-import { markForEvaluation } from '../../db/repo/alert-marks.ts';
 import { cursors, ingestBatches } from '../../db/schema/index.ts';
 import type { Clock } from '../clock.ts';
 import { newId } from '../ids.ts';
@@ -23,7 +23,7 @@ import type { Logger } from '../log.ts';
 import type { NormalizedMention } from '../mention.ts';
 import { foldText, tokenize } from '../text.ts';
 import type { ClassifierChain } from './classify.ts';
-import type { BrandMatcher } from './match.ts';
+import { type BrandMatcher, brandsOf } from './match.ts';
 import { normalizeBatch, type Rejected } from './normalize.ts';
 import { bands, features, fromHex, hamming, type SimHash, simhash, toHex } from './simhash.ts';
 
@@ -165,17 +165,7 @@ export function createPipeline(deps: PipelineDeps) {
     for (const m of byKey.values()) {
       const folded = foldText(m.title ? `${m.title}\n${m.text}` : m.text);
       const tokens = tokenize(folded, { folded: true });
-      const brandIds = matcher.match(
-        matcher.prepare({
-          text: m.text,
-          title: m.title,
-          authorHandle: m.author.handle,
-          authorName: m.author.name,
-          url: m.url,
-          lang: m.lang,
-          platform: m.platform,
-        }),
-      );
+      const brandIds = brandsOf(matcher, m);
       if (brandIds.length === 0) {
         unmatched++;
         if (deps.settings.dropUnmatched) continue;
