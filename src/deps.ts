@@ -49,7 +49,10 @@ export interface Deps {
   reloadBrands(): Promise<void>;
   httpFor(opts: HttpForOptions): HttpClient;
   /** Source runs in progress in this process, by source id (one run per source at a time). */
-  activeRuns: Map<string, { runId: string; startedAt: Date; done: Promise<RunSummary> }>;
+  activeRuns: Map<
+    string,
+    { runId: string; startedAt: Date; started: Promise<void>; done: Promise<RunSummary> }
+  >;
   /** Run a mutation and its audit row in one transaction; return before/after to be audited. */
   mutate<T>(
     entry: Omit<AuditEntry, 'before' | 'after' | 'entityId'>,

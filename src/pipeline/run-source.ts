@@ -30,6 +30,8 @@ export interface RunOptions {
   maxPages?: number;
   /** The run's id (the API answers with it before the run ends). */
   runId?: string;
+  /** Called once the run's `running` row is committed (or at once for a dry run). */
+  onStarted?: () => void;
   /**
    * Level of the log line of an expected fault (a source fault or a failed fetch; always with
    * kind and message, never a stack). The CLI prints the fault itself and passes `info`.
@@ -78,8 +80,14 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
   const runId = opts.runId ?? newId('run');
   if (!opts.dryRun) summary.runId = runId;
   if (!opts.dryRun) {
-    await deps.db.insert(sourceRuns).values({ id: runId, sourceId: source.id, startedAt, status: 'running' });
-  }
+    try {
+      await deps.db
+        .insert(sourceRuns)
+        .values({ id: runId, sourceId: source.id, startedAt, status: 'running' });
+    } finally {
+      opts.onStarted?.();
+    }
+  } else opts.onStarted?.();
   let newest: Date | null = null;
   let chain: ClassifierChain | undefined;
   try {
@@ -247,6 +255,8 @@ export interface StartedRun {
   startedAt: Date;
   /** An existing run of the source was joined instead of starting a second one. */
   joined: boolean;
+  /** Resolves once the run's row exists (readable by id). */
+  started: Promise<void>;
   done: Promise<RunSummary>;
 }
 
@@ -261,19 +271,36 @@ export interface StartedRun {
 export function startSourceRun(deps: Deps, source: SourceRow, opts: RunOptions = {}): StartedRun {
   const active = deps.activeRuns.get(source.id);
   if (active && !opts.dryRun)
-    return { runId: active.runId, startedAt: active.startedAt, joined: true, done: active.done };
+    return {
+      runId: active.runId,
+      startedAt: active.startedAt,
+      joined: true,
+      started: active.started,
+      done: active.done,
+    };
   const runId = opts.runId ?? newId('run');
   const startedAt = deps.clock.now();
-  const done = runSource(deps, source, { ...opts, runId });
+  let onStarted: () => void = () => {};
+  const started = new Promise<void>((r) => {
+    onStarted = r;
+  });
+  const done = runSource(deps, source, {
+    ...opts,
+    runId,
+    onStarted: () => {
+      onStarted();
+      opts.onStarted?.();
+    },
+  });
   if (!opts.dryRun) {
-    const entry = { runId, startedAt, done };
+    const entry = { runId, startedAt, started, done };
     deps.activeRuns.set(source.id, entry);
     const clear = () => {
       if (deps.activeRuns.get(source.id) === entry) deps.activeRuns.delete(source.id);
     };
     done.then(clear, clear);
   }
-  return { runId, startedAt, joined: false, done };
+  return { runId, startedAt, joined: false, started, done };
 }
 
 /** `startSourceRun` awaited: the summary, with `joined` set when a run in progress was joined. */
