@@ -1,5 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
+import { claimMarks, deleteMarks, markedBrands, markFailed } from '../db/repo/alert-marks.ts';
 import { brands, incidents, sourceHealth, sources } from '../db/schema/index.ts';
 import type { Deps } from '../src/deps.ts';
 import type { EventMap } from '../src/events.ts';
@@ -59,10 +60,12 @@ interface BrandInfo {
 }
 
 /**
- * The alert engine: evaluates rules after each committed batch and on source faults, turns
+ * The alert engine: evaluates rules over committed batches and on source faults, turns
  * candidates into graded incidents (with their outbox rows), and runs the persisted timers.
- * Detection after a batch runs serially in the background so ingestion never waits for it;
- * `idle()` resolves when the queue is empty (tests, shutdown).
+ * Per-batch evaluation is driven by the durable marks each batch commits (`alert_marks`): a
+ * committed batch is woken up at once, runs serially in the background so ingestion never
+ * waits for it, and is picked up on start or on the next tick when a process died before
+ * evaluating it. `idle()` resolves when the queue is empty (tests, shutdown).
  *
  * @example
  * const engine = createAlertEngine(deps); engine.start(); ... await engine.stop();
@@ -163,27 +166,30 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   }
 
   /**
-   * The negative-spike rule for one brand, in one transaction: the brand's detector state is
-   * locked (across processes), fed, and saved together with the incidents and outbox rows its
-   * signals cause, so a crash or restart neither loses nor repeats a signal. Never throws.
+   * The negative-spike rule for one brand inside `tx`: the brand's detector state is locked
+   * (across processes), fed, and saved together with the incidents and outbox rows its signals
+   * cause, so a crash or restart neither loses nor repeats a signal.
    */
+  async function spikeIn(tx: DbOrTx, b: BrandInfo, now: Date): Promise<ChangeNote[]> {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${spikeStateKey(b.id)}))`);
+    const r = await detectNegativeSpike(tx, b.id, b.rules['negative-spike'], now);
+    // applyCandidate runs its own transaction; on a transaction that is a savepoint, so the
+    // incident change commits (or not) together with the detector state below.
+    const txCtx: AlertContext = { ...ctx, db: tx as unknown as Db };
+    const out: ChangeNote[] = [];
+    for (const c of r.candidates) {
+      if (c.inEpisode && !(await episodeMayAlert(tx, c.groupKey, c.inEpisode.quietMs, now))) continue;
+      const note = await applyCandidate(txCtx, c, grade(c.input, b.grading));
+      if (note) out.push(note);
+    }
+    if (r.state) await saveSpikeState(tx, b.id, r.state, now);
+    return out;
+  }
+
+  /** The negative-spike rule for one brand in its own transaction (slow rules). Never throws. */
   async function spikeRule(b: BrandInfo, now: Date): Promise<ChangeNote[]> {
     try {
-      const notes = await ctx.db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${spikeStateKey(b.id)}))`);
-        const r = await detectNegativeSpike(tx, b.id, b.rules['negative-spike'], now);
-        // applyCandidate runs its own transaction; on a transaction that is a savepoint, so the
-        // incident change commits (or not) together with the detector state below.
-        const txCtx: AlertContext = { ...ctx, db: tx as unknown as Db };
-        const out: ChangeNote[] = [];
-        for (const c of r.candidates) {
-          if (c.inEpisode && !(await episodeMayAlert(tx, c.groupKey, c.inEpisode.quietMs, now))) continue;
-          const note = await applyCandidate(txCtx, c, grade(c.input, b.grading));
-          if (note) out.push(note);
-        }
-        if (r.state) await saveSpikeState(tx, b.id, r.state, now);
-        return out;
-      });
+      const notes = await ctx.db.transaction((tx) => spikeIn(tx, b, now));
       emit(notes);
       return notes;
     } catch (err) {
@@ -192,38 +198,108 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     }
   }
 
-  /** Evaluate the rules a committed batch can trigger. */
-  async function evaluate(batch: CommittedBatch): Promise<ChangeNote[]> {
-    if (!ctx.cfg.enabled) return [];
-    const now = ctx.clock.now();
-    const touched = new Set<string>();
-    for (const m of batch.mentions) for (const b of m.brandIds) touched.add(b);
-    if (touched.size === 0 && batch.updatedIds.length === 0) return [];
-    const all = await loadBrands();
-    const byId = new Map(all.map((b) => [b.id, b]));
-    const cands: Candidate[] = [];
-    const spikes: ChangeNote[] = [];
-    for (const id of touched) {
-      const b = byId.get(id);
-      if (!b) continue;
-      spikes.push(...(await spikeRule(b, now)));
-      const crisis = await detectCrisis(ctx.db, id, b.rules['crisis-language'], now);
-      if (crisis) cands.push(crisis);
+  /** Marks claimed per transaction: bounds the transaction when a backlog waits. */
+  const MARKS_PER_PASS = 200;
+  /** After this many failed passes, candidates are applied one by one so one bad one cannot block a brand. */
+  const ISOLATE_AFTER = 3;
+
+  /**
+   * Evaluate one brand's waiting marks: in one transaction the brand is locked for evaluation
+   * (a try-lock: a brand another process is evaluating is skipped, not waited for), its marks
+   * are claimed (`FOR UPDATE SKIP LOCKED`), the per-batch rules run over their mentions
+   * (negative spike, crisis language, influential negative, viral negative), the incidents and
+   * outbox rows are written, and the marks are deleted. A crash before the commit leaves the
+   * marks for the next pass: every committed batch is evaluated once.
+   */
+  async function evaluateBrand(brandId: string, b: BrandInfo | undefined, now: Date): Promise<ChangeNote[]> {
+    const notes: ChangeNote[] = [];
+    for (;;) {
+      let claimed: string[] = [];
+      try {
+        const r = await ctx.db.transaction(async (tx) => {
+          const [lock] = await tx
+            .select({ ok: sql<boolean>`pg_try_advisory_xact_lock(hashtext(${`alert-eval:${brandId}`}))` })
+            .from(sql`(select 1) as t`);
+          if (!lock?.ok) return null;
+          const marks = await claimMarks(tx, brandId, MARKS_PER_PASS);
+          claimed = marks.map((m) => m.id);
+          if (marks.length === 0) return { notes: [], n: 0 };
+          const out: ChangeNote[] = [];
+          // Alerts switched off (globally or for the brand): nothing to evaluate, the marks go.
+          if (ctx.cfg.enabled && b) {
+            const isolate = marks.some((m) => m.attempts >= ISOLATE_AFTER);
+            const txCtx: AlertContext = { ...ctx, db: tx as unknown as Db };
+            const mentionIds = [...new Set(marks.flatMap((m) => m.mentionIds))];
+            const updatedIds = [...new Set(marks.flatMap((m) => m.updatedIds))];
+            const only =
+              <K extends keyof RuleParams>(k: K) =>
+              (id: string) =>
+                id === brandId ? b.rules[k] : null;
+            const cands: Candidate[] = [];
+            if (mentionIds.length) {
+              out.push(...(await spikeIn(tx, b, now)));
+              const crisis = await detectCrisis(tx, brandId, b.rules['crisis-language'], now);
+              if (crisis) cands.push(crisis);
+              cands.push(...(await detectInfluential(tx, mentionIds, only('influential-negative'))));
+            }
+            if (updatedIds.length)
+              cands.push(...(await detectViral(tx, updatedIds, only('viral-negative'), now)));
+            for (const c of cands) {
+              const g: Grade = c.level
+                ? { level: c.level, score: 0, factors: [] }
+                : grade(c.input, b.grading);
+              if (!isolate) {
+                const note = await applyCandidate(txCtx, c, g);
+                if (note) out.push(note);
+                continue;
+              }
+              try {
+                const note = await applyCandidate(txCtx, c, g);
+                if (note) out.push(note);
+              } catch (err) {
+                log.error({ err, rule: c.rule, groupKey: c.groupKey }, 'applying an alert failed; skipped');
+              }
+            }
+          }
+          await deleteMarks(tx, claimed);
+          return { notes: out, n: marks.length };
+        });
+        if (!r) return notes; // another process is evaluating this brand
+        emit(r.notes);
+        notes.push(...r.notes);
+        if (r.n < MARKS_PER_PASS) return notes;
+      } catch (err) {
+        log.error({ err, brandId }, 'alert evaluation failed; its marks stay and are retried');
+        await markFailed(ctx.db, claimed, err instanceof Error ? err.message : String(err)).catch(() => {});
+        return notes;
+      }
     }
-    const params =
-      <K extends keyof RuleParams>(k: K) =>
-      (brandId: string) =>
-        byId.get(brandId)?.rules[k] ?? null;
-    cands.push(
-      ...(await detectInfluential(
-        ctx.db,
-        batch.mentions.map((m) => m.id),
-        params('influential-negative'),
-      )),
-    );
-    if (batch.updatedIds.length)
-      cands.push(...(await detectViral(ctx.db, batch.updatedIds, params('viral-negative'), now)));
-    return [...spikes, ...(await apply(cands, byId))];
+  }
+
+  /**
+   * Evaluate every committed batch not evaluated yet, brand by brand (oldest waiting first).
+   * Driven by the marks the pipeline commits with each batch, so it finishes what a crash or a
+   * stopped engine left. Never throws.
+   */
+  async function drain(): Promise<ChangeNote[]> {
+    try {
+      const ids = await markedBrands(ctx.db);
+      if (ids.length === 0) return [];
+      const all = await loadBrands();
+      const byId = new Map(all.map((b) => [b.id, b]));
+      const now = ctx.clock.now();
+      const notes: ChangeNote[] = [];
+      for (const id of ids) notes.push(...(await evaluateBrand(id, byId.get(id), now)));
+      return notes;
+    } catch (err) {
+      log.error({ err }, 'alert evaluation failed');
+      return [];
+    }
+  }
+
+  /** Evaluate what committed batches left to evaluate (the batch itself is only a wake-up). */
+  async function evaluate(_batch?: CommittedBatch): Promise<ChangeNote[]> {
+    return drain();
   }
 
   function collectorCandidate(e: {
@@ -330,6 +406,8 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     if (!ctx.cfg.enabled) return [];
     const notes: ChangeNote[] = [];
     try {
+      // Marks another process committed (a CLI on PostgreSQL), or a failed pass left.
+      notes.push(...(await drain()));
       notes.push(...(await processDue(ctx, now)));
       emit(notes);
       notes.push(...(await slowRules(now)));
@@ -344,11 +422,40 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     queue = p;
     return p;
   };
+  // Batches arrive faster than evaluations finish: one queued drain covers all of them.
+  let drainQueued = false;
+  const scheduleDrain = () => {
+    if (drainQueued) return;
+    drainQueued = true;
+    void enqueue(() => {
+      drainQueued = false;
+      return drain();
+    });
+  };
+
+  /** Evaluate on committed batches and source faults as they happen (no timers). Returns the unsubscribe. */
+  function listen(): () => void {
+    const mine = [
+      deps.events.on('mentions', () => scheduleDrain()),
+      deps.events.on('source-fault', (e) => void enqueue(() => onSourceFault(e))),
+      deps.events.on('source-ok', (e) => void enqueue(() => onSourceOk(e))),
+    ];
+    offs.push(...mine);
+    return () => {
+      for (const off of mine) {
+        off();
+        const i = offs.indexOf(off);
+        if (i >= 0) offs.splice(i, 1);
+      }
+    };
+  }
 
   return {
     ctx,
     dispatcher,
     evaluate,
+    drain,
+    listen,
     onSourceFault,
     onSourceOk,
     tick,
@@ -356,9 +463,9 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     idle: () => queue.then(() => undefined),
     /** Subscribe to events, schedule digests, run timers and the dispatcher. */
     start() {
-      offs.push(deps.events.on('mentions', (b) => void enqueue(() => evaluate(b))));
-      offs.push(deps.events.on('source-fault', (e) => void enqueue(() => onSourceFault(e))));
-      offs.push(deps.events.on('source-ok', (e) => void enqueue(() => onSourceOk(e))));
+      listen();
+      // What a previous process committed but did not evaluate (killed, or a CLI) is finished first.
+      scheduleDrain();
       deps.scheduler.add({
         name: 'alerts:digest:daily',
         cron: ctx.cfg.digests.daily,

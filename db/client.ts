@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -22,6 +23,8 @@ export interface DbHandle {
   close(): Promise<void>;
   /** The underlying client, for migrations and advisory locks. */
   client: PGlite | postgres.Sql;
+  /** The data directory's exclusive lock (PGlite on disk only), released by `close()`. */
+  lock?: DataDirLock;
 }
 
 export interface OpenDbOptions {
@@ -31,6 +34,8 @@ export interface OpenDbOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   max?: number;
+  /** What opens a PGlite data directory (`start`, `ingest`...), named in the lock for messages. */
+  command?: string;
 }
 
 /**
@@ -59,14 +64,33 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
     };
   }
   const dataDir = opts.dataDir ?? 'memory://';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // PGlite is single-process: a second process opening the same files corrupts them, so the
+    // lock is taken before PGlite reads a byte and throws DataDirLockedError when held (db/lock.ts).
+    lock = acquireDataDirLock(dataDir, opts.command ?? 'earshot');
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     client,
+    lock,
     query: async <T>(text: string, params: unknown[] = []) => (await client.query<T>(text, params)).rows,
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

@@ -16,6 +16,7 @@ import type { HttpClient } from './net/types.ts';
 import { type ClassifierChain, createClassifierChain } from './pipeline/classify.ts';
 import { createPipeline, type Pipeline } from './pipeline/ingest.ts';
 import { type BrandMatcher, createBrandMatcher } from './pipeline/match.ts';
+import type { RunSummary } from './pipeline/run-source.ts';
 import { applyStoredBatch } from './profiles/update.ts';
 import { createCronScheduler, type Scheduler } from './scheduler.ts';
 import { createSecretBox, resolveSecretKey, type SecretBox } from './secrets.ts';
@@ -47,6 +48,11 @@ export interface Deps {
   matcher(): BrandMatcher;
   reloadBrands(): Promise<void>;
   httpFor(opts: HttpForOptions): HttpClient;
+  /** Source runs in progress in this process, by source id (one run per source at a time). */
+  activeRuns: Map<
+    string,
+    { runId: string; startedAt: Date; started: Promise<void>; done: Promise<RunSummary> }
+  >;
   /** Run a mutation and its audit row in one transaction; return before/after to be audited. */
   mutate<T>(
     entry: Omit<AuditEntry, 'before' | 'after' | 'entityId'>,
@@ -71,6 +77,8 @@ export interface CreateDepsOptions {
   log?: Logger;
   /** An already-open database (tests share one per file). */
   handle?: DbHandle;
+  /** The command opening the database (`start`, `ingest`...), named in the PGlite lock for messages. */
+  command?: string;
   scheduler?: Scheduler;
 }
 
@@ -79,8 +87,19 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
   const clock = opts.clock ?? systemClock;
   const handle =
     opts.handle ??
-    (await openDb({ url: config.env.databaseUrl, dataDir: path.join(config.env.dataDir, 'pglite') }));
-  if (!opts.handle) await migrate(handle);
+    (await openDb({
+      url: config.env.databaseUrl,
+      dataDir: path.join(config.env.dataDir, 'pglite'),
+      command: opts.command,
+    }));
+  if (!opts.handle) {
+    try {
+      await migrate(handle);
+    } catch (e) {
+      await handle.close().catch(() => {});
+      throw e;
+    }
+  }
   const db = handle.db;
   const { key } = resolveSecretKey(config.env.secretKey, config.env.dataDir);
   const secrets = createSecretBox(key);
@@ -134,6 +153,7 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions)
     pipeline,
     matcher: () => matcher,
     reloadBrands,
+    activeRuns: new Map(),
     httpFor: (o) => {
       // One client per scope, kept across runs: its per-host buckets, robots.txt cache and
       // circuit breaker must outlive a single run (a run stops at its first failed call, so a

@@ -105,6 +105,8 @@ export type FetchFailure =
   | 'status'
   | 'timeout'
   | 'reset'
+  | 'refused'
+  | 'unreachable'
   | 'truncated'
   | 'too-large'
   | 'dns'

@@ -19,7 +19,8 @@ export type IdPrefix =
   | 'lbl'
   | 'mdl'
   | 'pol'
-  | 'sil';
+  | 'sil'
+  | 'amk';
 
 /**
  * Prefixed random ids (`men_4k2...`): readable in logs, unguessable, sortable by nothing.

@@ -1,12 +1,14 @@
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { createAlertEngine } from '../alerts/engine.ts';
 import { apiKeys, sources } from '../db/schema/index.ts';
 import { createApp } from './api/app.ts';
+import { controlSocketPath, serveCommands } from './cli/remote.ts';
 import { syncConfig } from './config/sync.ts';
 import type { Deps } from './deps.ts';
+import { EarshotError } from './errors.ts';
 import { newId } from './ids.ts';
-import { runSource } from './pipeline/run-source.ts';
+import { closeInterruptedRuns, startSourceRun } from './pipeline/run-source.ts';
 import { runDailyProfileJob } from './profiles/erase.ts';
 import { generateApiKey } from './secrets.ts';
 
@@ -21,7 +23,8 @@ export async function scheduleSources(deps: Deps): Promise<number> {
       run: async (signal) => {
         // Re-read the row: it may have changed since it was scheduled.
         const cur = (await deps.db.select().from(sources).where(eq(sources.id, s.id)).limit(1))[0];
-        if (cur?.enabled) await runSource(deps, cur, { signal });
+        // A run started meanwhile (POST /v1/sources/{id}/run, a forwarded collect) is joined.
+        if (cur?.enabled) await startSourceRun(deps, cur, { signal }).done;
       },
     });
   }
@@ -48,24 +51,120 @@ export async function ensureFirstKey(deps: Deps): Promise<string | null> {
   return k.key;
 }
 
+type FetchHandler = Parameters<typeof createAdaptorServer>[0]['fetch'];
+
+/** An HTTP port bound before anything else starts; requests wait until `serve` is called. */
+export interface Listener {
+  port: number;
+  host: string;
+  url: string;
+  serve(fetch: FetchHandler): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Bind the HTTP port first, so a port that is taken (or not allowed) fails with one clear line
+ * before the database is touched and before the first admin key is stored. Requests arriving
+ * while the service starts wait for it instead of being refused.
+ *
+ * @example
+ * const l = await bindPort(8787, '127.0.0.1'); ...; l.serve(app.fetch);
+ */
+export async function bindPort(port: number, host: string): Promise<Listener> {
+  let handler: FetchHandler | undefined;
+  let open: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const server = createAdaptorServer({
+    fetch: async (req: Request, env: unknown) => {
+      await gate;
+      return (handler as (r: Request, e: unknown) => Response | Promise<Response>)(req, env);
+    },
+    hostname: host,
+    port,
+  } as Parameters<typeof createAdaptorServer>[0]);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new EarshotError(
+            'CONFLICT',
+            `port ${port} on ${host} is already in use (another Earshot or another program listens on ${where}): stop it, or start on another port with --port N (or PORT=N)`,
+          ),
+        );
+      else if (e.code === 'EACCES')
+        reject(
+          new EarshotError(
+            'CONFLICT',
+            `not allowed to listen on ${where}: choose a port above 1023 with --port N`,
+          ),
+        );
+      else if (e.code === 'EADDRNOTAVAIL')
+        reject(
+          new EarshotError(
+            'CONFLICT',
+            `${host} is not an address of this machine: set --host (or server.host)`,
+          ),
+        );
+      else reject(e);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  return {
+    port: actualPort,
+    host,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    serve(fetch) {
+      handler = fetch;
+      open();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}
+
 export interface RunningService {
   url: string;
   port: number;
   stop(): Promise<void>;
 }
 
-/** API plus schedules, in one process. */
+/**
+ * API plus schedules, in one process. The port is bound first (or `listener` is one already
+ * bound), then runs a killed process left open are closed as interrupted, the first admin key
+ * is made on a new installation, and on PGlite the control socket starts, through which CLI
+ * commands run in this process while it holds the database (src/cli/remote.ts).
+ */
 export async function startService(
   deps: Deps,
-  opts: { port?: number; host?: string } = {},
+  opts: { port?: number; host?: string; listener?: Listener } = {},
 ): Promise<RunningService> {
   const log = deps.log.child({ component: 'service' });
+  const listener =
+    opts.listener ??
+    (await bindPort(
+      opts.port ?? deps.config.env.port ?? deps.config.config.server.port,
+      opts.host ?? deps.config.config.server.host,
+    ));
   const synced = await syncConfig(deps);
   log.info(synced, 'config synced');
+  const interrupted = await closeInterruptedRuns(deps);
+  if (interrupted) log.warn({ runs: interrupted }, 'closed source runs a stopped process left running');
   const firstKey = await ensureFirstKey(deps);
   if (firstKey) {
     process.stderr.write(
-      `\nCreated the first admin API key (shown once; store it now):\n\n  ${firstKey}\n\nUse it as "Authorization: Bearer <key>". More keys: earshot keys create --role viewer --name NAME\n\n`,
+      `\nCreated the first admin API key (shown once; store it now):\n\n  ${firstKey}\n\nUse it as "Authorization: Bearer <key>". More keys: earshot keys create --role viewer --name NAME (works while the service runs), or POST /v1/keys\n\n`,
     );
   }
   let rescheduling = Promise.resolve(0);
@@ -79,26 +178,35 @@ export async function startService(
   };
   const app = createApp(deps, { onSourcesChanged });
   const n = await scheduleSources(deps);
-  const port = opts.port ?? deps.config.env.port ?? deps.config.config.server.port;
-  const host = opts.host ?? deps.config.config.server.host;
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
-  });
-  const addr = server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  const url = listener.url;
   // Alerting: detection after each batch, persisted escalation timers, the outbox dispatcher, digests.
   const alerts = createAlertEngine(deps, { publicUrl: deps.config.config.server.publicUrl ?? url });
   alerts.start();
   // Retention, influence recompute and customer tags once a day (src/profiles/erase.ts).
   deps.scheduler.add({ name: 'profiles:daily', cron: '17 3 * * *', run: () => runDailyProfileJob(deps) });
   deps.scheduler.start();
+  listener.serve(app.fetch);
+  let control: { close(): Promise<void> } | undefined;
+  const lock = deps.handle.lock;
+  if (lock) {
+    const socketPath = controlSocketPath(deps.config.env.dataDir);
+    try {
+      const { runInService } = await import('./cli/main.ts');
+      control = await serveCommands({ socketPath, log, run: (req, io) => runInService(deps, req, io) });
+      lock.update({ socket: socketPath, url });
+    } catch (err) {
+      // CLI commands then refuse with a message instead of opening the database a second time.
+      log.error({ err }, 'control socket unavailable: CLI commands cannot reach this service');
+      lock.update({ url });
+    }
+  }
   log.info({ url, sources: n, database: deps.handle.kind }, 'earshot is listening');
   return {
     url,
-    port: actualPort,
+    port: listener.port,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await control?.close();
+      await listener.close();
       await alerts.stop();
       await deps.close();
     },

@@ -351,7 +351,9 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
 }
 
 function classify(err: unknown): FetchFailure {
-  const code = (err as { code?: string })?.code ?? '';
+  // A connect to several addresses (happy eyeballs) fails with an AggregateError of each attempt.
+  const code =
+    (err as { code?: string })?.code ?? (err as { errors?: { code?: string }[] })?.errors?.[0]?.code ?? '';
   const name = (err as { name?: string })?.name ?? '';
   if (
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
@@ -363,6 +365,10 @@ function classify(err: unknown): FetchFailure {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (code.startsWith('ERR_TLS') || code.includes('CERT')) return 'tls';
   if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return 'aborted';
+  // Nothing listens there (the service is down or the port is wrong): not a reset.
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN')
+    return 'unreachable';
   if (
     code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
     code === 'UND_ERR_SOCKET' ||
@@ -372,6 +378,23 @@ function classify(err: unknown): FetchFailure {
     return 'reset';
   return 'reset';
 }
+
+/** How a failed connection reads in a message (source health, `earshot collect`). */
+const FAILURE_TEXT: Partial<Record<FetchFailure, string>> = {
+  refused: 'connection refused',
+  unreachable: 'host unreachable',
+  reset: 'connection reset',
+  dns: 'DNS lookup failed',
+  tls: 'TLS handshake failed',
+};
+
+const hostOf = (href: string) => {
+  try {
+    return new URL(href).host;
+  } catch {
+    return 'the server';
+  }
+};
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -465,7 +488,11 @@ export function createHttpClient(opts: HttpClientOptions = {}): StatsHttpClient 
         if (o.signal?.aborted)
           throw new FetchError('request aborted', { url: href, failure: 'aborted', cause: err });
         const failure = timeoutSignal.aborted ? 'timeout' : classify(cause);
-        throw new FetchError(`${failure} while requesting`, { url: href, failure, cause: err });
+        throw new FetchError(`${FAILURE_TEXT[failure] ?? failure} while requesting ${hostOf(href)}`, {
+          url: href,
+          failure,
+          cause: err,
+        });
       }
       const headers = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
       const chunks: Buffer[] = [];

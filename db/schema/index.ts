@@ -1,4 +1,5 @@
 export * from './access.ts';
+export * from './alert-marks.ts';
 export * from './alerts.ts';
 export * from './brands.ts';
 export * from './classifiers.ts';

@@ -53,7 +53,7 @@ export const sourceRuns = pgTable(
       .references(() => sources.id, { onDelete: 'cascade' }),
     startedAt: ts('started_at').notNull(),
     finishedAt: ts('finished_at'),
-    status: text('status').$type<'running' | 'ok' | 'fault'>().notNull(),
+    status: text('status').$type<'running' | 'ok' | 'fault' | 'interrupted'>().notNull(),
     pages: integer('pages').notNull().default(0),
     items: integer('items').notNull().default(0),
     stored: integer('stored').notNull().default(0),

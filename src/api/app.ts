@@ -11,10 +11,12 @@ import { brandRoutes } from './routes/brands.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { ackRoutes, incidentRoutes } from './routes/incidents.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { labelRoutes } from './routes/labels.ts';
 import { mentionRoutes } from './routes/mentions.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { segmentRoutes } from './routes/segments.ts';
+import { sourceRunRoutes } from './routes/source-runs.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { type StreamOptions, streamRoutes } from './routes/stream.ts';
 import { router } from './types.ts';
@@ -94,6 +96,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   app.route('/', segmentRoutes(deps));
   app.route('/', reportRoutes(deps));
   app.route('/', labelRoutes(deps));
+  app.route('/', keyRoutes(deps));
+  app.route('/', sourceRunRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

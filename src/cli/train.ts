@@ -198,7 +198,11 @@ export function formatReport(r: TrainReport): string {
  */
 export function registerTrainCommand(
   program: Command,
-  ctx: { withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>; out(s: string): void },
+  ctx: {
+    withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
+    out(s: string): void;
+    progress?: (label: string, total: number) => Progress;
+  },
 ): void {
   program
     .command('train')
@@ -226,7 +230,12 @@ export function registerTrainCommand(
         const { syncConfig } = await import('../config/sync.ts');
         // Brands of earshot.yaml exist in the database once synced (as at start).
         await syncConfig(deps);
-        const reports = await trainBrands(deps, { brand: opts.brand, minLabels, holdout, progress });
+        const reports = await trainBrands(deps, {
+          brand: opts.brand,
+          minLabels,
+          holdout,
+          progress: ctx.progress ?? progress,
+        });
         if (reports.length === 0) ctx.out('no brands: nothing to train');
         for (const r of reports) ctx.out(opts.json ? JSON.stringify(r) : formatReport(r));
       });

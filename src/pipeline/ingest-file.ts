@@ -33,7 +33,13 @@ async function sha256File(file: string): Promise<string> {
 export async function ingestFile(
   deps: Deps,
   file: string,
-  opts: { restart?: boolean; batchSize?: number; onProgress?: (s: FileIngestSummary) => void } = {},
+  opts: {
+    restart?: boolean;
+    batchSize?: number;
+    onProgress?: (s: FileIngestSummary) => void;
+    /** Stops between batches (each committed batch stays, the next run resumes after it). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<FileIngestSummary> {
   const sha = await sha256File(file);
   const key = `file:${sha}`;
@@ -57,6 +63,7 @@ export async function ingestFile(
   let lineNos: number[] = [];
   const flush = async (endLine: number) => {
     if (items.length === 0 && endLine === resumeAt) return;
+    opts.signal?.throwIfAborted();
     const r = await deps.pipeline.processBatch(items, {
       origin: `file:${s.file}`,
       cursor: { key, value: { line: endLine, file: s.file } },

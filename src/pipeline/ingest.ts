@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { ClassifierInput, ClassifierOutput } from '../../classifiers/types.ts';
 import type { Db, DbOrTx } from '../../db/client.ts';
+import { markForEvaluation } from '../../db/repo/alert-marks.ts';
 import {
   addBrandHourly,
   authorHistory,
@@ -22,7 +23,7 @@ import type { Logger } from '../log.ts';
 import type { NormalizedMention } from '../mention.ts';
 import { foldText, tokenize } from '../text.ts';
 import type { ClassifierChain } from './classify.ts';
-import type { BrandMatcher } from './match.ts';
+import { type BrandMatcher, brandsOf } from './match.ts';
 import { normalizeBatch, type Rejected } from './normalize.ts';
 import { bands, features, fromHex, hamming, type SimHash, simhash, toHex } from './simhash.ts';
 
@@ -164,17 +165,7 @@ export function createPipeline(deps: PipelineDeps) {
     for (const m of byKey.values()) {
       const folded = foldText(m.title ? `${m.title}\n${m.text}` : m.text);
       const tokens = tokenize(folded, { folded: true });
-      const brandIds = matcher.match(
-        matcher.prepare({
-          text: m.text,
-          title: m.title,
-          authorHandle: m.author.handle,
-          authorName: m.author.name,
-          url: m.url,
-          lang: m.lang,
-          platform: m.platform,
-        }),
-      );
+      const brandIds = brandsOf(matcher, m);
       if (brandIds.length === 0) {
         unmatched++;
         if (deps.settings.dropUnmatched) continue;
@@ -267,6 +258,15 @@ export function createPipeline(deps: PipelineDeps) {
       );
       await addBrandHourly(tx, hourlyDeltas(rows, links, insertedIds));
       if (metricUpdates.length) await updateMetrics(tx, metricUpdates, now);
+      // The alert engine evaluates committed state: the "to evaluate" mark commits with the
+      // batch and is cleared with its evaluation, so a crash in between loses no alert.
+      await markForEvaluation(tx, {
+        batchId,
+        now,
+        newLinks: links.filter((l) => insertedIds.has(l.mentionId)),
+        updatedIds: metricUpdates.map((u) => u.id),
+        newId: () => newId('amk'),
+      });
       for (const r of rows) {
         if (
           insertedIds.has(r.id) &&

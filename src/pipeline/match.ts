@@ -1,4 +1,5 @@
 import type { BrandTarget } from '../../classifiers/types.ts';
+import type { NormalizedMention } from '../mention.ts';
 import {
   type CompiledQuery,
   compileQuery,
@@ -19,6 +20,24 @@ export interface BrandMatcher {
   match(doc: PreparedDoc): string[];
   target(brandId: string): BrandTarget | undefined;
   prepare(doc: MatchDoc): PreparedDoc;
+}
+
+/** The brands a normalised mention matches (what the pipeline stores as its brand links). */
+export function brandsOf(
+  matcher: BrandMatcher,
+  m: Pick<NormalizedMention, 'text' | 'title' | 'author' | 'url' | 'lang' | 'platform'>,
+): string[] {
+  return matcher.match(
+    matcher.prepare({
+      text: m.text,
+      title: m.title,
+      authorHandle: m.author.handle,
+      authorName: m.author.name,
+      url: m.url,
+      lang: m.lang,
+      platform: m.platform,
+    }),
+  );
 }
 
 /**

@@ -6,6 +6,10 @@ import { EarshotError } from '../errors.ts';
 export interface CliContext {
   withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
   out(s: string): void;
+  /** Raw stdout (default: process.stdout). */
+  write?(s: string): void;
+  /** A path from the command line against the caller's directory (default: this process's). */
+  resolvePath?(p: string): string;
 }
 
 /** `30d`, `12h`, `2w` → milliseconds. */
@@ -35,7 +39,7 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
       const { customersFromCsv, upsertCustomers } = await import('./customers.ts');
       await ctx.withDeps(async (deps) => {
         const list = customersFromCsv(
-          readFileSync(file, 'utf8'),
+          readFileSync(ctx.resolvePath?.(file) ?? file, 'utf8'),
           deps.collectors.map((c) => c.id),
         );
         const r = await deps.mutate(
@@ -82,8 +86,8 @@ export function registerProfileCommands(program: Command, ctx: CliContext): void
             : o.format === 'html'
               ? kolReportHtml(r)
               : `${JSON.stringify(r, null, 2)}\n`;
-        if (o.output) writeFileSync(o.output, text);
-        else process.stdout.write(text);
+        if (o.output) writeFileSync(ctx.resolvePath?.(o.output) ?? o.output, text);
+        else (ctx.write ?? ((t: string) => process.stdout.write(t)))(text);
       });
     });
 }

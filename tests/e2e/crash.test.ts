@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../db/client.ts';
+import { startEarshot, tempInstall, withInstallDb } from '../helpers/earshot-process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin/earshot.js');
@@ -89,5 +90,64 @@ describe('crash safety', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+/**
+ * kill -9 right after `POST /v1/ingest` answered 200: the alerts of that batch are raised by
+ * the next start (from the marks committed with it), each exactly once.
+ */
+describe('alerts across a crash', () => {
+  it('a batch acknowledged just before SIGKILL raises its alerts after the restart, once', {
+    timeout: 180_000,
+  }, async () => {
+    const install = tempInstall();
+    await install.seeded();
+    const texts = [
+      'is terrible, the worst purchase of my life',
+      'support was awful and rude, never again',
+      'broke after a day, horrible quality',
+      'refund refused, I hate this company',
+      'leaked all over my kitchen, disgusting',
+    ];
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      platform: 'test',
+      externalId: `crash-alert-${i}`,
+      author: { handle: `celebrity${i}`, followers: 3_000_000, verified: true },
+      text: `Acme ${texts[i % texts.length]} (${['kettle', 'toaster'][i % 2]} ${i})`,
+      publishedAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+    }));
+    const first = await startEarshot(install.env);
+    const res = await fetch(`${first.url}/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(items),
+    });
+    expect(res.status).toBe(200);
+    await first.kill();
+
+    const second = await startEarshot(install.env);
+    try {
+      const deadline = Date.now() + 30_000;
+      let n = 0;
+      while (Date.now() < deadline) {
+        const r = await fetch(`${second.url}/v1/incidents`, {
+          headers: { authorization: `Bearer ${first.adminKey}` },
+        });
+        n = ((await r.json()) as { data: unknown[] }).data.length;
+        if (n >= 10) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(n).toBe(10);
+    } finally {
+      await second.stop();
+    }
+    const rows = await withInstallDb(install.dir, async (q) => ({
+      incidents: await q<{ rule: string }>('select rule from incidents'),
+      marks: await q('select id from alert_marks'),
+    }));
+    expect(rows.incidents).toHaveLength(10);
+    expect(new Set(rows.incidents.map((i) => i.rule))).toEqual(new Set(['influential-negative']));
+    expect(rows.marks).toEqual([]);
   });
 });

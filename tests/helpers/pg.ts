@@ -51,6 +51,13 @@ async function pgliteDump(): Promise<Blob> {
   return new Blob([readFileSync(file)]);
 }
 
+/** A PGlite data directory on disk, already migrated (a CLI or service started on it skips initdb). */
+export async function seedPgliteDir(dataDir: string): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create({ dataDir, loadDataDir: await pgliteDump() });
+  await client.close();
+}
+
 async function openPglite(): Promise<DbHandle> {
   const client = await PGlite.create({ loadDataDir: await pgliteDump() });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
