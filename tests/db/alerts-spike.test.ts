@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadSpikeState } from '../../alerts/detect.ts';
+import { loadSpikeState, spikeStateKey } from '../../alerts/detect.ts';
 import { createAlertEngine } from '../../alerts/engine.ts';
 import { resolve } from '../../alerts/incidents.ts';
-import { brands } from '../../db/schema/index.ts';
+import { brands, detectorState } from '../../db/schema/index.ts';
 import { alertConfig, burst, HOUR, MIN, seedHistory, T0, useAlertsHarness } from '../alerts/harness.ts';
 
 // Sentiment drop would also see these bursts; this file is about the spike rule alone.
@@ -140,5 +140,27 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     await engine2.tick();
     expect(await kinds()).toEqual(['alert']);
     await engine2.stop();
+  });
+
+  it('a state saved by the previous detector version is not trusted: history is replayed instead', async () => {
+    const brandId = await warmBrand();
+    // What the v2 detector persisted: its own shape, a level far from this brand's.
+    const old = {
+      v: 2,
+      n: 900,
+      firstAt: T0.getTime() - 40 * 24 * HOUR,
+      lastAt: T0.getTime() - 2 * HOUR,
+      level: 5000,
+    };
+    await t.deps.db
+      .insert(detectorState)
+      .values({ key: spikeStateKey(brandId), value: { v: 1, detector: old }, updatedAt: T0 });
+    expect(await loadSpikeState(t.deps.db, brandId)).toBeUndefined();
+    await t.ingest(burst(t.clock.now(), 40));
+    const [inc] = await spikeIncidents();
+    expect(inc).toMatchObject({ status: 'open', mentionCount: 40 });
+    expect(inc!.counts.expected).toBeLessThan(2); // learnt from the replayed history, not the old level
+    const state = await loadSpikeState(t.deps.db, brandId);
+    expect(state).toMatchObject({ v: 3, lastAt: T0.getTime() - 2 * HOUR });
   });
 });
