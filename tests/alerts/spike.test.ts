@@ -82,10 +82,13 @@ describe('spike detector (alert profile, counts)', () => {
     expect(first.score).toBeGreaterThanOrEqual(first.threshold);
   });
 
-  it('does not fire on a burst at tiny volume (1 → 3 per bucket)', () => {
+  it('does not fire on an immaterial burst at tiny volume (1 → 2 per bucket for half an hour)', () => {
     const at = 10 * DAY + 100;
-    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 24 ? 3 : 1));
+    const rows = poisson(12 * DAY, (i) => (i >= at && i < at + 6 ? 2.2 : 1));
     expect(detectSeries(rows)).toEqual([]);
+    // The same rise held for two hours is 24 mentions above the usual in the hour: material.
+    const held = poisson(12 * DAY, (i) => (i >= at && i < at + 24 ? 3 : 1));
+    expect(detectSeries(held).map((s) => s.kind)).toEqual(['open']);
   });
 
   it('fires at tiny volume when the excess is material (0.2 → 40 per bucket)', () => {

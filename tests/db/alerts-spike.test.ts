@@ -46,23 +46,37 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     expect(state?.lastAt).toBe(T0.getTime() - 2 * HOUR);
   });
 
-  it('a burst under the detector materiality (excess < 30 an hour) does not page a warm brand', async () => {
+  it('a burst under the detector materiality (excess < 10 an hour) does not page a warm brand', async () => {
     await warmBrand();
-    await t.ingest(burst(t.clock.now(), 25)); // enough for the cold-start rule, not a spike here
+    // Enough for the rule's own minimum (10 negatives from 5 authors), 10× the usual hour, but
+    // only 9 more than expected.
+    await t.ingest(burst(t.clock.now(), 10));
     expect(await spikeIncidents()).toHaveLength(0);
   });
 
-  it('detector parameters are per brand in config (a smaller materiality for a small brand)', async () => {
-    await warmBrand();
+  /** The engine restarted with these detector overrides in the config. */
+  async function withDetector(detector: Record<string, number>) {
     await t.engine.stop();
     t.deps = await t.build(
       alertConfig(t.sink.url, {
-        rules: { 'sentiment-drop': { enabled: false }, 'negative-spike': { detector: { minExcess: 15 } } },
+        rules: { 'sentiment-drop': { enabled: false }, 'negative-spike': { detector } },
       }),
     );
     t.engine = createAlertEngine(t.deps);
-    await t.ingest(burst(t.clock.now(), 25));
+  }
+
+  it('detector parameters are per brand in config (a smaller materiality for a small brand)', async () => {
+    await warmBrand();
+    await withDetector({ minExcess: 5 });
+    await t.ingest(burst(t.clock.now(), 10));
     expect(await spikeIncidents()).toHaveLength(1);
+  });
+
+  it('a larger materiality (30 above expected) keeps a burst of 25 from paging', async () => {
+    await warmBrand();
+    await withDetector({ minExcess: 30 });
+    await t.ingest(burst(t.clock.now(), 25));
+    expect(await spikeIncidents()).toHaveLength(0);
   });
 
   it('a spike from a handful of authors never pages', async () => {
