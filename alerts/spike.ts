@@ -411,7 +411,8 @@ function step(s: SpikeDetectorState, p: SpikeParams, clock: Clock, t: number, x:
   if (s.n > 0) {
     if (t <= s.lastAt) return quiet; // out of order or duplicate bucket: ignored
     dt = t - s.lastAt;
-    if (!p.intervalMs && s.gaps.length < INTERVAL_SAMPLES) {
+    // A 1 ms gap is a repeated timestamp (see detectSeries), not the sampling interval.
+    if (!p.intervalMs && s.gaps.length < INTERVAL_SAMPLES && dt > 1) {
       s.gaps.push(dt);
       const g = [...s.gaps].sort((a, b) => a - b);
       s.intervalMs = g[(g.length - 1) >> 1]!;
