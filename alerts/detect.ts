@@ -124,7 +124,12 @@ const CATCH_UP_HORIZON = 24 * HOUR;
 /** The baseline negative share is blended with `priorShare` as if it held this many more mentions. */
 const PRIOR_MENTIONS = 20;
 
-/** A brand's persisted spike detector state, if any (and of the current format). */
+/**
+ * A brand's persisted spike detector state, if any and of the current format. A state of an older
+ * format (detector v2) is not loaded: the rule then replays the brand's history (`SPIKE_HISTORY`)
+ * into a fresh detector, which relearns the baseline and re-opens any episode still running, and
+ * the next save overwrites the old record.
+ */
 export async function loadSpikeState(db: DbOrTx, brandId: string): Promise<SpikeDetectorState | undefined> {
   const [r] = await db
     .select({ value: detectorState.value })
@@ -132,7 +137,7 @@ export async function loadSpikeState(db: DbOrTx, brandId: string): Promise<Spike
     .where(eq(detectorState.key, spikeStateKey(brandId)))
     .limit(1);
   const v = r?.value as Partial<SpikeRecord> | undefined;
-  return v?.v === 1 && v.detector?.v === 2 ? v.detector : undefined;
+  return v?.v === 1 && v.detector?.v === 3 ? v.detector : undefined;
 }
 
 export async function saveSpikeState(db: DbOrTx, brandId: string, state: SpikeDetectorState, now: Date) {
@@ -272,7 +277,8 @@ async function spikeCandidate(
   sig: SpikeSignal,
   now: Date,
 ): Promise<Candidate | null> {
-  const bucketEnd = sig.at.getTime() + sig.windowMinutes * 60_000;
+  // Buckets are hours; the signal's window (one or more hours) ends with its bucket.
+  const bucketEnd = sig.at.getTime() + HOUR;
   const end = Math.min(now.getTime(), bucketEnd);
   const from = new Date(end - p.window);
   const rows = await brandWindow(
@@ -293,11 +299,13 @@ async function spikeCandidate(
   const share = s.neg.length / rows.length;
   if (share < baseShare + p.minShareRise) return null;
   const partial = bucketEnd > now.getTime();
-  const hour = sig.at.toISOString().slice(11, 16);
+  const hours = Math.max(1, Math.round(sig.windowMinutes / 60));
+  const windowEnd = new Date(bucketEnd).toISOString().slice(11, 16);
+  const span = hours === 1 ? `in the hour to ${windowEnd} UTC` : `in the ${hours} hours to ${windowEnd} UTC`;
   return spikeAlert(brandId, rows, s, sig.ratio, share, baseShare, {
     extraCounts: {
-      baselinePerHour: round2(sig.expected / Math.max(1, sig.windowMinutes / 60)),
-      observed: sig.value,
+      baselinePerHour: round2(sig.expected / hours),
+      observed: round2(sig.value),
       expected: round2(sig.expected),
       z: round2(sig.score),
     },
@@ -306,13 +314,13 @@ async function spikeCandidate(
         name: 'spike-z',
         value: round2(sig.score),
         weight: 0,
-        explanation: `spike detector: ${sig.value} negatives in the hour from ${hour} UTC${partial ? ' (so far)' : ''}, robust z ${round2(sig.score)}`,
+        explanation: `spike detector: ${round2(sig.value)} negatives ${span}${partial ? ' (so far)' : ''}, robust z ${round2(sig.score)} against this brand's threshold ${round2(sig.threshold)}`,
       },
       {
         name: 'expected',
         value: round2(sig.expected),
         weight: 0,
-        explanation: `${round2(sig.expected)} negatives expected in that hour (learnt level × hour-of-day × day-of-week profile)`,
+        explanation: `${round2(sig.expected)} negatives expected ${span} (learnt level × hour-of-day × day-of-week × hour-of-week profile)`,
       },
     ],
   });

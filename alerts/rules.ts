@@ -85,6 +85,8 @@ export const ruleSchemas = {
             .int()
             .min(-14 * 60)
             .max(14 * 60),
+          /** The brand's IANA time zone for the detector's hour/weekday profiles (DST-correct); wins over utcOffsetMinutes. */
+          timeZone: z.string().refine(validTimeZone, 'Unknown IANA time zone'),
         })
         .partial()
         .strict()

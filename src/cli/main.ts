@@ -478,16 +478,32 @@ export function buildCli(runtime?: CliRuntime, opts: BuildCliOptions = {}): Comm
   program
     .command('detect')
     .description(
-      'run the production spike detector over a timestamp,value CSV (NAB format); prints {"detections": [...]}',
+      'run the production spike detector over a timestamp,value CSV (NAB format); prints {"profile", "detections": [...]}',
     )
-    .requiredOption('-i, --input <file>', 'CSV with a timestamp,value header, rows in time order')
-    .action(async (o: { input: string }) => {
+    .requiredOption('-i, --input <file>', 'CSV with a timestamp,value header, rows in file order')
+    .option(
+      '-p, --profile <profile>',
+      'auto (alert for counts, raw otherwise), alert (rises, mention-count gates: the negative-spike rule) or raw (rises and falls, no gates)',
+      'auto',
+    )
+    .action(async (o: { input: string; profile: string }) => {
       const { readFileSync } = await import('node:fs');
       const { runDetectCli } = await import('../../alerts/spike.ts');
+      if (o.profile !== 'auto' && o.profile !== 'alert' && o.profile !== 'raw')
+        throw new EarshotError(
+          'BAD_REQUEST',
+          `--profile: expected auto, alert or raw, got ${JSON.stringify(o.profile)}`,
+        );
+      let text: string;
       try {
-        out(runDetectCli(readFileSync(rt.resolvePath(o.input), 'utf8')));
+        text = readFileSync(rt.resolvePath(o.input), 'utf8');
       } catch (e) {
         throw new EarshotError('BAD_REQUEST', `${o.input}: ${(e as Error).message}`);
+      }
+      try {
+        out(runDetectCli(text, { profile: o.profile }));
+      } catch (e) {
+        throw new EarshotError('BAD_REQUEST', `${o.input}:${(e as Error).message}`);
       }
     });
 

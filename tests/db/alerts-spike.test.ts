@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadSpikeState } from '../../alerts/detect.ts';
+import { loadSpikeState, spikeStateKey } from '../../alerts/detect.ts';
 import { createAlertEngine } from '../../alerts/engine.ts';
 import { resolve } from '../../alerts/incidents.ts';
-import { brands } from '../../db/schema/index.ts';
+import { brands, detectorState } from '../../db/schema/index.ts';
 import { alertConfig, burst, HOUR, MIN, seedHistory, T0, useAlertsHarness } from '../alerts/harness.ts';
 
 // Sentiment drop would also see these bursts; this file is about the spike rule alone.
@@ -46,23 +46,37 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     expect(state?.lastAt).toBe(T0.getTime() - 2 * HOUR);
   });
 
-  it('a burst under the detector materiality (excess < 30 an hour) does not page a warm brand', async () => {
+  it('a burst under the detector materiality (excess < 10 an hour) does not page a warm brand', async () => {
     await warmBrand();
-    await t.ingest(burst(t.clock.now(), 25)); // enough for the cold-start rule, not a spike here
+    // Enough for the rule's own minimum (10 negatives from 5 authors), 10× the usual hour, but
+    // only 9 more than expected.
+    await t.ingest(burst(t.clock.now(), 10));
     expect(await spikeIncidents()).toHaveLength(0);
   });
 
-  it('detector parameters are per brand in config (a smaller materiality for a small brand)', async () => {
-    await warmBrand();
+  /** The engine restarted with these detector overrides in the config. */
+  async function withDetector(detector: Record<string, number>) {
     await t.engine.stop();
     t.deps = await t.build(
       alertConfig(t.sink.url, {
-        rules: { 'sentiment-drop': { enabled: false }, 'negative-spike': { detector: { minExcess: 15 } } },
+        rules: { 'sentiment-drop': { enabled: false }, 'negative-spike': { detector } },
       }),
     );
     t.engine = createAlertEngine(t.deps);
-    await t.ingest(burst(t.clock.now(), 25));
+  }
+
+  it('detector parameters are per brand in config (a smaller materiality for a small brand)', async () => {
+    await warmBrand();
+    await withDetector({ minExcess: 5 });
+    await t.ingest(burst(t.clock.now(), 10));
     expect(await spikeIncidents()).toHaveLength(1);
+  });
+
+  it('a larger materiality (30 above expected) keeps a burst of 25 from paging', async () => {
+    await warmBrand();
+    await withDetector({ minExcess: 30 });
+    await t.ingest(burst(t.clock.now(), 25));
+    expect(await spikeIncidents()).toHaveLength(0);
   });
 
   it('a spike from a handful of authors never pages', async () => {
@@ -140,5 +154,27 @@ describe('negative spike on a warm brand: the production spike detector', () => 
     await engine2.tick();
     expect(await kinds()).toEqual(['alert']);
     await engine2.stop();
+  });
+
+  it('a state saved by the previous detector version is not trusted: history is replayed instead', async () => {
+    const brandId = await warmBrand();
+    // What the v2 detector persisted: its own shape, a level far from this brand's.
+    const old = {
+      v: 2,
+      n: 900,
+      firstAt: T0.getTime() - 40 * 24 * HOUR,
+      lastAt: T0.getTime() - 2 * HOUR,
+      level: 5000,
+    };
+    await t.deps.db
+      .insert(detectorState)
+      .values({ key: spikeStateKey(brandId), value: { v: 1, detector: old }, updatedAt: T0 });
+    expect(await loadSpikeState(t.deps.db, brandId)).toBeUndefined();
+    await t.ingest(burst(t.clock.now(), 40));
+    const [inc] = await spikeIncidents();
+    expect(inc).toMatchObject({ status: 'open', mentionCount: 40 });
+    expect(inc!.counts.expected).toBeLessThan(2); // learnt from the replayed history, not the old level
+    const state = await loadSpikeState(t.deps.db, brandId);
+    expect(state).toMatchObject({ v: 3, lastAt: T0.getTime() - 2 * HOUR });
   });
 });
