@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import { ConfigError, EarshotError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { registerProfileCommands } from '../profiles/cli.ts';
+import { plural } from './plural.ts';
 import { progress } from './progress.ts';
 import { table } from './table.ts';
 import { registerTrainCommand } from './train.ts';
@@ -19,13 +20,15 @@ const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`)
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
 async function loadConfig(configPath: string | undefined): Promise<RuntimeConfig> {
-  const [{ productionPlugins }, { loadRuntimeConfig }, { validateQuery }] = await Promise.all([
-    import('../registry.ts'),
-    import('../config/load.ts'),
-    import('../query/index.ts'),
-  ]);
+  const [{ productionPlugins }, { loadRuntimeConfig, formatConfigWarning }, { validateQuery }] =
+    await Promise.all([import('../registry.ts'), import('../config/load.ts'), import('../query/index.ts')]);
   const { collectors } = productionPlugins();
-  return loadRuntimeConfig(configPath, { collectors, validateQuery, exists: existsSync });
+  return loadRuntimeConfig(configPath, {
+    collectors,
+    validateQuery,
+    exists: existsSync,
+    onWarning: (w) => err(formatConfigWarning(w)),
+  });
 }
 
 /** The service's dependencies built from the config, as `start` builds them. */
@@ -100,7 +103,9 @@ export function buildCli(): Command {
     .description('validate the config file and exit (0 when valid)')
     .action(async () => {
       const c = await loadConfig(cfgPath());
-      out(`${c.file}: ok (${c.config.brands.length} brands, ${c.config.sources.length} sources)`);
+      out(
+        `${c.file}: ok (${plural(c.config.brands.length, 'brand')}, ${plural(c.config.sources.length, 'source')})`,
+      );
     });
 
   program
@@ -142,8 +147,8 @@ export function buildCli(): Command {
           if (r.status === 'fault') failed++;
           err(
             r.status === 'ok'
-              ? `${s.name}: ok, ${r.pages} pages, ${r.items} items, ${r.stored} new, ${r.duplicates} already stored`
-              : `${s.name}: FAULT ${r.error?.kind}: ${r.error?.message} (after ${r.pages} pages, ${r.stored} new stored)`,
+              ? `${s.name}: ok, ${plural(r.pages, 'page')}, ${plural(r.items, 'item')}, ${r.stored} new, ${r.duplicates} already stored`
+              : `${s.name}: FAULT ${r.error?.kind}: ${r.error?.message} (after ${plural(r.pages, 'page')}, ${r.stored} new stored)`,
           );
         }
         return failed ? 1 : 0;
