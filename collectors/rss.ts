@@ -79,6 +79,103 @@ function textOf(_$: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: 
   return t || null;
 }
 
+/**
+ * An Atom text construct: `type="xhtml"` holds markup as child elements, so its markup is
+ * kept (for paragraph breaks) rather than its bare text, which would run paragraphs together.
+ */
+function atomTextOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: string): string | null {
+  const node = el.children(selector).first();
+  if (node.length === 0) return null;
+  if ((node.attr('type') ?? '').toLowerCase() === 'xhtml') {
+    const h = (node.html() ?? '').trim();
+    return h && htmlToText(h) ? h : null;
+  }
+  return textOf($, el, selector);
+}
+
+/**
+ * The body of an item from the elements feeds put it in: `content:encoded`, Atom
+ * content/summary, RSS description, then the module elements some feeds use alone (Dublin
+ * Core, Media RSS, including inside media:group, iTunes, Atom elements inside RSS).
+ */
+function bodyOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, atom: boolean): string {
+  const media = el.find('media\\:description').first().text().trim() || null;
+  return (
+    textOf($, el, 'content\\:encoded') ??
+    (atom
+      ? (atomTextOf($, el, 'content') ?? atomTextOf($, el, 'summary'))
+      : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
+    textOf($, el, 'dc\\:description') ??
+    media ??
+    textOf($, el, 'itunes\\:summary') ??
+    atomTextOf($, el, 'atom\\:content') ??
+    atomTextOf($, el, 'atom\\:summary') ??
+    ''
+  );
+}
+
+/**
+ * A stable id for an item that has none of its own (no guid/id and no link): a hash of what
+ * it says (title, body, and for XML feeds the date), so the same item re-polled gets the same
+ * id and is refreshed, not stored twice. (The parts are those ids were always made of, so
+ * mentions stored before keep their ids.)
+ */
+const contentId = (...parts: (string | null | undefined)[]) => shortHash(...parts);
+
+/**
+ * Feeds that give every item the same guid (the site URL, "0", a template left unfilled) would
+ * collapse into one mention: where one id is shared by items that differ, those items fall
+ * back to their link, or to a content hash when the link is shared too.
+ */
+function uniqueIds(items: (FeedItem & { guid: string | null })[]): FeedItem[] {
+  const count = (key: (it: FeedItem) => string | null) => {
+    const n = new Map<string, Set<string>>();
+    for (const it of items) {
+      const k = key(it);
+      if (k === null) continue;
+      const variants = n.get(k) ?? new Set<string>();
+      variants.add(contentId(it.title, it.html, it.published?.toISOString()));
+      n.set(k, variants);
+    }
+    return n;
+  };
+  const byId = count((it) => it.id);
+  const byLink = count((it) => it.link);
+  return items.map(({ guid, ...it }) => {
+    if ((byId.get(it.id)?.size ?? 0) <= 1) return it;
+    const linkUnique = it.link !== null && (byLink.get(it.link)?.size ?? 0) <= 1;
+    const hash = contentId(guid, it.title, it.html, it.published?.toISOString());
+    return { ...it, id: linkUnique ? (it.link as string) : hash };
+  });
+}
+
+/** Whitespace, comments and processing instructions may follow the root element (XML `Misc`). */
+function withoutTrailingMisc(s: string): string {
+  let end = s.length;
+  for (;;) {
+    while (end > 0 && /\s/.test(s[end - 1]!)) end--;
+    const close = s.endsWith('-->', end) ? '<!--' : s.endsWith('?>', end) ? '<?' : null;
+    if (!close) break;
+    const start = s.lastIndexOf(close, end - 3);
+    if (start < 0) break;
+    end = start;
+  }
+  return s.slice(0, end);
+}
+
+/**
+ * Whether a feed document arrived whole. The root element's end tag is what proves it: once it
+ * is there every item is complete, and what follows (FeedBurner's `<!-- ph=1 -->`, processing
+ * instructions, a host's injected analytics) is outside the feed. `</rss` cut before its `>`
+ * still closes everything. Some RSS feeds omit `</rss>`: ending on `</channel>` is accepted.
+ * A document cut anywhere else (even right after an `</item>`) is refused.
+ */
+export function isCompleteFeed(text: string, rootName: string): boolean {
+  const name = rootName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (new RegExp(`</${name}\\s*(>|$)`, 'i').test(text)) return true;
+  return rootName.toLowerCase() === 'rss' && /<\/channel\s*>$/i.test(withoutTrailingMisc(text));
+}
+
 /** The xml:base in force at an element (nearest ancestor-or-self), resolved against `fallback`. */
 function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: string): string {
   const chain = [
@@ -112,9 +209,11 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     throw new SourceFault('schema-changed', `not a feed (root element <${rootName || '?'}>)`);
   }
   // A cut or corrupted document still parses leniently; refuse it rather than take part of it.
-  // (Real feeds sometimes omit the root's closing tag, so any closing tag at the end will do.)
-  if (!/<\/[\w:.-]+>\s*$/.test(trimmed))
-    throw new SourceFault('parse-error', 'the feed document is incomplete or corrupted');
+  if (!isCompleteFeed(trimmed, root.prop('tagName') ?? rootName))
+    throw new SourceFault(
+      'parse-error',
+      'the feed document is incomplete or corrupted (its root element is not closed)',
+    );
   const atom = rootName === 'feed';
   const channel = atom ? root : root.children('channel').first();
   const feedLinkEl = atom
@@ -128,7 +227,7 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     : rootName === 'rss'
       ? channel.children('item')
       : root.find('item');
-  const items: FeedItem[] = [];
+  const items: (FeedItem & { guid: string | null })[] = [];
   itemEls.each((_, node) => {
     const el = $(node) as cheerio.Cheerio<Element>;
     const base = baseAt($, el, feedLink ?? requestUrl);
@@ -145,12 +244,7 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     link = unwrapRedirect(link);
     const rawTitle = textOf($, el, 'title');
     const title = rawTitle ? htmlToText(rawTitle) || null : null;
-    const html =
-      textOf($, el, 'content\\:encoded') ??
-      (atom
-        ? (textOf($, el, 'content') ?? textOf($, el, 'summary'))
-        : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
-      '';
+    const html = bodyOf($, el, atom);
     const author =
       (atom ? el.children('author').children('name').first().text().trim() : null) ||
       textOf($, el, 'dc\\:creator') ||
@@ -172,7 +266,8 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       .map((c) => ($(c).attr('term') ?? $(c).text()).trim())
       .filter(Boolean);
     items.push({
-      id: guid ?? link ?? shortHash(title, html, published?.toISOString()),
+      id: guid ?? link ?? contentId(title, html, published?.toISOString()),
+      guid,
       link,
       title,
       html: html.replace(RSSHUB_TAIL, ''),
@@ -181,11 +276,14 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       categories,
     });
   });
-  return { title: textOf($, channel, 'title'), link: feedLink, generator, items };
+  return { title: textOf($, channel, 'title'), link: feedLink, generator, items: uniqueIds(items) };
 }
 
 /** A non-empty string field of a JSON Feed, or null. */
 const jsonText = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+/** A JSON Feed item id: a string or number with something in it, trimmed; else null. */
+const jsonId = (v: unknown): string | null => scalarText(v)?.trim() || null;
 
 function parseJsonFeed(text: string, requestUrl: string): Feed {
   let doc: unknown;
@@ -206,8 +304,10 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
     const title = jsonText(it.title);
     const html = jsonText(it.content_html) ?? jsonText(it.content_text) ?? jsonText(it.summary) ?? '';
     const published = parseFeedDate(jsonText(it.date_published) ?? jsonText(it.date_modified));
+    const guid = jsonId(it.id);
     return {
-      id: scalarText(it.id) ?? link ?? shortHash(title, html),
+      id: guid ?? link ?? contentId(title, html),
+      guid,
       link,
       title,
       html,
@@ -216,7 +316,7 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
       categories: Array.isArray(it.tags) ? it.tags.map(scalarText).filter((t) => t !== null) : [],
     };
   });
-  return { title: jsonText(doc.title), link: feedLink, generator: null, items };
+  return { title: jsonText(doc.title), link: feedLink, generator: null, items: uniqueIds(items) };
 }
 
 /**
