@@ -244,10 +244,15 @@ export const youtube = defineCollector({
         if (!window) return;
       }
     } catch (err) {
-      // Units spent after the last committed page still count: commit them before failing.
-      if (quota.used !== committed.quota.used)
-        yield { mentions: [], cursor: { ...committed, quota: { ...quota } } };
-      throw err;
+      // Units spent after the last committed page still count: the fault page commits them and
+      // then fails the run (yielding here and re-throwing would read as ok to a consumer that
+      // stops after this page, at its page limit).
+      if (quota.used === committed.quota.used) throw err;
+      yield {
+        mentions: [],
+        cursor: { ...committed, quota: { ...quota } },
+        fault: err instanceof Error ? err : new SourceFault('upstream', String(err)),
+      };
     }
   },
 });

@@ -153,9 +153,10 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
   });
 
   it('resumes at the committed page token without repeating a page', async () => {
+    // Two pages as the pipeline counts them: the window's re-poll page and search page 1.
     const first = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor<YoutubeCursor>(testHttp(), null, { secrets, maxPages: 1 }),
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets, maxPages: 2 }),
       opts(),
     );
     const committed = first.pages.at(-1)!.cursor;
