@@ -178,6 +178,7 @@ async function refreshSession(
 export const bluesky = defineCollector({
   id: 'bluesky',
   description: 'Bluesky post search',
+  textFormat: 'plain',
   options: z
     .object({
       query: z.string().min(1),

@@ -134,6 +134,7 @@ async function bearer(
 export const reddit = defineCollector({
   id: 'reddit',
   description: 'Reddit search and subreddit posts or comments',
+  textFormat: 'plain',
   options: z
     .object({
       query: z.string().min(1).optional(),

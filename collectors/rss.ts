@@ -3,12 +3,13 @@ import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
-import { htmlToText } from '../src/text.ts';
+import { decodeEntities, htmlToText } from '../src/text.ts';
 import { isRecord, scalarText } from './_lib/api.ts';
 import {
   assertNotBlocked,
   charsetOf,
   decodeDocument,
+  escapeHtml,
   rebaseUrl,
   resolveUrl,
   shortHash,
@@ -77,6 +78,20 @@ function textOf(_$: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: 
   if (node.length === 0) return null;
   const t = node.text().trim();
   return t || null;
+}
+
+/**
+ * An item title as plain text. Atom says what it holds (`type="text"`, the default, is plain);
+ * RSS titles are plain by the spec but often carry escaped markup or double-escaped entities,
+ * so there only what looks like a tag is removed: "I <3 Acme -> best" is a title, not markup.
+ */
+function titleText(raw: string, format: string): string | null {
+  if (format === 'xhtml') return htmlToText(raw) || null;
+  const plain =
+    format === 'text'
+      ? raw
+      : decodeEntities(raw.replace(/<!--[\s\S]*?-->|<\/?[A-Za-z][\w:.-]*(\s[^<>]*)?\/?>/g, ' '));
+  return plain.replace(/\s+/g, ' ').trim() || null;
 }
 
 /**
@@ -243,7 +258,8 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     }
     link = unwrapRedirect(link);
     const rawTitle = textOf($, el, 'title');
-    const title = rawTitle ? htmlToText(rawTitle) || null : null;
+    const format = atom ? (el.children('title').first().attr('type') ?? 'text').toLowerCase() : 'rss';
+    const title = rawTitle ? titleText(rawTitle, format) : null;
     const html = bodyOf($, el, atom);
     const author =
       (atom ? el.children('author').children('name').first().text().trim() : null) ||
@@ -327,6 +343,7 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
 export const rss = defineCollector({
   id: 'rss',
   description: 'RSS 0.9x/1.0/2.0, Atom and JSON Feed (news, blogs, Google Alerts, RSSHub)',
+  textFormat: 'html',
   options: z
     .object({
       url: z.url(),
@@ -381,7 +398,8 @@ export const rss = defineCollector({
         url: it.link,
         author: { handle: it.author ?? feed.title ?? host, name: it.author ?? feed.title ?? null },
         title: it.title,
-        text: it.html || it.title || '',
+        // The title is plain text; the body is HTML.
+        text: it.html || escapeHtml(it.title ?? ''),
         publishedAt: (it.published ?? now).toISOString(),
         raw: {
           feed: feed.title,

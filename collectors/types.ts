@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import type { Clock } from '../src/clock.ts';
 import type { Logger } from '../src/log.ts';
 import { type MentionInput, mentionInputSchema } from '../src/mention.ts';
-
 import type { HttpClient } from '../src/net/types.ts';
+import { escapeHtml } from './_lib/html.ts';
 
 export type { HttpClient, HttpRequestOptions, HttpResponse } from '../src/net/types.ts';
 
@@ -50,6 +50,14 @@ export interface CollectorDefinition<Options extends z.ZodType = z.ZodType, Curs
   id: string;
   /** Shown in `earshot sources` and docs. */
   description: string;
+  /**
+   * What `text` holds: `html`, markup the pipeline strips (the default), or `plain`, text as
+   * written. The pipeline reads `text` as HTML, so the core escapes `&`, `<` and `>` of plain
+   * text (`runCollector`) and the pipeline gives it back exactly: unescaped, "I <3 Acme -> best"
+   * loses "<3 Acme ->" as a tag, the brand with it. Titles and author names are plain text for
+   * every collector and always escaped.
+   */
+  textFormat?: 'html' | 'plain';
   /** zod schema of `options` in the source's config entry; it extends the config grammar. */
   options: Options;
   /** Names of secrets the source may take, e.g. `['token']`; values come from config env refs. */
@@ -87,6 +95,17 @@ export interface CommonSourceOptions {
   baseUrl?: string;
 }
 
+/** Plain-text fields escaped, so the pipeline's HTML pass returns them as written. */
+function asPipelineText(m: MentionInput, textFormat: 'html' | 'plain'): MentionInput {
+  const str = (v: unknown) => (typeof v === 'string' ? escapeHtml(v) : v);
+  return {
+    ...m,
+    text: textFormat === 'plain' ? (str(m.text) as string) : m.text,
+    title: str(m.title) as MentionInput['title'],
+    author: { ...m.author, name: str(m.author.name) as MentionInput['author']['name'] },
+  };
+}
+
 /** When a mention was published, as the pipeline will read it; null when it cannot be read. */
 function publishedAtOf(m: MentionInput): Date | null {
   const r = mentionInputSchema.shape.publishedAt.safeParse(m.publishedAt);
@@ -114,10 +133,12 @@ export async function* runCollector<Cursor>(
   for await (const page of def.collect(ctx as CollectContext<unknown>, options as never)) {
     pages++;
     const horizon = ctx.backfillSince.getTime();
-    const mentions = page.mentions.filter((m) => {
-      const at = publishedAtOf(m);
-      return at === null || at.getTime() >= horizon;
-    });
+    const mentions = page.mentions
+      .filter((m) => {
+        const at = publishedAtOf(m);
+        return at === null || at.getTime() >= horizon;
+      })
+      .map((m) => asPipelineText(m, def.textFormat ?? 'html'));
     let handedOver = false;
     try {
       yield { mentions, cursor: page.cursor as Cursor, skipped: page.mentions.length - mentions.length };

@@ -78,6 +78,7 @@ const later = (a: string | null, b: string | null) => (a === null ? b : b === nu
 export const youtube = defineCollector({
   id: 'youtube',
   description: 'YouTube videos and comments (Data API v3 search + commentThreads, or a channel feed)',
+  textFormat: 'plain',
   options,
   secrets: ['key'] as const,
   defaultSchedule: '0 * * * *',

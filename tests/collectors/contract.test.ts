@@ -34,6 +34,10 @@ describe('collector contract', () => {
     expect(collectors.map((c) => c.id).filter((id) => !table[id])).toEqual([]);
   });
 
+  it('every collector says whether its text is HTML or plain (plain text is escaped for the pipeline)', () => {
+    expect(collectors.filter((c) => c.textFormat === undefined).map((c) => c.id)).toEqual([]);
+  });
+
   it('every collector takes options.baseUrl and sends its requests there', async () => {
     for (const c of collectors) {
       const t = table[c.id]!;

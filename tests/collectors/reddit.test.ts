@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../collectors/_lib/html.ts';
 import { type RedditCursor, reddit } from '../../collectors/reddit.ts';
 import { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
@@ -224,7 +225,7 @@ describe('reddit: items that are gone, and items without a permalink', () => {
       recordedComments[5]!.data.name,
     ]);
     expect(ms[0]!.author).toMatchObject({ handle: '[deleted]', url: null });
-    expect(ms[0]!.text).toBe(recordedComments[4]!.data.body);
+    expect(ms[0]!.text).toBe(escapeHtml(String(recordedComments[4]!.data.body)));
   });
 
   it('keeps a removed post by its title (the text is the title, not "[removed]"); skips one with nothing left', async () => {

@@ -168,7 +168,8 @@ describe('x collector (fixture server, real HTTP layer)', () => {
     const m = pages[0]!.mentions[0]!;
     expect(m).toMatchObject({
       externalId: synthetic[249]!.id,
-      text: 'post 249 about acme & co',
+      // X sends "&amp;"; the text is escaped for the pipeline, which reads it as HTML.
+      text: 'post 249 about acme &amp; co',
       author: {
         handle: 'user104',
         name: 'User 104',
