@@ -12,10 +12,18 @@ const thingSchema = z.looseObject({
   kind: z.string(),
   data: z.looseObject({
     name: z.string(),
-    id: z.string().optional(),
+    id: z.string().nullish(),
     author: z.string().nullish(),
     // A number; some mirrors and older dumps write it as a numeric string.
-    created_utc: z.coerce.number().nonnegative().max(9_999_999_999),
+    created_utc: z
+      .union([
+        z.number(),
+        z
+          .string()
+          .regex(/^\d+(\.\d+)?$/)
+          .transform(Number),
+      ])
+      .pipe(z.number().nonnegative().max(9_999_999_999)),
     permalink: z.string().nullish(),
     title: z.string().nullish(),
     selftext: z.string().nullish(),

@@ -252,7 +252,9 @@ describe('reddit: items that are gone, and items without a permalink', () => {
 
   it('reads created_utc written as a string, and ignores subreddits (t5) a search lists among posts', async () => {
     const ms = await serve([
-      post(0, { created_utc: String(recordedPosts[0]!.data.created_utc) }),
+      post(0, { created_utc: String(recordedPosts[0]!.data.created_utc), id: null }),
+      // A null date is no date: the item is skipped, never dated 1970.
+      post(1, { created_utc: null }),
       { kind: 't5', data: { name: 't5_2qh1i', display_name: 'AskReddit', created_utc: 1201233135 } },
     ]);
     expect(ms.map((m) => m.externalId)).toEqual([recordedPosts[0]!.data.name]);
