@@ -38,24 +38,89 @@ export interface Feed {
   items: FeedItem[];
 }
 
+/** Atom 1.0 and 0.3 namespaces. */
+const ATOM_NS = /^http:\/\/(www\.w3\.org\/2005\/Atom|purl\.org\/atom\/ns#)$/;
+
 const RSSHUB_TAIL =
   /\s*-\s*(Powered by RSSHub|Made with love by RSSHub\(https:\/\/github\.com\/DIYgod\/RSSHub\))\s*$/i;
 
-/** Dates as feeds write them: RFC 822, ISO 8601, W3C-DTF, Unix seconds. */
+/**
+ * Zone abbreviations feeds write that `Date` does not know (it knows UT, GMT, Z and the US
+ * zones). `CST` stays US Central, as `Date` reads it; `IST` is India, the commonest in feeds.
+ */
+const ZONES: Record<string, string> = {
+  UTC: '+0000',
+  WET: '+0000',
+  WEST: '+0100',
+  BST: '+0100',
+  CET: '+0100',
+  MET: '+0100',
+  CEST: '+0200',
+  MEST: '+0200',
+  EET: '+0200',
+  EEST: '+0300',
+  MSK: '+0300',
+  IST: '+0530',
+  HKT: '+0800',
+  SGT: '+0800',
+  AWST: '+0800',
+  JST: '+0900',
+  KST: '+0900',
+  ACST: '+0930',
+  AEST: '+1000',
+  AEDT: '+1100',
+  NZST: '+1200',
+  NZDT: '+1300',
+};
+
+/** `2026-11-25 07:00:00`, `2026/11/25T07:00+08:00`, `2026-11-25T07:00:00 +0800`: ISO-like forms. */
+const ISO_LIKE =
+  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** `2026年11月25日 07:00` (Chinese and Japanese sites). */
+const CJK_DATE =
+  /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?/;
+
+const pad = (n: string | undefined, width = 2) => (n ?? '0').padStart(width, '0');
+
+/**
+ * Dates as feeds write them: RFC 822 (any weekday name, numeric or named zones), ISO 8601 and
+ * W3C-DTF (a space for the T, a space before the offset), Unix seconds or milliseconds, and
+ * `2026年11月25日 07:00` (read as UTC+8, where such dates come from). A date without a zone is
+ * UTC, whatever zone the server runs in. Anything else, or a year before 1990, is null.
+ */
 export function parseFeedDate(s: string | null | undefined): Date | null {
   const v = s?.trim();
   if (!v) return null;
-  if (/^\d{9,11}$/.test(v)) return new Date(Number(v) * 1000);
-  if (/^\d{12,13}$/.test(v)) return new Date(Number(v));
-  let d = new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    // "Sun, 19 May 2002 15:21:36 GMT+0100", missing weekday commas, "UT", named zones.
-    d = new Date(
-      v
+  let d: Date;
+  if (/^\d{9,11}$/.test(v)) d = new Date(Number(v) * 1000);
+  else if (/^\d{12,13}$/.test(v)) d = new Date(Number(v));
+  else if (ISO_LIKE.test(v)) {
+    const [, y, mo, da, h, mi, se, frac, zone] = ISO_LIKE.exec(v) as unknown as (string | undefined)[];
+    const z =
+      !zone || /^(z|utc|gmt)$/i.test(zone)
+        ? 'Z'
+        : zone.length === 3
+          ? `${zone}:00`
+          : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+    d = new Date(`${y}-${pad(mo)}-${pad(da)}T${pad(h)}:${pad(mi)}:${pad(se)}${frac ?? ''}${z}`);
+  } else if (CJK_DATE.test(v)) {
+    const [, y, mo, da, h, mi, se] = CJK_DATE.exec(v) as unknown as (string | undefined)[];
+    d = new Date(`${y}-${pad(mo)}-${pad(da)}T${pad(h)}:${pad(mi)}:${pad(se)}+08:00`);
+  } else {
+    // Date reads a zone-less text in the server's zone: such dates are UTC here too.
+    const zoned = /[+-]\d{2}:?\d{2}\b|\b(UTC?|GMT|Z|[A-Z]{2,4}T)\b/.test(v);
+    d = new Date(zoned ? v : `${v} GMT`);
+    if (Number.isNaN(d.getTime())) d = new Date(v);
+    if (Number.isNaN(d.getTime())) {
+      // Weekdays in any language ("Mi,", "周三,"), "UT", "GMT+0100", named zones Date lacks.
+      const t = v
+        .replace(/^[^\d\s,]+,?\s*/, '')
         .replace(/\bUT\b/, 'UTC')
         .replace(/GMT([+-]\d{4})/, '$1')
-        .replace(/^\w{3},?\s+/, ''),
-    );
+        .replace(/\b([A-Z]{3,4})$/, (m, z: string) => ZONES[z] ?? m);
+      d = new Date(t);
+    }
   }
   return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1990 ? null : d;
 }
@@ -213,11 +278,20 @@ function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: s
  * is not a feed (an HTML page, a captcha, a login wall, garbage).
  */
 export function parseFeed(text: string, requestUrl: string): Feed {
-  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  let trimmed = text.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, requestUrl);
   if (!trimmed) throw new SourceFault('empty', 'the feed answered with an empty body');
-  const $ = cheerio.load(trimmed, { xml: { xmlMode: true, decodeEntities: true } });
-  const root = $.root().children().first();
+  const load = (t: string) => cheerio.load(t, { xml: { xmlMode: true, decodeEntities: true } });
+  let $ = load(trimmed);
+  let root = $.root().children().first();
+  // An Atom feed written with a namespace prefix (<atom:feed xmlns:atom="...Atom">): the
+  // prefix is dropped so the elements read as the default-namespace Atom they are.
+  const prefix = /^([\w.-]+):feed$/.exec((root.get(0) as Element | undefined)?.name ?? '')?.[1];
+  if (prefix && ATOM_NS.test(root.attr(`xmlns:${prefix}`) ?? '')) {
+    trimmed = trimmed.replace(new RegExp(`<(/?)${prefix}:`, 'g'), '<$1');
+    $ = load(trimmed);
+    root = $.root().children().first();
+  }
   const rootName = (root.prop('tagName') ?? '').toLowerCase();
   if (!['rss', 'feed', 'rdf:rdf', 'rdf'].includes(rootName)) {
     assertNotBlocked(trimmed);
@@ -282,7 +356,12 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       .map((c) => ($(c).attr('term') ?? $(c).text()).trim())
       .filter(Boolean);
     items.push({
-      id: guid ?? link ?? contentId(title, html, published?.toISOString()),
+      // RSS 1.0 names each item by its rdf:about URI.
+      id:
+        guid ??
+        link ??
+        (el.attr('rdf:about')?.trim() || null) ??
+        contentId(title, html, published?.toISOString()),
       guid,
       link,
       title,

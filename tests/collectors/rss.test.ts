@@ -130,6 +130,62 @@ describe('rss date parsing', () => {
     expect(parseFeedDate('1518478934')?.toISOString()).toBe('2018-02-12T23:42:14.000Z');
     expect(parseFeedDate('not a date')).toBeNull();
   });
+
+  // A server far from UTC: zone-less dates must not take its zone (Node applies TZ at once).
+  let tz: string | undefined;
+  beforeAll(() => {
+    tz = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+  });
+  afterAll(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
+  it.each([
+    // Zone-less dates are UTC, whatever zone the server runs in (Date would use the server's).
+    ['2026-11-25 07:00:00', '2026-11-25T07:00:00.000Z'],
+    ['2026/11/25 07:00', '2026-11-25T07:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00', '2026-11-25T07:00:00.000Z'],
+    ['Nov 25, 2026', '2026-11-25T00:00:00.000Z'],
+    // A space before the offset, a two-digit or colon-less offset.
+    ['2026-11-25T07:00:00 +0800', '2026-11-24T23:00:00.000Z'],
+    ['2026-11-25T07:00:00+08', '2026-11-24T23:00:00.000Z'],
+    // Zone names Date does not know, weekdays in other languages.
+    ['Wed, 25 Nov 2026 07:00:00 CEST', '2026-11-25T05:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 BST', '2026-11-25T06:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 JST', '2026-11-24T22:00:00.000Z'],
+    ['Mi, 25 Nov 2026 07:00:00 +0100', '2026-11-25T06:00:00.000Z'],
+    ['周三, 25 Nov 2026 07:00:00 +0800', '2026-11-24T23:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 GMT+0100', '2026-11-25T06:00:00.000Z'],
+    // Chinese sites: UTC+8.
+    ['2026年11月25日 07:00', '2026-11-24T23:00:00.000Z'],
+  ])('reads %s', async (text, iso) => {
+    const { parseFeedDate } = await import('../../collectors/rss.ts');
+    expect(parseFeedDate(text)?.toISOString()).toBe(iso);
+  });
+});
+
+describe('feeds in namespace variants', () => {
+  it('reads an Atom feed written with a prefix (<atom:feed xmlns:atom=...>)', () => {
+    const heise = fixture('rss/rss-parser/heise.atom').toString('utf8');
+    const plain = parseFeed(heise, 'https://e.com/');
+    const prefixed = heise
+      .replace('xmlns="http://www.w3.org/2005/Atom"', 'xmlns:atom="http://www.w3.org/2005/Atom"')
+      .replace(/<(\/?)(?=[a-z])(?!\?)/g, '<$1atom:');
+    expect(prefixed).toContain('<atom:feed');
+    const r = parseFeed(prefixed, 'https://e.com/');
+    expect(r.items.map((i) => [i.id, i.link, i.title, i.published])).toEqual(
+      plain.items.map((i) => [i.id, i.link, i.title, i.published]),
+    );
+    expect(r.items.length).toBeGreaterThan(5);
+  });
+
+  it('names an RSS 1.0 item without link by its rdf:about', () => {
+    const doc =
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://e.com/"><title>x</title></channel><item rdf:about="https://e.com/item/1"><title>acme</title></item></rdf:RDF>';
+    expect(parseFeed(doc, 'https://e.com/').items[0]!.id).toBe('https://e.com/item/1');
+  });
 });
 
 describe('baseUrl', () => {
