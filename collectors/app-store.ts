@@ -16,6 +16,7 @@ export type AppStoreCursor = NewestFirstCursor<number>;
 export const appStore = defineCollector({
   id: 'app-store',
   description: 'Apple App Store customer reviews (per app and country, most recent first)',
+  textFormat: 'plain',
   options: z
     .object({
       appId: z.string().regex(/^\d+$/, 'the numeric App Store id, e.g. 474495017'),

@@ -19,12 +19,18 @@ const postSchema = z.looseObject({
     createdAt: z.unknown().optional(),
   }),
   record: z.looseObject({
-    text: z.string().default(''),
-    createdAt: z.string(),
-    langs: z.array(z.string()).nullish(),
+    text: z.string().nullish(),
+    // Required by the lexicon, but records are written by clients: indexedAt stands in.
+    createdAt: z.string().nullish(),
+    langs: z.array(z.string()).nullish().catch(null),
+    // A malformed reply ref drops the thread links, not the post.
     reply: z
-      .looseObject({ parent: z.looseObject({ uri: z.string() }), root: z.looseObject({ uri: z.string() }) })
-      .nullish(),
+      .looseObject({
+        parent: z.looseObject({ uri: z.string() }).nullish(),
+        root: z.looseObject({ uri: z.string() }).nullish(),
+      })
+      .nullish()
+      .catch(null),
   }),
   indexedAt: z.string().nullish(),
   likeCount: z.number().nullish(),
@@ -40,28 +46,41 @@ export function postUrl(uri: string, handle: string): string | null {
   return m ? `https://bsky.app/profile/${handle}/post/${m[1]}` : null;
 }
 
+/**
+ * The handle to show and link: the AppView answers `handle.invalid` for an account whose handle
+ * no longer verifies (its DNS or well-known record is gone); its DID still names and links it.
+ */
+const handleOf = (p: Post) => (p.author.handle === 'handle.invalid' ? p.author.did : p.author.handle);
+
+/** When the post was written: the record's createdAt, else when the AppView indexed it. */
+export const postedAt = (p: Post): string | null => {
+  for (const v of [p.record.createdAt, p.indexedAt]) if (v && !Number.isNaN(Date.parse(v))) return v;
+  return null;
+};
+
 export function mapPost(p: Post): MentionInput {
+  const handle = handleOf(p);
   return {
     platform: 'bluesky',
     externalId: p.uri,
-    url: postUrl(p.uri, p.author.handle),
+    url: postUrl(p.uri, handle),
     author: {
-      handle: p.author.handle,
+      handle,
       name: p.author.displayName || null,
-      url: `https://bsky.app/profile/${p.author.handle}`,
+      url: `https://bsky.app/profile/${handle}`,
       // The author view has no post count; placeholder dates (0001-01-01) are dropped.
       ...accountFacts(undefined, p.author.createdAt),
     },
-    text: p.record.text,
+    text: p.record.text ?? '',
     lang: p.record.langs?.[0] ?? null,
-    publishedAt: p.record.createdAt,
+    publishedAt: postedAt(p) ?? '',
     metrics: {
       likes: p.likeCount ?? null,
       shares: (p.repostCount ?? 0) + (p.quoteCount ?? 0),
       replies: p.replyCount ?? null,
     },
-    parentId: p.record.reply?.parent.uri ?? null,
-    threadId: p.record.reply?.root.uri ?? p.uri,
+    parentId: p.record.reply?.parent?.uri ?? null,
+    threadId: p.record.reply?.root?.uri ?? p.uri,
     raw: { did: p.author.did, indexedAt: p.indexedAt ?? undefined },
   };
 }
@@ -178,6 +197,7 @@ async function refreshSession(
 export const bluesky = defineCollector({
   id: 'bluesky',
   description: 'Bluesky post search',
+  textFormat: 'plain',
   options: z
     .object({
       query: z.string().min(1),
@@ -279,8 +299,12 @@ export const bluesky = defineCollector({
       for (const raw of body.posts) {
         const p = postSchema.safeParse(raw);
         if (!p.success) continue;
-        const date = new Date(p.data.indexedAt ?? p.data.record.createdAt);
-        if (Number.isNaN(date.getTime())) continue;
+        const posted = postedAt(p.data);
+        if (posted === null) continue;
+        // Ordered by indexedAt (what since/cursor page by), else by when it was written.
+        const indexed =
+          p.data.indexedAt && !Number.isNaN(Date.parse(p.data.indexedAt)) ? p.data.indexedAt : posted;
+        const date = new Date(indexed);
         items.push({ key: date.toISOString(), date, mention: mapPost(p.data) });
       }
       if (body.posts.length > 0 && items.length === 0)

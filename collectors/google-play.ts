@@ -17,6 +17,7 @@ export type GooglePlayCursor = NewestFirstCursor<string>;
 export const googlePlay = defineCollector({
   id: 'google-play',
   description: 'Google Play app reviews (reviews RPC newest first, or the app page)',
+  textFormat: 'plain',
   options: z
     .object({
       appId: z.string().regex(/^[A-Za-z][\w]*(\.[\w]+)+$/, 'a package name such as com.example.app'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
 import { getJson } from './_lib/api.ts';
+import { escapeHtml } from './_lib/html.ts';
 import { defineCollector } from './types.ts';
 
 const hitSchema = z.looseObject({
@@ -52,7 +53,8 @@ export function mapHit(h: Hit): MentionInput {
       url: h.author ? `https://news.ycombinator.com/user?id=${encodeURIComponent(h.author)}` : null,
     },
     title: isComment ? null : (h.title ?? null),
-    text: h.comment_text ?? h.story_text ?? h.title ?? h.story_title ?? '',
+    // comment_text and story_text are HTML; a title standing in for them is plain text.
+    text: h.comment_text ?? h.story_text ?? escapeHtml(h.title ?? h.story_title ?? ''),
     lang: null,
     publishedAt: new Date(h.created_at_i * 1000).toISOString(),
     metrics: { likes: h.points ?? null, replies: h.num_comments ?? null },
@@ -76,6 +78,7 @@ export function mapHit(h: Hit): MentionInput {
 export const hackerNews = defineCollector({
   id: 'hacker-news',
   description: 'Hacker News stories and comments (Algolia search by date)',
+  textFormat: 'html',
   options: z
     .object({
       query: z.string().min(1),

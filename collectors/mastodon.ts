@@ -83,6 +83,7 @@ export function mapStatus(s: Status, instanceHost: string): MentionInput {
 export const mastodon = defineCollector({
   id: 'mastodon',
   description: 'Mastodon hashtag timeline or status search on an instance',
+  textFormat: 'plain',
   options: z
     .object({
       baseUrl: z.url(),

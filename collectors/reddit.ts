@@ -12,9 +12,18 @@ const thingSchema = z.looseObject({
   kind: z.string(),
   data: z.looseObject({
     name: z.string(),
-    id: z.string().optional(),
+    id: z.string().nullish(),
     author: z.string().nullish(),
-    created_utc: z.number().nonnegative().max(9_999_999_999),
+    // A number; some mirrors and older dumps write it as a numeric string.
+    created_utc: z
+      .union([
+        z.number(),
+        z
+          .string()
+          .regex(/^\d+(\.\d+)?$/)
+          .transform(Number),
+      ])
+      .pipe(z.number().nonnegative().max(9_999_999_999)),
     permalink: z.string().nullish(),
     title: z.string().nullish(),
     selftext: z.string().nullish(),
@@ -35,13 +44,46 @@ const listingSchema = z.looseObject({
 
 type Thing = z.infer<typeof thingSchema>['data'] & { kind: string };
 
-export function mapThing(t: Thing): MentionInput {
-  const isComment = t.kind === 't1';
+/**
+ * What Reddit leaves in place of a body that is gone: `[deleted]` (by its author), `[removed]`
+ * (by moderators), `[ Removed by Reddit ]` and its longer forms (by Reddit's admins).
+ */
+const GONE = /^\[\s*(deleted|removed)(\s+by\s+reddit\b.*)?\s*\]$/is;
+export const isGone = (text: string | null | undefined) => GONE.test((text ?? '').trim());
+
+/** The id without its kind prefix (`t1_abc` → `abc`). */
+const bare = (fullname: string | null | undefined) => (fullname ?? '').replace(/^t\d_/, '');
+
+/**
+ * The thing's page: its permalink, else one built from its ids (comment listings from some
+ * endpoints and mirrors carry no permalink; `/comments/<post>/_/<comment>/` redirects to it).
+ */
+function urlOf(t: Thing, isComment: boolean): string | null {
   const permalink = (t.permalink ?? '').replace(/\?.*$/, '');
+  if (permalink) return new URL(permalink, 'https://www.reddit.com').toString();
+  const id = t.id || bare(t.name);
+  if (!id) return null;
+  if (!isComment) return `https://www.reddit.com/comments/${encodeURIComponent(id)}/`;
+  const post = bare(t.link_id);
+  return post
+    ? `https://www.reddit.com/comments/${encodeURIComponent(post)}/_/${encodeURIComponent(id)}/`
+    : null;
+}
+
+/**
+ * A listing item as a mention, or null when nothing of it is left to listen to: a comment whose
+ * body was deleted or removed, or a post whose text is gone and that has no title. A removed
+ * post's title is still what was said (and often what a crisis is about): it stays, as the text.
+ */
+export function mapThing(t: Thing): MentionInput | null {
+  const isComment = t.kind === 't1';
+  if (isComment && isGone(t.body)) return null;
+  const selftext = isGone(t.selftext) ? '' : (t.selftext ?? '');
+  if (!isComment && isGone(t.selftext) && !t.title?.trim()) return null;
   return {
     platform: 'reddit',
     externalId: t.name,
-    url: permalink ? `https://www.reddit.com${permalink}` : null,
+    url: urlOf(t, isComment),
     author: {
       handle: t.author || '[deleted]',
       url:
@@ -50,7 +92,7 @@ export function mapThing(t: Thing): MentionInput {
           : null,
     },
     title: isComment ? null : (t.title ?? null),
-    text: isComment ? (t.body ?? '') : t.selftext || t.title || t.url || '',
+    text: isComment ? (t.body ?? '') : selftext || t.title || t.url || '',
     publishedAt: new Date(t.created_utc * 1000).toISOString(),
     metrics: { likes: t.score ?? null, replies: isComment ? null : (t.num_comments ?? null) },
     parentId: isComment ? (t.parent_id ?? null) : null,
@@ -61,6 +103,7 @@ export function mapThing(t: Thing): MentionInput {
       permalink: t.permalink ?? undefined,
       linkTitle: t.link_title ?? undefined,
       nsfw: t.over_18 ?? undefined,
+      removed: isGone(t.selftext) || undefined,
     },
   };
 }
@@ -99,6 +142,7 @@ async function bearer(
 export const reddit = defineCollector({
   id: 'reddit',
   description: 'Reddit search and subreddit posts or comments',
+  textFormat: 'plain',
   options: z
     .object({
       query: z.string().min(1).optional(),
@@ -156,9 +200,13 @@ export const reddit = defineCollector({
         const listing = listingSchema.safeParse(body);
         if (!listing.success) throw new SourceFault('schema-changed', 'Reddit answer is not a Listing');
         const items = [];
+        let parsed = 0;
         for (const raw of listing.data.data.children) {
           const t = thingSchema.safeParse(raw);
           if (!t.success) continue;
+          parsed++;
+          // Posts and comments only: a search can also list subreddits (t5) or users (t2).
+          if (!['t1', 't3'].includes(t.data.kind)) continue;
           const thing = { ...t.data.data, kind: t.data.kind };
           const date = new Date(thing.created_utc * 1000);
           items.push({
@@ -168,7 +216,7 @@ export const reddit = defineCollector({
             pinned: (raw as { data?: { stickied?: boolean } }).data?.stickied === true,
           });
         }
-        if (listing.data.data.children.length > 0 && items.length === 0)
+        if (listing.data.data.children.length > 0 && parsed === 0)
           throw new SourceFault('schema-changed', 'no Reddit item has the expected fields');
         return { items, next: listing.data.data.after ?? null };
       },

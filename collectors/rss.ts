@@ -3,12 +3,13 @@ import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import { SourceFault } from '../src/errors.ts';
 import type { MentionInput } from '../src/mention.ts';
-import { htmlToText } from '../src/text.ts';
+import { decodeEntities, htmlToText } from '../src/text.ts';
 import { isRecord, scalarText } from './_lib/api.ts';
 import {
   assertNotBlocked,
   charsetOf,
   decodeDocument,
+  escapeHtml,
   rebaseUrl,
   resolveUrl,
   shortHash,
@@ -37,24 +38,89 @@ export interface Feed {
   items: FeedItem[];
 }
 
+/** Atom 1.0 and 0.3 namespaces. */
+const ATOM_NS = /^http:\/\/(www\.w3\.org\/2005\/Atom|purl\.org\/atom\/ns#)$/;
+
 const RSSHUB_TAIL =
   /\s*-\s*(Powered by RSSHub|Made with love by RSSHub\(https:\/\/github\.com\/DIYgod\/RSSHub\))\s*$/i;
 
-/** Dates as feeds write them: RFC 822, ISO 8601, W3C-DTF, Unix seconds. */
+/**
+ * Zone abbreviations feeds write that `Date` does not know (it knows UT, GMT, Z and the US
+ * zones). `CST` stays US Central, as `Date` reads it; `IST` is India, the commonest in feeds.
+ */
+const ZONES: Record<string, string> = {
+  UTC: '+0000',
+  WET: '+0000',
+  WEST: '+0100',
+  BST: '+0100',
+  CET: '+0100',
+  MET: '+0100',
+  CEST: '+0200',
+  MEST: '+0200',
+  EET: '+0200',
+  EEST: '+0300',
+  MSK: '+0300',
+  IST: '+0530',
+  HKT: '+0800',
+  SGT: '+0800',
+  AWST: '+0800',
+  JST: '+0900',
+  KST: '+0900',
+  ACST: '+0930',
+  AEST: '+1000',
+  AEDT: '+1100',
+  NZST: '+1200',
+  NZDT: '+1300',
+};
+
+/** `2026-11-25 07:00:00`, `2026/11/25T07:00+08:00`, `2026-11-25T07:00:00 +0800`: ISO-like forms. */
+const ISO_LIKE =
+  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** `2026年11月25日 07:00` (Chinese and Japanese sites). */
+const CJK_DATE =
+  /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?/;
+
+const pad = (n: string | undefined, width = 2) => (n ?? '0').padStart(width, '0');
+
+/**
+ * Dates as feeds write them: RFC 822 (any weekday name, numeric or named zones), ISO 8601 and
+ * W3C-DTF (a space for the T, a space before the offset), Unix seconds or milliseconds, and
+ * `2026年11月25日 07:00` (read as UTC+8, where such dates come from). A date without a zone is
+ * UTC, whatever zone the server runs in. Anything else, or a year before 1990, is null.
+ */
 export function parseFeedDate(s: string | null | undefined): Date | null {
   const v = s?.trim();
   if (!v) return null;
-  if (/^\d{9,11}$/.test(v)) return new Date(Number(v) * 1000);
-  if (/^\d{12,13}$/.test(v)) return new Date(Number(v));
-  let d = new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    // "Sun, 19 May 2002 15:21:36 GMT+0100", missing weekday commas, "UT", named zones.
-    d = new Date(
-      v
+  let d: Date;
+  if (/^\d{9,11}$/.test(v)) d = new Date(Number(v) * 1000);
+  else if (/^\d{12,13}$/.test(v)) d = new Date(Number(v));
+  else if (ISO_LIKE.test(v)) {
+    const [, y, mo, da, h, mi, se, frac, zone] = ISO_LIKE.exec(v) as unknown as (string | undefined)[];
+    const z =
+      !zone || /^(z|utc|gmt)$/i.test(zone)
+        ? 'Z'
+        : zone.length === 3
+          ? `${zone}:00`
+          : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+    d = new Date(`${y}-${pad(mo)}-${pad(da)}T${pad(h)}:${pad(mi)}:${pad(se)}${frac ?? ''}${z}`);
+  } else if (CJK_DATE.test(v)) {
+    const [, y, mo, da, h, mi, se] = CJK_DATE.exec(v) as unknown as (string | undefined)[];
+    d = new Date(`${y}-${pad(mo)}-${pad(da)}T${pad(h)}:${pad(mi)}:${pad(se)}+08:00`);
+  } else {
+    // Date reads a zone-less text in the server's zone: such dates are UTC here too.
+    const zoned = /[+-]\d{2}:?\d{2}\b|\b(UTC?|GMT|Z|[A-Z]{2,4}T)\b/.test(v);
+    d = new Date(zoned ? v : `${v} GMT`);
+    if (Number.isNaN(d.getTime())) d = new Date(v);
+    if (Number.isNaN(d.getTime())) {
+      // Weekdays in any language ("Mi,", "周三,"), "UT", "GMT+0100", named zones Date lacks.
+      const t = v
+        .replace(/^[^\d\s,]+,?\s*/, '')
         .replace(/\bUT\b/, 'UTC')
         .replace(/GMT([+-]\d{4})/, '$1')
-        .replace(/^\w{3},?\s+/, ''),
-    );
+        .replace(/\b([A-Z]{3,4})$/, (m, z: string) => ZONES[z] ?? m);
+      d = new Date(t);
+    }
   }
   return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1990 ? null : d;
 }
@@ -79,6 +145,117 @@ function textOf(_$: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: 
   return t || null;
 }
 
+/**
+ * An item title as plain text. Atom says what it holds (`type="text"`, the default, is plain);
+ * RSS titles are plain by the spec but often carry escaped markup or double-escaped entities,
+ * so there only what looks like a tag is removed: "I <3 Acme -> best" is a title, not markup.
+ */
+function titleText(raw: string, format: string): string | null {
+  if (format === 'xhtml') return htmlToText(raw) || null;
+  const plain =
+    format === 'text'
+      ? raw
+      : decodeEntities(raw.replace(/<!--[\s\S]*?-->|<\/?[A-Za-z][\w:.-]*(\s[^<>]*)?\/?>/g, ' '));
+  return plain.replace(/\s+/g, ' ').trim() || null;
+}
+
+/**
+ * An Atom text construct: `type="xhtml"` holds markup as child elements, so its markup is
+ * kept (for paragraph breaks) rather than its bare text, which would run paragraphs together.
+ */
+function atomTextOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<AnyNode>, selector: string): string | null {
+  const node = el.children(selector).first();
+  if (node.length === 0) return null;
+  if ((node.attr('type') ?? '').toLowerCase() === 'xhtml') {
+    const h = (node.html() ?? '').trim();
+    return h && htmlToText(h) ? h : null;
+  }
+  return textOf($, el, selector);
+}
+
+/**
+ * The body of an item from the elements feeds put it in: `content:encoded`, Atom
+ * content/summary, RSS description, then the module elements some feeds use alone (Dublin
+ * Core, Media RSS, including inside media:group, iTunes, Atom elements inside RSS).
+ */
+function bodyOf($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, atom: boolean): string {
+  const media = el.find('media\\:description').first().text().trim() || null;
+  return (
+    textOf($, el, 'content\\:encoded') ??
+    (atom
+      ? (atomTextOf($, el, 'content') ?? atomTextOf($, el, 'summary'))
+      : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
+    textOf($, el, 'dc\\:description') ??
+    media ??
+    textOf($, el, 'itunes\\:summary') ??
+    atomTextOf($, el, 'atom\\:content') ??
+    atomTextOf($, el, 'atom\\:summary') ??
+    ''
+  );
+}
+
+/**
+ * A stable id for an item that has none of its own (no guid/id and no link): a hash of what
+ * it says (title, body, and for XML feeds the date), so the same item re-polled gets the same
+ * id and is refreshed, not stored twice. (The parts are those ids were always made of, so
+ * mentions stored before keep their ids.)
+ */
+const contentId = (...parts: (string | null | undefined)[]) => shortHash(...parts);
+
+/**
+ * Feeds that give every item the same guid (the site URL, "0", a template left unfilled) would
+ * collapse into one mention: where one id is shared by items that differ, those items fall
+ * back to their link, or to a content hash when the link is shared too.
+ */
+function uniqueIds(items: (FeedItem & { guid: string | null })[]): FeedItem[] {
+  const count = (key: (it: FeedItem) => string | null) => {
+    const n = new Map<string, Set<string>>();
+    for (const it of items) {
+      const k = key(it);
+      if (k === null) continue;
+      const variants = n.get(k) ?? new Set<string>();
+      variants.add(contentId(it.title, it.html, it.published?.toISOString()));
+      n.set(k, variants);
+    }
+    return n;
+  };
+  const byId = count((it) => it.id);
+  const byLink = count((it) => it.link);
+  return items.map(({ guid, ...it }) => {
+    if ((byId.get(it.id)?.size ?? 0) <= 1) return it;
+    const linkUnique = it.link !== null && (byLink.get(it.link)?.size ?? 0) <= 1;
+    const hash = contentId(guid, it.title, it.html, it.published?.toISOString());
+    return { ...it, id: linkUnique ? (it.link as string) : hash };
+  });
+}
+
+/** Whitespace, comments and processing instructions may follow the root element (XML `Misc`). */
+function withoutTrailingMisc(s: string): string {
+  let end = s.length;
+  for (;;) {
+    while (end > 0 && /\s/.test(s[end - 1]!)) end--;
+    const close = s.endsWith('-->', end) ? '<!--' : s.endsWith('?>', end) ? '<?' : null;
+    if (!close) break;
+    const start = s.lastIndexOf(close, end - 3);
+    if (start < 0) break;
+    end = start;
+  }
+  return s.slice(0, end);
+}
+
+/**
+ * Whether a feed document arrived whole. The root element's end tag is what proves it: once it
+ * is there every item is complete, and what follows (FeedBurner's `<!-- ph=1 -->`, processing
+ * instructions, a host's injected analytics) is outside the feed. `</rss` cut before its `>`
+ * still closes everything. Some RSS feeds omit `</rss>`: ending on `</channel>` is accepted.
+ * A document cut anywhere else (even right after an `</item>`) is refused.
+ */
+export function isCompleteFeed(text: string, rootName: string): boolean {
+  const name = rootName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (new RegExp(`</${name}\\s*(>|$)`, 'i').test(text)) return true;
+  return rootName.toLowerCase() === 'rss' && /<\/channel\s*>$/i.test(withoutTrailingMisc(text));
+}
+
 /** The xml:base in force at an element (nearest ancestor-or-self), resolved against `fallback`. */
 function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: string): string {
   const chain = [
@@ -101,20 +278,31 @@ function baseAt($: cheerio.CheerioAPI, el: cheerio.Cheerio<Element>, fallback: s
  * is not a feed (an HTML page, a captcha, a login wall, garbage).
  */
 export function parseFeed(text: string, requestUrl: string): Feed {
-  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  let trimmed = text.replace(/^\uFEFF/, '').trimStart();
   if (trimmed.startsWith('{')) return parseJsonFeed(trimmed, requestUrl);
   if (!trimmed) throw new SourceFault('empty', 'the feed answered with an empty body');
-  const $ = cheerio.load(trimmed, { xml: { xmlMode: true, decodeEntities: true } });
-  const root = $.root().children().first();
+  const load = (t: string) => cheerio.load(t, { xml: { xmlMode: true, decodeEntities: true } });
+  let $ = load(trimmed);
+  let root = $.root().children().first();
+  // An Atom feed written with a namespace prefix (<atom:feed xmlns:atom="...Atom">): the
+  // prefix is dropped so the elements read as the default-namespace Atom they are.
+  const prefix = /^([\w.-]+):feed$/.exec((root.get(0) as Element | undefined)?.name ?? '')?.[1];
+  if (prefix && ATOM_NS.test(root.attr(`xmlns:${prefix}`) ?? '')) {
+    trimmed = trimmed.replace(new RegExp(`<(/?)${prefix}:`, 'g'), '<$1');
+    $ = load(trimmed);
+    root = $.root().children().first();
+  }
   const rootName = (root.prop('tagName') ?? '').toLowerCase();
   if (!['rss', 'feed', 'rdf:rdf', 'rdf'].includes(rootName)) {
     assertNotBlocked(trimmed);
     throw new SourceFault('schema-changed', `not a feed (root element <${rootName || '?'}>)`);
   }
   // A cut or corrupted document still parses leniently; refuse it rather than take part of it.
-  // (Real feeds sometimes omit the root's closing tag, so any closing tag at the end will do.)
-  if (!/<\/[\w:.-]+>\s*$/.test(trimmed))
-    throw new SourceFault('parse-error', 'the feed document is incomplete or corrupted');
+  if (!isCompleteFeed(trimmed, root.prop('tagName') ?? rootName))
+    throw new SourceFault(
+      'parse-error',
+      'the feed document is incomplete or corrupted (its root element is not closed)',
+    );
   const atom = rootName === 'feed';
   const channel = atom ? root : root.children('channel').first();
   const feedLinkEl = atom
@@ -128,7 +316,7 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     : rootName === 'rss'
       ? channel.children('item')
       : root.find('item');
-  const items: FeedItem[] = [];
+  const items: (FeedItem & { guid: string | null })[] = [];
   itemEls.each((_, node) => {
     const el = $(node) as cheerio.Cheerio<Element>;
     const base = baseAt($, el, feedLink ?? requestUrl);
@@ -144,13 +332,9 @@ export function parseFeed(text: string, requestUrl: string): Feed {
     }
     link = unwrapRedirect(link);
     const rawTitle = textOf($, el, 'title');
-    const title = rawTitle ? htmlToText(rawTitle) || null : null;
-    const html =
-      textOf($, el, 'content\\:encoded') ??
-      (atom
-        ? (textOf($, el, 'content') ?? textOf($, el, 'summary'))
-        : (textOf($, el, 'description') ?? textOf($, el, 'summary'))) ??
-      '';
+    const format = atom ? (el.children('title').first().attr('type') ?? 'text').toLowerCase() : 'rss';
+    const title = rawTitle ? titleText(rawTitle, format) : null;
+    const html = bodyOf($, el, atom);
     const author =
       (atom ? el.children('author').children('name').first().text().trim() : null) ||
       textOf($, el, 'dc\\:creator') ||
@@ -172,7 +356,13 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       .map((c) => ($(c).attr('term') ?? $(c).text()).trim())
       .filter(Boolean);
     items.push({
-      id: guid ?? link ?? shortHash(title, html, published?.toISOString()),
+      // RSS 1.0 names each item by its rdf:about URI.
+      id:
+        guid ??
+        link ??
+        (el.attr('rdf:about')?.trim() || null) ??
+        contentId(title, html, published?.toISOString()),
+      guid,
       link,
       title,
       html: html.replace(RSSHUB_TAIL, ''),
@@ -181,11 +371,14 @@ export function parseFeed(text: string, requestUrl: string): Feed {
       categories,
     });
   });
-  return { title: textOf($, channel, 'title'), link: feedLink, generator, items };
+  return { title: textOf($, channel, 'title'), link: feedLink, generator, items: uniqueIds(items) };
 }
 
 /** A non-empty string field of a JSON Feed, or null. */
 const jsonText = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+/** A JSON Feed item id: a string or number with something in it, trimmed; else null. */
+const jsonId = (v: unknown): string | null => scalarText(v)?.trim() || null;
 
 function parseJsonFeed(text: string, requestUrl: string): Feed {
   let doc: unknown;
@@ -206,8 +399,10 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
     const title = jsonText(it.title);
     const html = jsonText(it.content_html) ?? jsonText(it.content_text) ?? jsonText(it.summary) ?? '';
     const published = parseFeedDate(jsonText(it.date_published) ?? jsonText(it.date_modified));
+    const guid = jsonId(it.id);
     return {
-      id: scalarText(it.id) ?? link ?? shortHash(title, html),
+      id: guid ?? link ?? contentId(title, html),
+      guid,
       link,
       title,
       html,
@@ -216,7 +411,7 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
       categories: Array.isArray(it.tags) ? it.tags.map(scalarText).filter((t) => t !== null) : [],
     };
   });
-  return { title: jsonText(doc.title), link: feedLink, generator: null, items };
+  return { title: jsonText(doc.title), link: feedLink, generator: null, items: uniqueIds(items) };
 }
 
 /**
@@ -227,6 +422,7 @@ function parseJsonFeed(text: string, requestUrl: string): Feed {
 export const rss = defineCollector({
   id: 'rss',
   description: 'RSS 0.9x/1.0/2.0, Atom and JSON Feed (news, blogs, Google Alerts, RSSHub)',
+  textFormat: 'html',
   options: z
     .object({
       url: z.url(),
@@ -281,7 +477,8 @@ export const rss = defineCollector({
         url: it.link,
         author: { handle: it.author ?? feed.title ?? host, name: it.author ?? feed.title ?? null },
         title: it.title,
-        text: it.html || it.title || '',
+        // The title is plain text; the body is HTML.
+        text: it.html || escapeHtml(it.title ?? ''),
         publishedAt: (it.published ?? now).toISOString(),
         raw: {
           feed: feed.title,

@@ -15,6 +15,7 @@ export type TrustpilotCursor = NewestFirstCursor<number>;
 export const trustpilot = defineCollector({
   id: 'trustpilot',
   description: 'Trustpilot company reviews (newest first)',
+  textFormat: 'plain',
   options: z
     .object({
       /** The company's review-page name, e.g. `example.com`. */

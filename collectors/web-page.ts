@@ -50,6 +50,7 @@ const options = z
 export const webPage = defineCollector({
   id: 'web-page',
   description: 'Any web page with configured CSS selectors (robots.txt respected)',
+  textFormat: 'plain',
   options,
   defaultSchedule: '0 * * * *',
   rateLimit: { perMinute: 10, concurrency: 1 },

@@ -130,6 +130,7 @@ const options = z
 export const weibo = defineCollector({
   id: 'weibo',
   description: 'Weibo posts and comments (m.weibo.cn search, weibo.cn timelines and comments)',
+  textFormat: 'plain',
   options,
   secrets: ['cookie'] as const,
   defaultSchedule: '*/30 * * * *',

@@ -44,6 +44,7 @@ const maxId = (a: string | null, b: string | null) =>
 export const x = defineCollector({
   id: 'x',
   description: 'X (Twitter) posts via API v2 recent search (opt-in, billed per read)',
+  textFormat: 'plain',
   options,
   secrets: ['bearerToken'] as const,
   defaultSchedule: '*/30 * * * *',

@@ -78,6 +78,7 @@ const later = (a: string | null, b: string | null) => (a === null ? b : b === nu
 export const youtube = defineCollector({
   id: 'youtube',
   description: 'YouTube videos and comments (Data API v3 search + commentThreads, or a channel feed)',
+  textFormat: 'plain',
   options,
   secrets: ['key'] as const,
   defaultSchedule: '0 * * * *',
@@ -244,10 +245,15 @@ export const youtube = defineCollector({
         if (!window) return;
       }
     } catch (err) {
-      // Units spent after the last committed page still count: commit them before failing.
-      if (quota.used !== committed.quota.used)
-        yield { mentions: [], cursor: { ...committed, quota: { ...quota } } };
-      throw err;
+      // Units spent after the last committed page still count: the fault page commits them and
+      // then fails the run (yielding here and re-throwing would read as ok to a consumer that
+      // stops after this page, at its page limit).
+      if (quota.used === committed.quota.used) throw err;
+      yield {
+        mentions: [],
+        cursor: { ...committed, quota: { ...quota } },
+        fault: err instanceof Error ? err : new SourceFault('upstream', String(err)),
+      };
     }
   },
 });

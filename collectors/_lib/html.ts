@@ -32,6 +32,17 @@ export function rebaseUrl(url: string, baseUrl: string): string {
   return new URL(rel.replace(/^\/+/, ''), base).toString();
 }
 
+/**
+ * Plain text as the pipeline reads `text` and `title` (as HTML): `&`, `<` and `>` escaped, so
+ * stripping markup and decoding entities there gives the text back as written.
+ *
+ * @example
+ * escapeHtml('I <3 Acme -> best') // 'I &lt;3 Acme -&gt; best'
+ */
+export function escapeHtml(plain: string): string {
+  return plain.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function shortHash(...parts: (string | null | undefined)[]): string {
   return createHash('sha256')
     .update(parts.map((p) => p ?? '').join('\u0000'))

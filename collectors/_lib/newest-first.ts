@@ -16,8 +16,11 @@ export interface NewestFirstCursor<P = unknown> {
 }
 
 export interface NewestFirstPage<P, M> {
-  /** Items in listing order, each with its ordering key (an id or an ISO date). */
-  items: { key: string; date: Date | null; mention: M; pinned?: boolean }[];
+  /**
+   * Items in listing order, each with its ordering key (an id or an ISO date). `mention` is
+   * null for an item that keeps its place in the order but is no mention (a deleted comment).
+   */
+  items: { key: string; date: Date | null; mention: M | null; pinned?: boolean }[];
   /** Where the following page is, or null at the end of the listing. */
   next: P | null;
 }
@@ -71,7 +74,7 @@ export async function* newestFirst<P, M>(
     const done = page.next === null || looped || reachedOld || page.items.length === 0;
     const mentions = page.items
       .filter((it) => since !== null || it.date === null || it.date.getTime() >= backfillSince.getTime())
-      .map((it) => it.mention);
+      .flatMap((it) => (it.mention === null ? [] : [it.mention]));
     if (done) {
       yield { mentions, cursor: { since: maxKey(since, top), next: null, top: null } };
       return;

@@ -7,48 +7,51 @@ import { compareKeys } from './newest-first.ts';
 
 const metrics = z
   .looseObject({
-    like_count: z.number().optional(),
-    retweet_count: z.number().optional(),
-    quote_count: z.number().optional(),
-    reply_count: z.number().optional(),
-    impression_count: z.number().optional(),
+    like_count: z.number().nullish(),
+    retweet_count: z.number().nullish(),
+    quote_count: z.number().nullish(),
+    reply_count: z.number().nullish(),
+    impression_count: z.number().nullish(),
   })
-  .optional();
+  .nullish();
 
+const reference = z.looseObject({ type: z.string(), id: z.string() });
+
+/** Optional fields are nullish: a null where a value is optional drops the value, not the post. */
 const tweet = z.looseObject({
   id: z.string(),
   text: z.string(),
-  author_id: z.string().optional(),
-  created_at: z.string().optional(),
-  lang: z.string().optional(),
-  conversation_id: z.string().optional(),
-  referenced_tweets: z.array(z.looseObject({ type: z.string(), id: z.string() })).optional(),
+  author_id: z.string().nullish(),
+  created_at: z.string().nullish(),
+  lang: z.string().nullish(),
+  conversation_id: z.string().nullish(),
+  referenced_tweets: z.array(z.unknown()).nullish(),
   public_metrics: metrics,
 });
 
 const user = z.looseObject({
   id: z.string(),
   username: z.string(),
-  name: z.string().optional(),
-  verified: z.boolean().optional(),
+  name: z.string().nullish(),
+  verified: z.boolean().nullish(),
   // Unknown so a malformed value drops the field, not the author.
   created_at: z.unknown().optional(),
   public_metrics: z
-    .looseObject({ followers_count: z.number().optional(), tweet_count: z.unknown().optional() })
-    .optional(),
+    .looseObject({ followers_count: z.number().nullish(), tweet_count: z.unknown().optional() })
+    .nullish(),
 });
 
 const page = z.looseObject({
-  data: z.array(z.unknown()).optional(),
-  includes: z.looseObject({ users: z.array(z.unknown()).optional() }).optional(),
+  data: z.array(z.unknown()).nullish(),
+  includes: z.looseObject({ users: z.array(z.unknown()).nullish() }).nullish(),
   meta: z
     .looseObject({
-      newest_id: z.string().optional(),
-      oldest_id: z.string().optional(),
-      result_count: z.number().optional(),
-      next_token: z.string().optional(),
+      newest_id: z.string().nullish(),
+      oldest_id: z.string().nullish(),
+      result_count: z.number().nullish(),
+      next_token: z.string().nullish(),
     })
-    .optional(),
+    .nullish(),
   errors: z.array(z.looseObject({ title: z.string().optional(), detail: z.string().optional() })).optional(),
 });
 
@@ -61,7 +64,7 @@ export interface XPage {
   nextToken: string | null;
 }
 
-const nonNeg = (n: number | undefined) => (n === undefined || n < 0 ? null : n);
+const nonNeg = (n: number | null | undefined) => (n == null || n < 0 ? null : n);
 
 /** API v2 recent search body → mentions, with authors from `includes.users`. */
 export function parseXSearch(body: unknown, collectedAt: Date): XPage {
@@ -86,7 +89,7 @@ export function parseXSearch(body: unknown, collectedAt: Date): XPage {
     const u = tw.author_id ? users.get(tw.author_id) : undefined;
     const pm = tw.public_metrics;
     const shares =
-      pm && (pm.retweet_count !== undefined || pm.quote_count !== undefined)
+      pm && (pm.retweet_count != null || pm.quote_count != null)
         ? (pm.retweet_count ?? 0) + (pm.quote_count ?? 0)
         : null;
     mentions.push({
@@ -113,7 +116,10 @@ export function parseXSearch(body: unknown, collectedAt: Date): XPage {
             views: nonNeg(pm.impression_count),
           }
         : null,
-      parentId: tw.referenced_tweets?.find((r) => r.type === 'replied_to')?.id ?? null,
+      parentId:
+        (tw.referenced_tweets ?? [])
+          .map((r) => reference.safeParse(r))
+          .find((r) => r.success && r.data.type === 'replied_to')?.data?.id ?? null,
       threadId: tw.conversation_id ?? null,
       raw: { ...tw, author: u ?? null },
     });

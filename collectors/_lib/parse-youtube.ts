@@ -10,44 +10,52 @@ import { assertNotBlocked } from './html.ts';
 /** An RFC 3339 timestamp as the API writes it; anything else makes the item malformed. */
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a timestamp');
 
+/** Optional fields are nullish (and a malformed optional value is dropped): it drops the field, not the item. */
+const optText = z.string().nullish().catch(null);
+
 const searchItem = z.looseObject({
-  id: z.looseObject({ kind: z.string().optional(), videoId: z.string().optional() }),
+  id: z.looseObject({ kind: optText, videoId: optText }),
   snippet: z.looseObject({
     publishedAt: timestamp,
-    channelId: z.string().optional(),
-    channelTitle: z.string().optional(),
-    title: z.string().optional(),
-    description: z.string().optional(),
+    channelId: optText,
+    channelTitle: optText,
+    title: optText,
+    description: optText,
   }),
 });
 const searchPage = z.looseObject({
   kind: z.literal('youtube#searchListResponse').optional(),
-  nextPageToken: z.string().optional(),
+  nextPageToken: optText,
   items: z.array(z.unknown()),
 });
 
 const commentSnippet = z.looseObject({
-  authorDisplayName: z.string().optional(),
-  authorChannelUrl: z.string().optional(),
-  authorChannelId: z.looseObject({ value: z.string() }).optional(),
-  videoId: z.string().optional(),
-  textDisplay: z.string().optional(),
-  textOriginal: z.string().optional(),
-  likeCount: z.number().optional(),
+  authorDisplayName: optText,
+  authorChannelUrl: optText,
+  // Absent for a deleted channel; a malformed one drops only the field.
+  authorChannelId: z.looseObject({ value: z.string() }).nullish().catch(null),
+  videoId: optText,
+  textDisplay: optText,
+  // Only guaranteed to the comment's author (data API docs); textDisplay stands in.
+  textOriginal: optText,
+  likeCount: z.number().nullish().catch(null),
   publishedAt: timestamp,
-  parentId: z.string().optional(),
+  parentId: optText,
 });
 const comment = z.looseObject({ id: z.string(), snippet: commentSnippet });
 const thread = z.looseObject({
   id: z.string(),
   snippet: z.looseObject({
-    videoId: z.string().optional(),
+    videoId: optText,
     topLevelComment: comment,
-    totalReplyCount: z.number().optional(),
+    totalReplyCount: z.number().nullish().catch(null),
   }),
-  replies: z.looseObject({ comments: z.array(z.unknown()) }).optional(),
+  replies: z
+    .looseObject({ comments: z.array(z.unknown()) })
+    .nullish()
+    .catch(null),
 });
-const threadPage = z.looseObject({ nextPageToken: z.string().optional(), items: z.array(z.unknown()) });
+const threadPage = z.looseObject({ nextPageToken: optText, items: z.array(z.unknown()) });
 
 const videoStats = z.looseObject({
   id: z.string(),

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { EarshotError } from '../errors.ts';
+import { plural } from './plural.ts';
 
 /**
  * `earshot classify`: sentiment of a JSONL file, offline. Reads `{"id","text","lang"?}` lines,
@@ -75,7 +76,7 @@ export async function runClassifyCli(
     if (buf.length >= (refine ? 50 : 2000)) await flush();
   }
   await flush();
-  if (bad) io.err(`${o.input}: ${bad} line(s) skipped (not JSON objects)`);
+  if (bad) io.err(`${o.input}: ${plural(bad, 'line')} skipped (not JSON objects)`);
   if (o.output)
     await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(resolve));
 }

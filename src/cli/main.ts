@@ -7,6 +7,7 @@ import type { RuntimeConfig } from '../config/load.ts';
 import type { Deps } from '../deps.ts';
 import { ConfigError, EarshotError } from '../errors.ts';
 import { registerProfileCommands } from '../profiles/cli.ts';
+import { plural } from './plural.ts';
 import { type CliRuntime, processIo, serviceRuntime } from './runtime.ts';
 import { table } from './table.ts';
 import { registerTrainCommand } from './train.ts';
@@ -14,14 +15,19 @@ import { registerTrainCommand } from './train.ts';
 // Heavy modules (collectors, classifiers, the database drivers, the API) are imported inside
 // the commands that use them, so `earshot --help` and light commands start quickly.
 
-async function loadConfig(configPath: string | undefined): Promise<RuntimeConfig> {
-  const [{ productionPlugins }, { loadRuntimeConfig }, { validateQuery }] = await Promise.all([
-    import('../registry.ts'),
-    import('../config/load.ts'),
-    import('../query/index.ts'),
-  ]);
+async function loadConfig(
+  configPath: string | undefined,
+  warn: (line: string) => void,
+): Promise<RuntimeConfig> {
+  const [{ productionPlugins }, { loadRuntimeConfig, formatConfigWarning }, { validateQuery }] =
+    await Promise.all([import('../registry.ts'), import('../config/load.ts'), import('../query/index.ts')]);
   const { collectors } = productionPlugins();
-  return loadRuntimeConfig(configPath, { collectors, validateQuery, exists: existsSync });
+  return loadRuntimeConfig(configPath, {
+    collectors,
+    validateQuery,
+    exists: existsSync,
+    onWarning: (w) => warn(formatConfigWarning(w)),
+  });
 }
 
 /** The service's dependencies built from the config, as `start` builds them. */
@@ -147,7 +153,7 @@ function localRuntime(o: LocalOptions): CliRuntime {
     where: 'local',
     ...io,
     async withDeps(fn, opts = {}) {
-      const config = await loadConfig(o.configPath());
+      const config = await loadConfig(o.configPath(), io.err);
       const command = o.command();
       const deps = await open(
         () => buildDeps(config, { command, level: levelFor(command, config.env.logLevel, o.logLevel()) }),
@@ -287,7 +293,7 @@ export function buildCli(runtime?: CliRuntime, opts: BuildCliOptions = {}): Comm
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .action(async (o: { port?: number; host?: string }) => {
       if (rt.where === 'service') throw new EarshotError('CONFLICT', 'the service is already running');
-      const config = await loadConfig(cfgPath());
+      const config = await loadConfig(cfgPath(), err);
       const { bindPort, startService } = await import('../service.ts');
       // The port first: a busy port fails with one line before anything is stored.
       const port = o.port ?? config.env.port ?? config.config.server.port;
@@ -328,8 +334,10 @@ export function buildCli(runtime?: CliRuntime, opts: BuildCliOptions = {}): Comm
     .command('check-config')
     .description('validate the config file and exit (0 when valid)')
     .action(async () => {
-      const c = await loadConfig(cfgPath());
-      out(`${c.file}: ok (${c.config.brands.length} brands, ${c.config.sources.length} sources)`);
+      const c = await loadConfig(cfgPath(), err);
+      out(
+        `${c.file}: ok (${plural(c.config.brands.length, 'brand')}, ${plural(c.config.sources.length, 'source')})`,
+      );
     });
 
   program
@@ -392,9 +400,9 @@ export function buildCli(runtime?: CliRuntime, opts: BuildCliOptions = {}): Comm
             err(
               r.status === 'ok'
                 ? o.dryRun
-                  ? `${s.name}: ok, ${r.pages} pages, ${r.items} items (dry run, nothing stored); ${matchSummary(matched, unmatched, brandName)}`
-                  : `${s.name}: ok, ${r.pages} pages, ${r.items} items, ${r.stored} new, ${r.duplicates} already stored${r.joined ? ' (joined the run in progress)' : ''}`
-                : `${s.name}: FAULT ${r.error?.kind}: ${r.error?.message} (after ${r.pages} pages, ${r.stored} new stored)`,
+                  ? `${s.name}: ok, ${plural(r.pages, 'page')}, ${plural(r.items, 'item')} (dry run, nothing stored); ${matchSummary(matched, unmatched, brandName)}`
+                  : `${s.name}: ok, ${plural(r.pages, 'page')}, ${plural(r.items, 'item')}, ${r.stored} new, ${r.duplicates} already stored${r.joined ? ' (joined the run in progress)' : ''}`
+                : `${s.name}: FAULT ${r.error?.kind}: ${r.error?.message} (after ${plural(r.pages, 'page')}, ${r.stored} new stored)`,
             );
           }
           return failed ? 1 : 0;

@@ -7,6 +7,7 @@ import { findBrand } from '../api/routes/brands.ts';
 import type { Deps } from '../deps.ts';
 import { EarshotError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { plural } from './plural.ts';
 import { type Progress, progress } from './progress.ts';
 
 export interface TrainOptions {
@@ -124,7 +125,7 @@ export async function trainBrands(deps: Deps, o: TrainOptions): Promise<TrainRep
     if (!cmp) {
       report.skipped =
         examples.length < o.minLabels
-          ? `${examples.length} labels, fewer than ${o.minLabels}`
+          ? `${plural(examples.length, 'label')}, fewer than ${o.minLabels}`
           : 'no labels in the held-back or training part';
       bar?.stop();
       continue;
@@ -183,7 +184,7 @@ export function formatReport(r: TrainReport): string {
   const head = `current (${name}):`;
   const figures = (x: Score) => `accuracy ${pct(x.accuracy)}  macro-F1 ${pct(x.macroF1)}  n=${x.n}`;
   return [
-    `${r.brand.name}: ${r.labels} labels (${r.trainN} to train, ${c.n} held back)`,
+    `${r.brand.name}: ${plural(r.labels, 'label')} (${r.trainN} to train, ${c.n} held back)`,
     `  ${head} ${figures(c)}`,
     `  ${'candidate:'.padEnd(head.length)} ${figures(k)}`,
     `  ${r.promoted ? `promoted (${r.runId})` : `not promoted: not better on the held-back labels (run ${r.runId})`}`,

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { CollectorDefinition } from '../../collectors/types.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { type ConfigFile, configSchema, type QueryValidator } from './schema.ts';
+import { explainYamlErrors, unresolvedAliases } from './yaml-errors.ts';
 
 /** Settings that come from the environment, the only place process.env is read. */
 export interface EnvSettings {
@@ -22,6 +23,8 @@ export interface RuntimeConfig {
   file: string;
   config: ConfigFile;
   env: EnvSettings;
+  /** Problems that do not stop the service (a plaintext secret), located like errors. */
+  warnings?: readonly ConfigIssue[];
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -81,6 +84,51 @@ function substituteEnv(
   visit(doc.contents, []);
 }
 
+/** `clientSecret` -> `CLIENT_SECRET`, for the suggested environment variable. */
+const envNameOf = (key: string) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
+
+/**
+ * Values under any `secrets:` map (sources, alert channels) written in the file itself rather
+ * than as `${ENV}` references: they end up in backups, diffs and screenshots of the file.
+ */
+function plaintextSecrets(doc: Document, lc: LineCounter, file: string): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const visit = (node: unknown, p: (string | number)[]) => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (key === 'secrets' && isMap(pair.value)) {
+          for (const s of pair.value.items) {
+            const name = isScalar(s.key) ? String(s.key.value) : String(s.key);
+            const v = s.value;
+            if (!isScalar(v) || v.value === null || v.value === '') continue;
+            if (typeof v.value === 'string' && new RegExp(ENV_REF.source).test(v.value)) continue;
+            out.push({
+              file,
+              ...positionOf(lc, v.range?.[0] ?? 0),
+              path: formatPath([...p, key, name]),
+              message: `plaintext secret in the config file; write it as an environment reference such as "\${${envNameOf(name)}}" and set that variable where the service runs`,
+            });
+          }
+        } else visit(pair.value, [...p, key]);
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) visit(item, [...p, i]);
+    }
+  };
+  visit(doc.contents, []);
+  return out;
+}
+
+/** A warning as the CLI prints it: `earshot.yaml:12:20 warning: sources[1].secrets.x: ...`. */
+export function formatConfigWarning(w: ConfigIssue): string {
+  return `${w.file}:${w.line}:${w.col} warning: ${w.path ? `${w.path}: ` : ''}${w.message}`;
+}
+
 export function formatPath(p: readonly PropertyKey[]): string {
   let out = '';
   for (const seg of p) {
@@ -104,6 +152,8 @@ export interface ParseConfigOptions {
   collectors: readonly CollectorDefinition[];
   validateQuery?: QueryValidator;
   env?: NodeJS.ProcessEnv;
+  /** Receives problems that do not invalidate the file (plaintext secrets). */
+  onWarning?: (w: ConfigIssue) => void;
 }
 
 /**
@@ -115,25 +165,42 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, file: string, opts: ParseConfigOptions): ConfigFile {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const issues: ConfigIssue[] = [];
-  for (const e of doc.errors) {
-    const pos = positionOf(lc, e.pos[0]);
-    issues.push({ file, ...pos, path: '', message: e.message.split('\n')[0] ?? 'YAML syntax error' });
-  }
+  const issues: ConfigIssue[] = explainYamlErrors(text, doc, lc).map((i) => ({ file, path: '', ...i }));
   if (issues.length) throw new ConfigError(issues);
+  const aliases = unresolvedAliases(text, doc, lc);
+  if (aliases.length) throw new ConfigError(aliases.map((i) => ({ file, path: '', ...i })));
+  for (const w of plaintextSecrets(doc, lc, file)) opts.onWarning?.(w);
   substituteEnv(doc, lc, file, opts.env ?? process.env, issues);
   if (issues.length) throw new ConfigError(issues);
-  const data = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (e) {
+    // An alias bomb (the library caps alias expansion) or another value the library cannot build.
+    throw new ConfigError([
+      { file, line: 1, col: 1, path: '', message: `YAML error: ${(e as Error).message}` },
+    ]);
+  }
   const r = configSchema(opts.collectors, opts.validateQuery).safeParse(data);
-  if (!r.success) throw new ConfigError(zodIssues(r.error, doc, lc, file));
+  if (!r.success) throw new ConfigError(zodIssues(r.error, doc, lc, file, text));
   return deepFreeze(r.data);
 }
 
-function zodIssues(err: z.ZodError, doc: Document, lc: LineCounter, file: string): ConfigIssue[] {
+function zodIssues(
+  err: z.ZodError,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  text: string,
+): ConfigIssue[] {
   return err.issues.map((i) => {
     const node = nodeAt(doc, i.path);
     const pos = positionOf(lc, node?.range?.[0] ?? 0);
-    return { file, ...pos, path: formatPath(i.path), message: i.message };
+    let message = i.message;
+    // `query: #acme` is an empty value followed by a comment, not the hashtag.
+    if (isScalar(node) && node.value === null && node.range && /^[ \t]*#/.test(text.slice(node.range[0])))
+      message += ` (the value is empty: # starts a comment in YAML; quote a value that starts with #, e.g. "#${node.comment?.trim() ?? ''}")`;
+    return { file, ...pos, path: formatPath(i.path), message };
   });
 }
 
@@ -173,8 +240,15 @@ export function loadRuntimeConfig(
 ): RuntimeConfig {
   const env = readEnv(opts.env);
   const file = resolveConfigPath(explicitPath, env, opts.exists);
-  const config = loadConfigFile(file, opts);
-  return Object.freeze({ file, config, env: Object.freeze(env) });
+  const warnings: ConfigIssue[] = [];
+  const config = loadConfigFile(file, {
+    ...opts,
+    onWarning: (w) => {
+      warnings.push(w);
+      opts.onWarning?.(w);
+    },
+  });
+  return Object.freeze({ file, config, env: Object.freeze(env), warnings: Object.freeze(warnings) });
 }
 
 function deepFreeze<T>(o: T): T {

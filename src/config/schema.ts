@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/rules.ts';
@@ -8,9 +9,56 @@ export type QueryValidator = (
   q: string,
 ) => { ok: true } | { ok: false; message: string; position: number; token: string };
 
-const cronExpr = z.string().refine((s) => cron.validate(s), { message: 'Invalid cron expression' });
+/** Why a cron expression is refused, with the value, or null when node-cron accepts it. */
+export function cronIssue(s: string): string | null {
+  if (cron.validate(s)) return null;
+  const n = s.trim() ? s.trim().split(/\s+/).length : 0;
+  const why =
+    n === 5 || n === 6
+      ? 'a field is out of range or malformed'
+      : `it has ${n} field${n === 1 ? '' : 's'}; a schedule has 5 (minute hour day-of-month month day-of-week), or 6 with seconds first`;
+  return `Invalid cron expression ${JSON.stringify(s)}: ${why}, e.g. "*/15 * * * *"`;
+}
 
-const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'CIDR like 127.0.0.0/8 or fd00::/8');
+const cronExpr = z.string().superRefine((s, ctx) => {
+  const issue = cronIssue(s);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});
+
+/**
+ * Why an `allowPrivate` entry is not a CIDR block, or null. Strict on purpose: ipaddr.js also
+ * reads `010.0.0.0/8` (octal: 8.0.0.0) and `10.1/8` (10.0.0.1), which would allow a range
+ * other than the one the admin meant.
+ */
+export function cidrIssue(s: string): string | null {
+  const example = 'e.g. 127.0.0.0/8, 10.0.0.0/8 or fd00::/8';
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(s.trim());
+  if (!m) {
+    const bare = ipaddr.isValid(s.trim())
+      ? `; for one address add the prefix length: ${s.trim()}/${ipaddr.IPv4.isValidFourPartDecimal(s.trim()) ? 32 : 128}`
+      : '';
+    return `invalid CIDR ${JSON.stringify(s)}: expected address/prefix-length, ${example}${bare}`;
+  }
+  const [, addr, bitsText] = m as unknown as [string, string, string];
+  const bits = Number(bitsText);
+  if (
+    ipaddr.IPv4.isValidFourPartDecimal(addr) &&
+    addr.split('.').every((o) => o === '0' || !o.startsWith('0'))
+  )
+    return bits <= 32
+      ? null
+      : `invalid CIDR ${JSON.stringify(s)}: an IPv4 prefix length is 0 to 32, ${example}`;
+  if (addr.includes(':') && ipaddr.IPv6.isValid(addr))
+    return bits <= 128
+      ? null
+      : `invalid CIDR ${JSON.stringify(s)}: an IPv6 prefix length is 0 to 128, ${example}`;
+  return `invalid CIDR ${JSON.stringify(s)}: ${JSON.stringify(addr)} is not an IPv4 (four decimal numbers) or IPv6 address, ${example}`;
+}
+
+const cidr = z.string().superRefine((s, ctx) => {
+  const issue = cidrIssue(s);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});
 
 const name = z
   .string()

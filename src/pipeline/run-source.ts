@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, min } from 'drizzle-orm';
 import type { ClassifierOutput } from '../../classifiers/types.ts';
+import { runCollector } from '../../collectors/types.ts';
 import { cursors, sourceHealth, sourceRuns, type sources } from '../../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { EarshotError, faultKindOf } from '../errors.ts';
@@ -105,6 +106,13 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
       .from(cursors)
       .where(eq(cursors.key, key))
       .limit(1);
+    // The backfill horizon is fixed at the source's first run: nothing older is ever stored, on
+    // any run, while a source that was down for days still gets what was posted meanwhile.
+    const [first] = await deps.db
+      .select({ at: min(sourceRuns.startedAt) })
+      .from(sourceRuns)
+      .where(eq(sourceRuns.sourceId, source.id));
+    const anchor = first?.at ?? startedAt;
     const signal = opts.signal ?? new AbortController().signal;
     const ctx = {
       http: deps.httpFor({
@@ -116,11 +124,11 @@ export async function runSource(deps: Deps, source: SourceRow, opts: RunOptions 
       clock: deps.clock,
       signal,
       cursor: (stored[0]?.value ?? null) as never,
-      backfillSince: new Date(startedAt.getTime() - source.backfillDays * 86_400_000),
+      backfillSince: new Date(anchor.getTime() - source.backfillDays * 86_400_000),
       maxPages: opts.maxPages ?? 100,
       secrets,
     };
-    for await (const page of def.collect(ctx, parsed.data as never)) {
+    for await (const page of runCollector(def, ctx, parsed.data)) {
       signal.throwIfAborted();
       summary.pages++;
       summary.items += page.mentions.length;

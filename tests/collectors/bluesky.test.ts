@@ -353,3 +353,61 @@ describe('bluesky login (identifier + app password)', () => {
     expect(lines.join('\n')).not.toContain(PASSWORD);
   });
 });
+
+describe('bluesky: recorded posts with fields the lexicon requires but clients omit', () => {
+  type RawPost = {
+    uri: string;
+    indexedAt: string;
+    author: { did: string; handle: string };
+    record: Record<string, unknown>;
+  };
+  const posts = (JSON.parse(String(rec.reply.body)) as { posts: RawPost[] }).posts;
+  const variant = (over: (p: RawPost) => void) => {
+    const p = structuredClone(posts[0]!);
+    over(p);
+    return p;
+  };
+
+  it('keeps a post without record.createdAt (dated by indexedAt), with a malformed reply ref, or langs not a list', async () => {
+    const s = await startFixtureServer();
+    try {
+      const list = [
+        variant((p) => {
+          delete p.record.createdAt;
+          p.uri = `${p.uri}a`;
+        }),
+        variant((p) => {
+          p.record.reply = { parent: { cid: 'x' } };
+          p.uri = `${p.uri}b`;
+        }),
+        variant((p) => {
+          p.record.langs = 'en';
+          p.uri = `${p.uri}c`;
+        }),
+      ];
+      s.route('GET', PATH, {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ posts: list }),
+      });
+      const r = await collectPages(bluesky, ctxFor(testHttp()), { query: 'q', baseUrl: s.url });
+      expect(r.error).toBeUndefined();
+      const ms = r.pages.flatMap((p) => p.mentions);
+      expect(ms.map((m) => m.externalId)).toEqual(list.map((p) => p.uri));
+      expect(ms[0]!.publishedAt).toBe(posts[0]!.indexedAt);
+      expect(ms[1]).toMatchObject({ parentId: null, threadId: list[1]!.uri });
+      expect(ms[2]!.lang).toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('names and links an author whose handle no longer verifies (handle.invalid) by DID', () => {
+    const p = variant((x) => {
+      x.author.handle = 'handle.invalid';
+    });
+    const did = p.author.did;
+    const m = mapPost(p as never);
+    expect(m.author).toMatchObject({ handle: did, url: `https://bsky.app/profile/${did}` });
+    expect(m.url).toMatch(new RegExp(`^https://bsky\\.app/profile/${did}/post/`));
+  });
+});

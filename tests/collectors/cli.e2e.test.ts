@@ -145,3 +145,40 @@ describe('earshot sources', () => {
     expect(table).toMatch(new RegExp(`news\\s.*rss\\s.*ok\\s.*\\s${items}\\s`));
   });
 });
+
+describe('earshot check-config', () => {
+  it('counts in words ("1 brand"), warns about a plaintext secret at file:line:col, refuses a bad CIDR', {
+    timeout: 60_000,
+  }, async () => {
+    const file = path.join(dir, 'check.yaml');
+    writeFileSync(
+      file,
+      [
+        'brands:',
+        '  - name: Acme',
+        '    query: acme',
+        'sources:',
+        '  - name: r',
+        '    type: reddit',
+        '    options: { query: acme }',
+        '    secrets:',
+        `      clientId: "\${CHECK_REDDIT_ID}"`,
+        '      clientSecret: "plaintext-secret"',
+        '',
+      ].join('\n'),
+    );
+    const ok = await earshot(['check-config', '--config', file], { ...env, CHECK_REDDIT_ID: 'id' });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`${file}: ok (1 brand, 1 source)\n`);
+    expect(ok.stderr).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:10:21 warning: sources\\[0\\]\\.secrets\\.clientSecret: plaintext secret`,
+        'm',
+      ),
+    );
+    writeFileSync(file, 'network:\n  allowPrivate: ["127.0.0.1/99"]\n');
+    const bad = await earshot(['check-config', '--config', file], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`${file}:2:18 network.allowPrivate[0]: invalid CIDR "127.0.0.1/99"`);
+  });
+});

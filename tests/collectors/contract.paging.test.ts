@@ -3,7 +3,7 @@ import { bluesky } from '../../collectors/bluesky.ts';
 import { hackerNews } from '../../collectors/hacker-news.ts';
 import { mastodon } from '../../collectors/mastodon.ts';
 import { reddit } from '../../collectors/reddit.ts';
-import type { CollectorDefinition, CollectPage } from '../../collectors/types.ts';
+import { type CollectorDefinition, type CollectPage, runCollector } from '../../collectors/types.ts';
 import { weibo } from '../../collectors/weibo.ts';
 import { x } from '../../collectors/x.ts';
 import { youtube } from '../../collectors/youtube.ts';
@@ -15,6 +15,7 @@ import {
   type FixtureServer,
   fixture,
   type Matcher,
+  matches,
   type Reply,
   startFixtureServer,
 } from '../helpers/fixture-server.ts';
@@ -381,6 +382,28 @@ for (const s of scenarios) {
         s.options(srv.url),
       );
 
+    /** Consume the collector as src/pipeline/run-source.ts does: stop after `maxPages` pages. */
+    const pipelineRun = async (cursor: unknown, maxPages: number) => {
+      const ctx = ctxFor(testHttp({ timeouts: { headersMs: 200, bodyMs: 200 } }), cursor, {
+        secrets: s.secrets ?? {},
+        maxPages,
+      });
+      let pages = 0;
+      try {
+        for await (const _page of runCollector(
+          s.collector,
+          ctx,
+          s.collector.options.parse(s.options(srv.url)),
+        )) {
+          pages++;
+          if (pages >= maxPages) break;
+        }
+        return { status: 'ok' as const, pages };
+      } catch (error) {
+        return { status: 'fault' as const, pages, error };
+      }
+    };
+
     it('a clean run reads more than one page', async () => {
       const r = await run(null);
       expect(r.error).toBeUndefined();
@@ -402,6 +425,43 @@ for (const s of scenarios) {
         const rest = idsOf(resumed.pages);
         expect(new Set([...first, ...rest])).toEqual(new Set(clean));
         expect(rest.filter((id) => first.includes(id)).length).toBeLessThanOrEqual(s.maxOverlap ?? 0);
+      });
+
+      it(`${f.name} there, on the last page allowed: the run still fails, never reads as ok`, async () => {
+        // First learn how many pages the run yields up to the fault, then allow exactly that
+        // many, so the page before the fault (or one a collector yields on its way out) is the
+        // last one the pipeline asks for. If the faulted request was made, the run must fail.
+        // The faulted request is recorded, and the capped run (the same requests in the same
+        // order, up to its limit) faults that exact request: a stateful matcher is asked no more
+        // often than in the other cases.
+        let faulted: string | null = null;
+        srv.fault(
+          (pq) => {
+            const hit = matches(s.faultAt, pq);
+            if (hit) faulted = pq;
+            return hit;
+          },
+          f.fault,
+          1,
+        );
+        const bad = await run(null, true);
+        srv.clearFaults();
+        expect(bad.error).toBeInstanceOf(EarshotError);
+        expect(faulted).not.toBeNull();
+        let served = 0;
+        srv.fault(
+          (pq) => {
+            const hit = pq === faulted;
+            if (hit) served++;
+            return hit;
+          },
+          f.fault,
+          1,
+        );
+        const capped = await pipelineRun(null, bad.pages.length);
+        srv.clearFaults();
+        if (served > 0) expect(capped.status, 'a served fault read as an ok run').toBe('fault');
+        else expect(capped.status).toBe('ok');
       });
     }
   });

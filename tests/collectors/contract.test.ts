@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/index.ts';
 import { EarshotError, FetchError, SourceFault } from '../../src/errors.ts';
+import { type MentionInput, mentionInputSchema } from '../../src/mention.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
 import { contractCases as table } from '../helpers/contract-cases.ts';
 import { FAULT_MATRIX, type FixtureServer, startFixtureServer } from '../helpers/fixture-server.ts';
@@ -11,6 +12,12 @@ import { FAULT_MATRIX, type FixtureServer, startFixtureServer } from '../helpers
  * contract.property.test.ts). A collector without a case fails here.
  */
 const faults = FAULT_MATRIX;
+
+/** When a mention was published, as the pipeline reads it (NaN when it cannot be read). */
+const publishedMs = (m: MentionInput) => {
+  const r = mentionInputSchema.shape.publishedAt.safeParse(m.publishedAt);
+  return r.success ? r.data.getTime() : Number.NaN;
+};
 
 let srv: FixtureServer;
 beforeAll(async () => {
@@ -25,6 +32,10 @@ afterAll(() => srv.close());
 describe('collector contract', () => {
   it('every registered collector has a contract fixture', () => {
     expect(collectors.map((c) => c.id).filter((id) => !table[id])).toEqual([]);
+  });
+
+  it('every collector says whether its text is HTML or plain (plain text is escaped for the pipeline)', () => {
+    expect(collectors.filter((c) => c.textFormat === undefined).map((c) => c.id)).toEqual([]);
   });
 
   it('every collector takes options.baseUrl and sends its requests there', async () => {
@@ -97,6 +108,32 @@ describe('collector contract', () => {
           expect(kinds).toContain((bad.error as SourceFault).kind);
         });
       }
+
+      it('holds the backfill horizon on a later run too: nothing older, whatever the cursor', async () => {
+        const first = await collectPages(
+          c,
+          ctxFor(testHttp(), null, { secrets: t.secrets ?? {} }),
+          t.options(srv.url),
+        );
+        expect(first.error).toBeUndefined();
+        const times = first.pages
+          .flatMap((p) => p.mentions)
+          .map(publishedMs)
+          .sort((a, b) => a - b);
+        // A horizon in the middle of what the first run found, with the cursor it committed.
+        const horizon = times[Math.floor(times.length / 2)]!;
+        const again = await collectPages(
+          c,
+          ctxFor(testHttp(), first.pages.at(-1)!.cursor, {
+            secrets: t.secrets ?? {},
+            backfillSince: new Date(horizon),
+          }),
+          t.options(srv.url),
+        );
+        expect(again.error).toBeUndefined();
+        const older = again.pages.flatMap((p) => p.mentions).filter((m) => publishedMs(m) < horizon);
+        expect(older.map((m) => m.externalId)).toEqual([]);
+      });
 
       it('retries a transient fault inside the HTTP layer and succeeds', async () => {
         srv.fault(t.path, { kind: 'status', status: 503 }, 1);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../collectors/_lib/html.ts';
 import { type RedditCursor, reddit } from '../../collectors/reddit.ts';
 import { SourceFault } from '../../src/errors.ts';
 import { collectPages, ctxFor, testHttp } from '../helpers/collect.ts';
@@ -180,5 +181,82 @@ describe('reddit collector', () => {
   it('options need a query or a subreddit', () => {
     expect(reddit.options.safeParse({}).success).toBe(false);
     expect(reddit.options.safeParse({ subreddit: 'a b' }).success).toBe(false);
+  });
+});
+
+describe('reddit: items that are gone, and items without a permalink', () => {
+  // Variants of recorded items, as Reddit serves them once deleted or removed.
+  type Child = { kind: string; data: Record<string, unknown> };
+  const recordedComments = (JSON.parse(String(comments[1]!.reply.body)) as { data: { children: Child[] } })
+    .data.children;
+  const recordedPosts = (JSON.parse(String(search[1]!.reply.body)) as { data: { children: Child[] } }).data
+    .children;
+  const comment = (i: number, over: Record<string, unknown>): Child => ({
+    ...recordedComments[i]!,
+    data: { ...recordedComments[i]!.data, ...over },
+  });
+  const post = (i: number, over: Record<string, unknown>): Child => ({
+    ...recordedPosts[i]!,
+    data: { ...recordedPosts[i]!.data, ...over },
+  });
+  const serve = async (children: Child[]) => {
+    srv.route('GET', '/r/gone/new.json', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'Listing', data: { after: null, children } }),
+    });
+    const r = await collectPages(reddit, ctxFor(testHttp()), { subreddit: 'gone', baseUrl: srv.url });
+    expect(r.error).toBeUndefined();
+    return r.pages.flatMap((p) => p.mentions);
+  };
+
+  it('skips comments whose body is [deleted], [removed] or removed by Reddit; keeps a deleted account’s comment', async () => {
+    const ms = await serve([
+      comment(0, { body: '[deleted]', author: '[deleted]' }),
+      comment(1, { body: '[removed]' }),
+      comment(2, { body: '[ Removed by Reddit ]' }),
+      comment(3, {
+        body: '[ Removed by Reddit on account of violating the [content policy](/help/contentpolicy). ]',
+      }),
+      comment(4, { author: '[deleted]' }),
+      comment(5, {}),
+    ]);
+    expect(ms.map((m) => m.externalId)).toEqual([
+      recordedComments[4]!.data.name,
+      recordedComments[5]!.data.name,
+    ]);
+    expect(ms[0]!.author).toMatchObject({ handle: '[deleted]', url: null });
+    expect(ms[0]!.text).toBe(escapeHtml(String(recordedComments[4]!.data.body)));
+  });
+
+  it('keeps a removed post by its title (the text is the title, not "[removed]"); skips one with nothing left', async () => {
+    const ms = await serve([
+      post(0, { selftext: '[removed]', removed_by_category: 'moderator' }),
+      post(1, { selftext: '[deleted]', author: '[deleted]' }),
+      post(2, { selftext: '[removed]', title: '' }),
+    ]);
+    expect(ms.map((m) => m.externalId)).toEqual([recordedPosts[0]!.data.name, recordedPosts[1]!.data.name]);
+    expect(ms[0]).toMatchObject({ title: recordedPosts[0]!.data.title, text: recordedPosts[0]!.data.title });
+    expect(ms[0]!.raw).toMatchObject({ removed: true });
+    for (const m of ms) expect(m.text).not.toMatch(/\[(removed|deleted)\]/);
+  });
+
+  it('builds a comment URL from link_id and id when the permalink is missing', async () => {
+    const c = recordedComments[0]!.data as { id: string; link_id: string; name: string };
+    const [m, p] = await serve([comment(0, { permalink: undefined }), post(0, { permalink: null })]);
+    expect(m!.url).toBe(`https://www.reddit.com/comments/${c.link_id.slice(3)}/_/${c.id}/`);
+    expect(p!.url).toBe(`https://www.reddit.com/comments/${String(recordedPosts[0]!.data.id)}/`);
+    // Without an id field, the fullname gives it.
+    const [n] = await serve([comment(0, { permalink: undefined, id: undefined })]);
+    expect(n!.url).toBe(`https://www.reddit.com/comments/${c.link_id.slice(3)}/_/${c.name.slice(3)}/`);
+  });
+
+  it('reads created_utc written as a string, and ignores subreddits (t5) a search lists among posts', async () => {
+    const ms = await serve([
+      post(0, { created_utc: String(recordedPosts[0]!.data.created_utc), id: null }),
+      // A null date is no date: the item is skipped, never dated 1970.
+      post(1, { created_utc: null }),
+      { kind: 't5', data: { name: 't5_2qh1i', display_name: 'AskReddit', created_utc: 1201233135 } },
+    ]);
+    expect(ms.map((m) => m.externalId)).toEqual([recordedPosts[0]!.data.name]);
   });
 });

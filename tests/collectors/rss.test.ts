@@ -130,6 +130,62 @@ describe('rss date parsing', () => {
     expect(parseFeedDate('1518478934')?.toISOString()).toBe('2018-02-12T23:42:14.000Z');
     expect(parseFeedDate('not a date')).toBeNull();
   });
+
+  // A server far from UTC: zone-less dates must not take its zone (Node applies TZ at once).
+  let tz: string | undefined;
+  beforeAll(() => {
+    tz = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai';
+  });
+  afterAll(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
+  it.each([
+    // Zone-less dates are UTC, whatever zone the server runs in (Date would use the server's).
+    ['2026-11-25 07:00:00', '2026-11-25T07:00:00.000Z'],
+    ['2026/11/25 07:00', '2026-11-25T07:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00', '2026-11-25T07:00:00.000Z'],
+    ['Nov 25, 2026', '2026-11-25T00:00:00.000Z'],
+    // A space before the offset, a two-digit or colon-less offset.
+    ['2026-11-25T07:00:00 +0800', '2026-11-24T23:00:00.000Z'],
+    ['2026-11-25T07:00:00+08', '2026-11-24T23:00:00.000Z'],
+    // Zone names Date does not know, weekdays in other languages.
+    ['Wed, 25 Nov 2026 07:00:00 CEST', '2026-11-25T05:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 BST', '2026-11-25T06:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 JST', '2026-11-24T22:00:00.000Z'],
+    ['Mi, 25 Nov 2026 07:00:00 +0100', '2026-11-25T06:00:00.000Z'],
+    ['周三, 25 Nov 2026 07:00:00 +0800', '2026-11-24T23:00:00.000Z'],
+    ['Wed, 25 Nov 2026 07:00:00 GMT+0100', '2026-11-25T06:00:00.000Z'],
+    // Chinese sites: UTC+8.
+    ['2026年11月25日 07:00', '2026-11-24T23:00:00.000Z'],
+  ])('reads %s', async (text, iso) => {
+    const { parseFeedDate } = await import('../../collectors/rss.ts');
+    expect(parseFeedDate(text)?.toISOString()).toBe(iso);
+  });
+});
+
+describe('feeds in namespace variants', () => {
+  it('reads an Atom feed written with a prefix (<atom:feed xmlns:atom=...>)', () => {
+    const heise = fixture('rss/rss-parser/heise.atom').toString('utf8');
+    const plain = parseFeed(heise, 'https://e.com/');
+    const prefixed = heise
+      .replace('xmlns="http://www.w3.org/2005/Atom"', 'xmlns:atom="http://www.w3.org/2005/Atom"')
+      .replace(/<(\/?)(?=[a-z])(?!\?)/g, '<$1atom:');
+    expect(prefixed).toContain('<atom:feed');
+    const r = parseFeed(prefixed, 'https://e.com/');
+    expect(r.items.map((i) => [i.id, i.link, i.title, i.published])).toEqual(
+      plain.items.map((i) => [i.id, i.link, i.title, i.published]),
+    );
+    expect(r.items.length).toBeGreaterThan(5);
+  });
+
+  it('names an RSS 1.0 item without link by its rdf:about', () => {
+    const doc =
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://e.com/"><title>x</title></channel><item rdf:about="https://e.com/item/1"><title>acme</title></item></rdf:RDF>';
+    expect(parseFeed(doc, 'https://e.com/').items[0]!.id).toBe('https://e.com/item/1');
+  });
 });
 
 describe('baseUrl', () => {
@@ -224,5 +280,139 @@ describe('feedparser encoding and base documents', () => {
     expect(first.pages[0]!.mentions.length).toBeGreaterThan(0);
     const second = await run('/lm', first.pages[0]!.cursor);
     expect(second.pages).toEqual([{ mentions: [], cursor: { lastModified: lm } }]);
+  });
+});
+
+describe('what may follow the root element, and what is truncation', () => {
+  const guardian = fixture('rss/rss-parser/guardian.rss').toString('utf8').trimEnd();
+  const heise = fixture('rss/rss-parser/heise.atom').toString('utf8').trimEnd();
+  const count = (text: string) => parseFeed(text, 'https://e.com/').items.length;
+  const all = count(guardian);
+
+  it('reads a FeedBurner feed ending </feed><!-- ph=1 --> through the collector', async () => {
+    srv.route('GET', '/feedburner', {
+      headers: { 'content-type': 'application/atom+xml; charset=utf-8' },
+      body: `${heise}<!-- ph=1 -->`,
+    });
+    const r = await run('/feedburner');
+    expect(r.error).toBeUndefined();
+    expect(r.pages[0]!.mentions).toHaveLength(count(heise));
+  });
+
+  it.each([
+    ['a trailing comment', `${guardian}<!-- ph=1 -->`],
+    [
+      'comments, a processing instruction and whitespace',
+      `${guardian}\n<!-- a -->\n<?xml-stylesheet href="s.xsl"?>\n<!-- b -->\n\n`,
+    ],
+    [
+      "a host's injected analytics after the root",
+      `${guardian}\n<!-- Hosting24 Analytics Code --><script type="text/javascript" src="http://stats.hosting24.com/count.php"></script><!-- End Of Analytics Code -->\n`,
+    ],
+    ['a trailing comment cut short (the feed itself is whole)', `${guardian}<!-- ph=`],
+    ['the root end tag cut before its >', guardian.replace(/>\s*$/, '')],
+    ['no </rss> after a closed </channel>', guardian.replace(/<\/rss>\s*$/, '')],
+  ])('accepts a whole feed with %s', (_what, text) => {
+    expect(count(text)).toBe(all);
+  });
+
+  it.each([
+    ['right after an </item>', guardian.slice(0, guardian.lastIndexOf('</item>') + '</item>'.length)],
+    [
+      'right after an </item>, with whitespace',
+      `${guardian.slice(0, guardian.indexOf('</item>') + '</item>'.length)}\n  `,
+    ],
+    ['inside an element', guardian.slice(0, Math.floor(guardian.length / 2))],
+    [
+      'an Atom feed right after an </entry>',
+      heise.slice(0, heise.lastIndexOf('</entry>') + '</entry>'.length),
+    ],
+  ])('refuses a feed cut %s', (_what, text) => {
+    expect(() => parseFeed(text, 'https://e.com/')).toThrow(SourceFault);
+    try {
+      parseFeed(text, 'https://e.com/');
+    } catch (e) {
+      expect((e as SourceFault).kind).toBe('parse-error');
+    }
+  });
+});
+
+describe('items with no guid, link or title', () => {
+  const rssDoc = (items: string) =>
+    `<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Body only</title><link>https://e.com/</link>${items}</channel></rss>`;
+  const bodies = [
+    '<item><description>acme first body</description></item>',
+    '<item><description><![CDATA[<p>acme second body</p>]]></description><pubDate>Wed, 25 Nov 2026 07:00:00 GMT</pubDate></item>',
+    '<item><dc:description>acme in Dublin Core</dc:description></item>',
+    '<item><media:group><media:description>acme in Media RSS</media:description></media:group></item>',
+    '<item><itunes:summary>acme in an iTunes summary</itunes:summary></item>',
+  ];
+
+  it('gets a content-hash id, stable across runs, so a re-poll refreshes rather than duplicates', async () => {
+    srv.route('GET', '/body-only', {
+      headers: { 'content-type': 'application/rss+xml' },
+      body: rssDoc(bodies.join('')),
+    });
+    const first = (await run('/body-only')).pages[0]!.mentions;
+    const second = (await run('/body-only')).pages[0]!.mentions;
+    expect(first.map((m) => m.text)).toEqual([
+      'acme first body',
+      '<p>acme second body</p>',
+      'acme in Dublin Core',
+      'acme in Media RSS',
+      'acme in an iTunes summary',
+    ]);
+    const ids = first.map((m) => String(m.externalId));
+    expect(new Set(ids).size).toBe(bodies.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
+    expect(second.map((m) => m.externalId)).toEqual(ids);
+    // Another item beside them changes none of their ids.
+    const more = parseFeed(
+      rssDoc(`<item><description>new</description></item>${bodies.join('')}`),
+      'https://e.com/',
+    );
+    expect(more.items.slice(1).map((i) => i.id)).toEqual(ids);
+  });
+
+  it('JSON Feed items with an empty or blank id get one too (an empty id was refused downstream)', () => {
+    const doc = JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'J',
+      items: [
+        { id: '', content_text: 'acme body one' },
+        { id: '   ', content_text: 'acme body two' },
+        { content_html: '<p>acme body three</p>' },
+      ],
+    });
+    const items = parseFeed(doc, 'https://e.com/').items;
+    const ids = items.map((i) => i.id);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
+    expect(parseFeed(doc, 'https://e.com/').items.map((i) => i.id)).toEqual(ids);
+  });
+
+  it('keeps Atom xhtml content as markup, so paragraphs do not run together', () => {
+    const doc = `<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>acme one.</p><p>Two.</p></div></content></entry></feed>`;
+    const [item] = parseFeed(doc, 'https://e.com/').items;
+    expect(item!.html).toContain('<p>acme one.</p>');
+  });
+
+  it('gives items that share one guid (a CMS template) their own ids: the link, else a hash', () => {
+    const doc = rssDoc(
+      [
+        '<item><guid isPermaLink="false">0</guid><link>https://e.com/a</link><title>A</title></item>',
+        '<item><guid isPermaLink="false">0</guid><link>https://e.com/b</link><title>B</title></item>',
+        '<item><guid isPermaLink="false">0</guid><title>C</title><description>no link</description></item>',
+        '<item><guid isPermaLink="false">0</guid><title>D</title><description>no link either</description></item>',
+        '<item><guid>kept</guid><title>E</title></item>',
+      ].join(''),
+    );
+    const ids = parseFeed(doc, 'https://e.com/').items.map((i) => i.id);
+    expect(ids.slice(0, 2)).toEqual(['https://e.com/a', 'https://e.com/b']);
+    expect(ids[2]).toMatch(/^[0-9a-f]{24}$/);
+    expect(ids[3]).toMatch(/^[0-9a-f]{24}$/);
+    expect(ids[2]).not.toBe(ids[3]);
+    expect(ids[4]).toBe('kept');
+    expect(parseFeed(doc, 'https://e.com/').items.map((i) => i.id)).toEqual(ids);
   });
 });

@@ -163,7 +163,8 @@ describe('web-page collector (fixture server, real HTTP layer)', () => {
       platform: 'forum.example',
       externalId: 'p100',
       author: { handle: 'member0' },
-      text: 'Post 0: the Acme router keeps dropping Wi-Fi & needs a reboot',
+      // Plain text escaped for the pipeline, which reads text as HTML (and gives back the &).
+      text: 'Post 0: the Acme router keeps dropping Wi-Fi &amp; needs a reboot',
       url: `${srv.url}/forum/t/p100`,
       publishedAt: new Date(posts[0]!.at),
     });

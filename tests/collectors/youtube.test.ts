@@ -153,9 +153,10 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
   });
 
   it('resumes at the committed page token without repeating a page', async () => {
+    // Two pages as the pipeline counts them: the window's re-poll page and search page 1.
     const first = await collectPages<YoutubeCursor>(
       youtube,
-      ctxFor<YoutubeCursor>(testHttp(), null, { secrets, maxPages: 1 }),
+      ctxFor<YoutubeCursor>(testHttp(), null, { secrets, maxPages: 2 }),
       opts(),
     );
     const committed = first.pages.at(-1)!.cursor;
@@ -292,5 +293,38 @@ describe('youtube collector (fixture server, real HTTP layer)', () => {
       metrics: { views: 1000 },
     });
     expect(pages[0]!.cursor.window).toMatchObject({ since: '2026-11-23T23:00:00.000Z', pageToken: null });
+  });
+});
+
+describe('youtube parsers: recorded items with optional fields null or missing', () => {
+  it('keeps a comment from a deleted channel, without textOriginal, with null counts and replies', () => {
+    const body = JSON.parse(threadsText);
+    const t = body.items[0];
+    const s = t.snippet.topLevelComment.snippet;
+    s.authorChannelId = null;
+    s.likeCount = null;
+    delete s.textOriginal;
+    s.textDisplay = 'acme &amp; co <a href="https://e.com">link</a>';
+    t.snippet.totalReplyCount = null;
+    t.replies = null;
+    body.nextPageToken = null;
+    const r = parseCommentThreads(body, 'vid');
+    expect(r.nextPageToken).toBeNull();
+    const m = r.mentions.find((x) => x.externalId === t.snippet.topLevelComment.id)!;
+    expect(m).toMatchObject({
+      author: { handle: s.authorDisplayName },
+      text: 'acme & co link',
+      metrics: { likes: null, replies: null },
+    });
+  });
+
+  it('keeps a search result whose channel title, description or title is null', () => {
+    const body = structuredClone(searchP1);
+    Object.assign(body.items[0].snippet, { channelTitle: null, description: null, title: null });
+    body.nextPageToken = null;
+    const r = parseSearch(body);
+    expect(r.videos).toHaveLength(searchP1.items.length);
+    expect(r.videos[0]!.mention).toMatchObject({ title: null, text: '', author: { name: null } });
+    expect(r.nextPageToken).toBeNull();
   });
 });

@@ -1,5 +1,10 @@
 import { createHttpClient, type HttpClientOptions } from '../../collectors/_lib/http.ts';
-import type { CollectContext, CollectorDefinition, CollectPage } from '../../collectors/types.ts';
+import {
+  type CollectContext,
+  type CollectorDefinition,
+  type CollectPage,
+  runCollector,
+} from '../../collectors/types.ts';
 import type { Clock } from '../../src/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { HttpClient } from '../../src/net/types.ts';
@@ -51,7 +56,10 @@ export function ctxFor<C>(
   };
 }
 
-/** Run a collector to the end (or to its first error), returning the pages it yielded. */
+/**
+ * Run a collector as the pipeline does (`runCollector`: page limit, backfill horizon, fault
+ * pages) to the end or to its first error, returning the pages it yielded.
+ */
 export async function collectPages<C>(
   def: CollectorDefinition,
   ctx: CollectContext<C>,
@@ -59,7 +67,7 @@ export async function collectPages<C>(
 ): Promise<{ pages: CollectPage<C>[]; error?: unknown }> {
   const pages: CollectPage<C>[] = [];
   try {
-    for await (const p of def.collect(ctx as never, def.options.parse(options) as never))
+    for await (const { skipped: _skipped, ...p } of runCollector(def, ctx, def.options.parse(options)))
       pages.push(p as CollectPage<C>);
     return { pages };
   } catch (error) {

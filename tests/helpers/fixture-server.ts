@@ -101,7 +101,8 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-function matches(m: Matcher, pathAndQuery: string): boolean {
+/** Whether a route or fault matcher matches a request's path+query. */
+export function matches(m: Matcher, pathAndQuery: string): boolean {
   if (typeof m === 'function') return m(pathAndQuery);
   if (m instanceof RegExp) return m.test(pathAndQuery);
   return m.includes('?') ? pathAndQuery === m : pathAndQuery.split('?')[0] === m;
