@@ -13,6 +13,31 @@ import { z } from 'zod';
  */
 const count = z.number().int().nonnegative().finite();
 
+/** A NUL byte or an unpaired UTF-16 surrogate: PostgreSQL stores neither in text or jsonb. */
+export const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+/** Identifiers must be stored as given: one that cannot be is refused, naming the field. */
+const storable = (s: string) => !UNSTORABLE.test(s);
+const UNSTORABLE_MESSAGE = 'contains a NUL byte or an unpaired surrogate, which cannot be stored';
+const id = (max: number) => z.string().max(max).refine(storable, UNSTORABLE_MESSAGE);
+/** Content is cleaned instead: NULs dropped, unpaired surrogates replaced (U+FFFD). */
+const cleanText = (s: string) => s.replace(UNSTORABLE_ALL, (c) => (c === '\u0000' ? '' : '\ufffd'));
+
+/**
+ * A collector's raw payload made storable as jsonb: strings and keys cleaned, and subtrees
+ * deeper than 32 levels dropped (the payload is kept for debugging, not read by the pipeline).
+ */
+function storableJson(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return cleanText(v);
+  if (!v || typeof v !== 'object') return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  if (depth >= 32) return null;
+  if (Array.isArray(v)) return v.map((x) => storableJson(x, depth + 1));
+  if (v instanceof Date) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[cleanText(k)] = storableJson(x, depth + 1);
+  return out;
+}
+
 const dateInput = z.union([z.string(), z.number(), z.date()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(typeof v === 'number' && v < 1e11 ? v * 1000 : v);
   if (Number.isNaN(d.getTime())) {
@@ -23,11 +48,11 @@ const dateInput = z.union([z.string(), z.number(), z.date()]).transform((v, ctx)
 });
 
 export const authorSchema = z.object({
-  handle: z.string().trim().min(1).max(512),
-  name: z.string().max(1024).nullish(),
+  handle: id(512).trim().min(1),
+  name: z.string().max(1024).transform(cleanText).nullish(),
   followers: count.nullish(),
   verified: z.boolean().nullish(),
-  url: z.string().max(4096).nullish(),
+  url: id(4096).nullish(),
   /** Posts the account has published on the platform (all topics), when the platform says. */
   postsCount: count.nullish(),
   /** When the account was created, when the platform says. */
@@ -51,24 +76,29 @@ export const mentionInputSchema = z.object({
   externalId: z
     .union([z.string(), z.number().int()])
     .transform((v) => String(v))
-    .pipe(z.string().min(1).max(512)),
-  url: z.string().max(4096).nullish(),
+    .pipe(id(512).min(1)),
+  url: id(4096).nullish(),
   author: authorSchema,
-  text: z.string().max(200_000),
-  title: z.string().max(4096).nullish(),
-  lang: z.string().max(16).nullish(),
+  text: z.string().max(200_000).transform(cleanText),
+  title: z.string().max(4096).transform(cleanText).nullish(),
+  lang: id(16).nullish(),
   publishedAt: dateInput,
   collectedAt: dateInput.optional(),
   metrics: metricsSchema.nullish(),
   parentId: z
     .union([z.string(), z.number().int()])
     .transform((v) => String(v))
+    .pipe(id(512))
     .nullish(),
   threadId: z
     .union([z.string(), z.number().int()])
     .transform((v) => String(v))
+    .pipe(id(512))
     .nullish(),
-  raw: z.unknown().optional(),
+  raw: z
+    .unknown()
+    .transform((v) => storableJson(v))
+    .optional(),
 });
 
 /**

@@ -1,8 +1,9 @@
-import { serve } from '@hono/node-server';
+import type { serve } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { createAlertEngine } from '../alerts/engine.ts';
 import { apiKeys, sources } from '../db/schema/index.ts';
 import { createApp } from './api/app.ts';
+import { serveApi } from './api/server.ts';
 import { syncConfig } from './config/sync.ts';
 import type { Deps } from './deps.ts';
 import { newId } from './ids.ts';
@@ -82,7 +83,7 @@ export async function startService(
   const port = opts.port ?? deps.config.env.port ?? deps.config.config.server.port;
   const host = opts.host ?? deps.config.config.server.host;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+    const s = serveApi({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;

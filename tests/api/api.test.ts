@@ -26,7 +26,7 @@ let editor: string;
 let viewer: string;
 
 beforeAll(async () => {
-  h = await openTestDb('pglite');
+  h = await openTestDb();
 });
 afterAll(async () => {
   await h?.close();
