@@ -101,23 +101,67 @@ export const mentionInputSchema = z.object({
     .optional(),
 });
 
+/** The shapes an item is made of, by where they sit: where a misplaced field belongs. */
+const SHAPES: [prefix: string, shape: Record<string, unknown>][] = [
+  ['', mentionInputSchema.shape],
+  ['author.', authorSchema.shape],
+  ['metrics.', metricsSchema.shape],
+];
+
 /**
  * Fields of a raw item that the canonical shape does not have (they are dropped on validation),
- * as dotted paths, so an API client learns that `likes` belongs under `metrics`.
+ * with a message; a field that exists elsewhere in the shape says where it belongs, so an API
+ * client learns that `likes` goes under `metrics`.
  *
  * @example
- * unknownFields({ platform: 'x', likes: 3, author: { handle: 'a', bio: '' } }) // ['likes', 'author.bio']
+ * unknownFields({ platform: 'x', likes: 3, author: { handle: 'a', bio: '' } })
+ * // [{ field: 'likes', message: 'unknown field, ignored: it belongs under metrics (metrics.likes)' },
+ * //  { field: 'author.bio', message: 'unknown field, ignored' }]
  */
-export function unknownFields(item: unknown): string[] {
+export function unknownFields(item: unknown): { field: string; message: string }[] {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return [];
-  const out: string[] = [];
-  const check = (obj: unknown, known: Record<string, unknown>, prefix: string) => {
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return;
-    for (const k of Object.keys(obj)) if (!Object.hasOwn(known, k)) out.push(`${prefix}${k}`);
-  };
-  check(item, mentionInputSchema.shape, '');
-  check((item as { author?: unknown }).author, authorSchema.shape, 'author.');
-  check((item as { metrics?: unknown }).metrics, metricsSchema.shape, 'metrics.');
+  const out: { field: string; message: string }[] = [];
+  for (const [prefix, known] of SHAPES) {
+    const obj = prefix ? (item as Record<string, unknown>)[prefix.slice(0, -1)] : item;
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
+    for (const k of Object.keys(obj)) {
+      if (Object.hasOwn(known, k)) continue;
+      const home = SHAPES.find(([p, shape]) => p !== prefix && Object.hasOwn(shape, k))?.[0];
+      const where = home ? `under ${home.slice(0, -1)}` : 'at the top level of the item';
+      out.push({
+        field: `${prefix}${k}`,
+        message:
+          home === undefined
+            ? 'unknown field, ignored'
+            : `unknown field, ignored: it belongs ${where} (${home}${k})`,
+      });
+    }
+  }
+  return out;
+}
+
+/** How far ahead of the receiving clock a `publishedAt` may be (clock skew) before it is clamped. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * A publication time in the future is a clock or time-zone error at the source: it is stored
+ * as the time it was received, so it cannot sort above every real post for months.
+ */
+export function clampPublishedAt(publishedAt: Date, now: Date): Date {
+  return publishedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS ? now : publishedAt;
+}
+
+/** The warnings for an item that will be stored with changes: ignored fields and a clamped time. */
+export function itemWarnings(item: unknown, now: Date): { field: string; message: string }[] {
+  const out = unknownFields(item);
+  const raw = (item as { publishedAt?: unknown } | null)?.publishedAt;
+  const parsed = dateInput.safeParse(raw);
+  if (parsed.success && clampPublishedAt(parsed.data, now) !== parsed.data) {
+    out.push({
+      field: 'publishedAt',
+      message: `in the future (${parsed.data.toISOString()}, more than ${FUTURE_TOLERANCE_MS / 60_000} minutes ahead of the server clock); stored as the time it was received (${now.toISOString()})`,
+    });
+  }
   return out;
 }
 

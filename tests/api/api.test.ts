@@ -193,7 +193,11 @@ describe('ingest and mentions', () => {
     const r = await body(call('POST', '/v1/ingest', editor, [makeMention({ text: 'acme plain' }), item]));
     expect(r).toMatchObject({ stored: 2, rejected: 0 });
     expect(r.warnings).toEqual([
-      { index: 1, field: 'likes', message: 'unknown field, ignored' },
+      {
+        index: 1,
+        field: 'likes',
+        message: 'unknown field, ignored: it belongs under metrics (metrics.likes)',
+      },
       { index: 1, field: 'author.bio', message: 'unknown field, ignored' },
     ]);
   });
