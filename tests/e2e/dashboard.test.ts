@@ -192,7 +192,10 @@ describe('dashboard in headless Chromium', () => {
       await page.screenshot({ path: path.join(ensureArtifacts(), 'dashboard.png'), fullPage: true });
 
     // Revoking the key (as another process would, in the database) ends the stream and signs out.
-    await deps.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.hash, hashApiKey(key)));
+    await deps.db
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(eq(apiKeys.hash, hashApiKey(key)));
     (deps.clock as FakeClock).advance(15_000);
     await page.locator('#login:not([hidden])').waitFor();
     expect(await page.locator('#login-error').textContent()).toMatch(/revoked/);
