@@ -1,7 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCollector } from '../../collectors/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { auditLog, sources } from '../../db/schema/index.ts';
 import { createApp } from '../../src/api/app.ts';
@@ -9,15 +7,7 @@ import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
 import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
-
-const tokenSource = defineCollector({
-  id: 'token-source',
-  description: 'needs a token',
-  options: z.object({ url: z.url() }),
-  secrets: ['token'],
-  defaultSchedule: '*/30 * * * *',
-  async *collect() {},
-});
+import { tokenSource } from './harness.ts';
 
 let h: DbHandle;
 let deps: Deps;

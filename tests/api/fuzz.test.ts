@@ -1,18 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCollector } from '../../collectors/types.ts';
 import { makeMention } from '../helpers/harness.ts';
-import { useApi } from './harness.ts';
-
-const tokenSource = defineCollector({
-  id: 'token-source',
-  description: 'needs a token',
-  options: z.object({ url: z.url() }),
-  secrets: ['token'],
-  defaultSchedule: '*/30 * * * *',
-  async *collect() {},
-});
+import { tokenSource, useApi } from './harness.ts';
 
 const t = useApi({
   collectors: [tokenSource],

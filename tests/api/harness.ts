@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import type { CollectorDefinition } from '../../collectors/types.ts';
+import { z } from 'zod';
+import { type CollectorDefinition, defineCollector } from '../../collectors/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { type AppOptions, createApp } from '../../src/api/app.ts';
 import type { FakeClock } from '../../src/clock.ts';
@@ -96,3 +97,13 @@ export async function envelope(r: Response, status: number) {
   if (typeof b.error.requestId !== 'string') throw new Error(`no requestId: ${text.slice(0, 300)}`);
   return b.error as { code: string; message: string; field?: string; details?: unknown[] };
 }
+
+/** A source type that takes a URL and a `token` secret, for API tests of sources. */
+export const tokenSource = defineCollector({
+  id: 'token-source',
+  description: 'needs a token',
+  options: z.object({ url: z.url() }),
+  secrets: ['token'],
+  defaultSchedule: '*/30 * * * *',
+  async *collect() {},
+});
