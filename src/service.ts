@@ -1,8 +1,10 @@
+import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { count, eq } from 'drizzle-orm';
 import { createAlertEngine } from '../alerts/engine.ts';
 import { apiKeys, sources } from '../db/schema/index.ts';
 import { createApp } from './api/app.ts';
+import { answerClientErrors, MAX_HEADER_BYTES } from './api/server.ts';
 import { controlSocketPath, serveCommands } from './cli/remote.ts';
 import { syncConfig } from './config/sync.ts';
 import type { Deps } from './deps.ts';
@@ -83,7 +85,9 @@ export async function bindPort(port: number, host: string): Promise<Listener> {
     },
     hostname: host,
     port,
+    serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
   } as Parameters<typeof createAdaptorServer>[0]);
+  answerClientErrors(server as Server);
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, type Column, gte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.ts';
 import { authors, brandHourly, type mentionBrands, mentions, metricSnapshots } from '../schema/index.ts';
@@ -38,6 +39,13 @@ export interface ExistingMention {
 }
 
 /** Stored mentions among (platform, externalId) keys, in one query per chunk. */
+/** The external id an erased post is stored under; `ERASED_EXTERNAL_ID_SQL` is the same in SQL. */
+export const erasedExternalId = (externalId: string) =>
+  `erased:${createHash('md5').update(externalId, 'utf8').digest('hex')}`;
+export const ERASED_EXTERNAL_ID_SQL = sql.raw(
+  "case when external_id like 'erased:%' then external_id else 'erased:' || md5(external_id) end",
+);
+
 export async function findExisting(
   db: DbOrTx,
   keys: readonly { platform: string; externalId: string }[],
@@ -45,6 +53,11 @@ export async function findExisting(
   if (keys.length === 0) return [];
   const out: ExistingMention[] = [];
   const wanted = new Set(keys.map((k) => `${k.platform}\u0000${k.externalId}`));
+  // An erased post is stored under `erased:<md5 of its id>`: reading it again must find it, or
+  // it would be stored (and counted) once more on every re-read.
+  const erased = new Map(
+    keys.map((k) => [`${k.platform}\u0000${erasedExternalId(k.externalId)}`, k.externalId]),
+  );
   for (const part of chunks(keys, 2000)) {
     const platforms = [...new Set(part.map((k) => k.platform))];
     const rows = await db
@@ -63,12 +76,16 @@ export async function findExisting(
           anyOf(mentions.platform, platforms, 'text'),
           anyOf(
             mentions.externalId,
-            part.map((k) => k.externalId),
+            part.flatMap((k) => [k.externalId, erasedExternalId(k.externalId)]),
             'text',
           ),
         ),
       );
-    for (const r of rows) if (wanted.has(`${r.platform}\u0000${r.externalId}`)) out.push(r);
+    for (const r of rows) {
+      const key = `${r.platform}\u0000${r.externalId}`;
+      if (wanted.has(key)) out.push(r);
+      else if (erased.has(key)) out.push({ ...r, externalId: erased.get(key)! });
+    }
   }
   return out;
 }

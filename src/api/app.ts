@@ -4,7 +4,8 @@ import { dashboardRoutes } from '../dashboard/serve.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { createAuthenticator, requireAuth } from './auth.ts';
-import { errorBody, handleError } from './errors.ts';
+import { errorBody, handleError, isDatabaseUnavailable, withDeadline } from './errors.ts';
+import { jsonBodyGuard, urlGuard } from './input.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authorRoutes } from './routes/authors.ts';
 import { brandRoutes } from './routes/brands.ts';
@@ -26,6 +27,8 @@ export interface AppOptions {
   onSourcesChanged?: () => void;
   /** SSE heartbeat and queue limits (tests shorten them). */
   stream?: StreamOptions;
+  /** How long `/readyz` waits for the database before answering 503 (default 2 s). */
+  readinessTimeoutMs?: number;
 }
 
 /**
@@ -48,6 +51,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
     c.header('x-content-type-options', 'nosniff');
     await next();
   });
+  app.use('*', urlGuard());
 
   app.onError(handleError);
   app.notFound((c) =>
@@ -55,12 +59,15 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Bounded: a database that accepts connections but never answers must not hang the probe.
+  const readinessTimeoutMs = opts.readinessTimeoutMs ?? 2_000;
   app.get('/readyz', async (c) => {
     try {
-      await deps.db.select({ one: sql`1` }).from(sql`(select 1) as t`);
+      await withDeadline(deps.db.select({ one: sql`1` }).from(sql`(select 1) as t`), readinessTimeoutMs);
       return c.json({ status: 'ready', database: deps.handle.kind });
-    } catch {
-      return c.json({ status: 'unavailable', database: deps.handle.kind }, 503);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) c.get('log').error({ err }, 'readiness probe failed');
+      return errorBody(c, 'SERVICE_UNAVAILABLE', `the ${deps.handle.kind} database is not answering`);
     }
   });
 
@@ -84,6 +91,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}) {
     }),
   );
   app.use('/v1/*', requireAuth(createAuthenticator(deps.db, deps.clock)));
+  app.use('/v1/*', jsonBodyGuard({ skip: ['/v1/ingest'] }));
 
   app.route('/', mentionRoutes(deps));
   app.route('/', ingestRoutes(deps));

@@ -4,7 +4,15 @@ import { bar, volumeChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'earshot.key';
-const state = { key: sessionStorage.getItem(KEY), brand: null, brands: [], days: 7, es: null, feed: [] };
+const state = {
+  key: sessionStorage.getItem(KEY),
+  brand: null,
+  brands: [],
+  days: 7,
+  es: null,
+  streamRetry: undefined,
+  feed: [],
+};
 
 /** Element with text children only: strings become text nodes. */
 function h(tag, props = {}, ...children) {
@@ -61,6 +69,7 @@ const win = () => {
 function logout(message) {
   sessionStorage.removeItem(KEY);
   state.key = null;
+  clearTimeout(state.streamRetry);
   state.es?.close();
   state.es = null;
   $('app').hidden = true;
@@ -253,14 +262,34 @@ async function feed() {
   renderFeed();
 }
 
-function connectStream() {
+/** Reconnection back-off of the live feed, ms; reset once a stream is open. */
+let streamBackoff = 1000;
+
+/**
+ * Open the live feed. EventSource cannot send an Authorization header, and an API key must not
+ * travel in a URL (logs, history): the key buys a short-lived, single-use stream token over a
+ * normal authenticated POST, and the stream is opened with that. On any stream error a new token
+ * is fetched (the old one is spent), with back-off; a revoked key signs the user out.
+ */
+async function connectStream() {
   state.es?.close();
-  // EventSource cannot send an Authorization header: the key travels as ?key= (see docs/analytics.md).
+  state.es = null;
+  clearTimeout(state.streamRetry);
+  const brand = state.brand;
+  let token;
+  try {
+    token = (await api('/v1/stream/token', { method: 'POST' })).token;
+  } catch (e) {
+    if (!(e instanceof HttpError && e.status === 401)) retryStream();
+    return;
+  }
+  if (!state.key || brand !== state.brand) return; // signed out or switched brand meanwhile
   const es = new EventSource(
-    `/v1/stream?key=${encodeURIComponent(state.key)}&brand=${encodeURIComponent(state.brand)}`,
+    `/v1/stream?token=${encodeURIComponent(token)}&brand=${encodeURIComponent(state.brand)}`,
   );
   state.es = es;
   es.addEventListener('ready', () => {
+    streamBackoff = 1000;
     $('live').textContent = 'live';
     $('live').className = 'badge on';
   });
@@ -274,10 +303,27 @@ function connectStream() {
   es.addEventListener('incident', () => {
     incidents().catch(() => {});
   });
+  es.addEventListener('unauthorized', () => {
+    es.close();
+    logout('Your key was revoked: sign in again.');
+  });
   es.addEventListener('error', () => {
+    if (state.es !== es) return;
+    // The token is single-use: EventSource's own retry would be refused, so reconnect ourselves.
+    es.close();
+    state.es = null;
     $('live').textContent = 'reconnecting';
     $('live').className = 'badge';
+    retryStream();
   });
+}
+
+function retryStream() {
+  clearTimeout(state.streamRetry);
+  state.streamRetry = setTimeout(() => {
+    if (state.key) connectStream();
+  }, streamBackoff);
+  streamBackoff = Math.min(streamBackoff * 2, 30_000);
 }
 
 async function kols() {

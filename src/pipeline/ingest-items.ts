@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import type { BatchOptions } from './ingest.ts';
 import type { Rejected } from './normalize.ts';
 
 export interface IngestSummary {
@@ -55,7 +56,13 @@ export function parseItems(
 export async function ingestItems(
   deps: Deps,
   items: readonly unknown[],
-  opts: { origin: string; indexMap?: number[]; batchSize?: number },
+  opts: {
+    origin: string;
+    indexMap?: number[];
+    batchSize?: number;
+    /** Writes that commit with each batch (the API's audit row). */
+    inTransaction?: BatchOptions['inTransaction'];
+  },
 ): Promise<IngestSummary> {
   const size = opts.batchSize ?? deps.config.config.pipeline.batchSize;
   const s: IngestSummary = {
@@ -68,7 +75,10 @@ export async function ingestItems(
     batches: 0,
   };
   for (let off = 0; off < items.length; off += size) {
-    const r = await deps.pipeline.processBatch(items.slice(off, off + size), { origin: opts.origin });
+    const r = await deps.pipeline.processBatch(items.slice(off, off + size), {
+      origin: opts.origin,
+      inTransaction: opts.inTransaction,
+    });
     s.batches++;
     s.stored += r.stored;
     s.duplicates += r.duplicates;

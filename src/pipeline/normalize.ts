@@ -1,11 +1,15 @@
+import type { ZodError } from 'zod';
 import { formatPath } from '../config/load.ts';
-import { mentionInputSchema, type NormalizedMention } from '../mention.ts';
+import { clampPublishedAt, mentionInputSchema, type NormalizedMention } from '../mention.ts';
 import { htmlToText } from '../text.ts';
 
 export interface Rejected {
   index: number;
+  /** The first problem of the item… */
   field: string;
   message: string;
+  /** …and all of them, one per field, when there are several. */
+  issues?: { field: string; message: string }[];
 }
 
 export interface Normalized {
@@ -31,8 +35,8 @@ export function normalizeBatch(
   items.forEach((item, index) => {
     const r = mentionInputSchema.safeParse(item);
     if (!r.success) {
-      const issue = r.error.issues[0]!;
-      rejected.push({ index, field: formatPath(issue.path) || '(item)', message: issue.message });
+      const issues = itemIssues(r.error, item);
+      rejected.push({ index, ...issues[0]!, ...(issues.length > 1 ? { issues } : {}) });
       return;
     }
     const m = r.data;
@@ -59,6 +63,7 @@ export function normalizeBatch(
         text,
         title,
         lang: m.lang ? m.lang.toLowerCase() : null,
+        publishedAt: clampPublishedAt(m.publishedAt, now),
         author: {
           ...m.author,
           handle: m.author.handle.normalize('NFC'),
@@ -69,4 +74,24 @@ export function normalizeBatch(
     });
   });
   return { good, rejected };
+}
+
+/**
+ * Every problem of an invalid item, one per field, in words a client can act on ("required"
+ * rather than "expected string, received undefined").
+ */
+export function itemIssues(error: ZodError, item: unknown): { field: string; message: string }[] {
+  const seen = new Set<string>();
+  const out: { field: string; message: string }[] = [];
+  for (const issue of error.issues) {
+    const field = formatPath(issue.path) || '(item)';
+    if (seen.has(field)) continue;
+    seen.add(field);
+    let v: unknown = item;
+    for (const seg of issue.path)
+      v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+    const missing = v === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union');
+    out.push({ field, message: missing ? 'required' : issue.message });
+  }
+  return out;
 }

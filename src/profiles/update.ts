@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import { ERASED_EXTERNAL_ID_SQL } from '../../db/repo/mentions.ts';
 import type { ProfilesConfig } from '../config/schema.ts';
 import type { StoredBatch } from '../pipeline/ingest.ts';
 import { refreshCustomerTags } from './customers.ts';
+import { canonicalHandle } from './handles.ts';
 import { decay, influenceSql, stanceSql, tierSql } from './influence.ts';
 import { chunks, numOrNull, rows } from './sql.ts';
 
@@ -503,12 +505,19 @@ function sortedBy<T>(m: Map<string, T>): T[] {
   return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
 }
 
-/** Ids of rows written by erased authors. */
+/**
+ * Ids of rows written by erased authors, matched as the platform matches handles (a later post
+ * by `Victim` after `victim` was erased is theirs on a case-insensitive platform). Erasures
+ * recorded before handles were canonicalised hashed the handle as given: that is checked too.
+ */
 async function erasedAmong(tx: DbOrTx, batch: StoredBatch['rows']): Promise<Set<string>> {
   const byHash = new Map<string, string[]>();
   for (const r of batch) {
-    const h = authorKeyHash(r.platform, r.authorHandle);
-    byHash.set(h, [...(byHash.get(h) ?? []), r.id]);
+    const keys = new Set([
+      authorKeyHash(r.platform, canonicalHandle(r.platform, r.authorHandle)),
+      authorKeyHash(r.platform, r.authorHandle),
+    ]);
+    for (const h of keys) byHash.set(h, [...(byHash.get(h) ?? []), r.id]);
   }
   const hit = await rows<{ key_hash: string }>(
     tx,
@@ -520,6 +529,8 @@ async function erasedAmong(tx: DbOrTx, batch: StoredBatch['rows']): Promise<Set<
 /**
  * Remove the personal data of mentions, keeping what aggregates need (platform, time,
  * language, sentiment, topics, counts): the hourly rollups stay consistent and contain no one.
+ * The external id, which leads back to the post, becomes `erased:<md5>`: the same post read
+ * again is still recognised as stored (`findExisting` looks for that form too).
  */
 export async function redactMentions(tx: DbOrTx, ids: string[]): Promise<number> {
   let n = 0;
@@ -528,6 +539,7 @@ export async function redactMentions(tx: DbOrTx, ids: string[]): Promise<number>
       tx,
       sql`update mentions set
         author_handle = 'erased:' || substr(md5(id || random()::text), 1, 12), author_name = null, author_url = null,
+        external_id = ${ERASED_EXTERNAL_ID_SQL},
         author_verified = null, text = '[erased]', title = null, url = null, raw = null, labels = null,
         classifications = '{}'::jsonb, search_text = '', simhash = null, sh0 = null, sh1 = null, sh2 = null, sh3 = null
       where id in (select jsonb_array_elements_text(${JSON.stringify(part)}::jsonb)) returning id`,

@@ -1,7 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineCollector } from '../../collectors/types.ts';
 import type { DbHandle } from '../../db/client.ts';
 import { auditLog, sources } from '../../db/schema/index.ts';
 import { createApp } from '../../src/api/app.ts';
@@ -9,15 +7,7 @@ import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
 import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb, truncateAll } from '../helpers/pg.ts';
-
-const tokenSource = defineCollector({
-  id: 'token-source',
-  description: 'needs a token',
-  options: z.object({ url: z.url() }),
-  secrets: ['token'],
-  defaultSchedule: '*/30 * * * *',
-  async *collect() {},
-});
+import { tokenSource } from './harness.ts';
 
 let h: DbHandle;
 let deps: Deps;
@@ -26,7 +16,7 @@ let editor: string;
 let viewer: string;
 
 beforeAll(async () => {
-  h = await openTestDb('pglite');
+  h = await openTestDb();
 });
 afterAll(async () => {
   await h?.close();
@@ -193,7 +183,11 @@ describe('ingest and mentions', () => {
     const r = await body(call('POST', '/v1/ingest', editor, [makeMention({ text: 'acme plain' }), item]));
     expect(r).toMatchObject({ stored: 2, rejected: 0 });
     expect(r.warnings).toEqual([
-      { index: 1, field: 'likes', message: 'unknown field, ignored' },
+      {
+        index: 1,
+        field: 'likes',
+        message: 'unknown field, ignored: it belongs under metrics (metrics.likes)',
+      },
       { index: 1, field: 'author.bio', message: 'unknown field, ignored' },
     ]);
   });

@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineClassifier } from '../../classifiers/types.ts';
 import type { DbHandle } from '../../db/client.ts';
-import { incidents } from '../../db/schema/index.ts';
+import { apiKeys, incidents } from '../../db/schema/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { FakeClock } from '../../src/clock.ts';
 import { syncConfig } from '../../src/config/sync.ts';
 import type { Deps } from '../../src/deps.ts';
+import { hashApiKey } from '../../src/secrets.ts';
 import { makeDeps, makeKey, makeMention } from '../helpers/harness.ts';
 import { openTestDb } from '../helpers/pg.ts';
 
@@ -136,6 +137,8 @@ describe('dashboard in headless Chromium', () => {
       dialogs.push(d.message());
       void d.dismiss();
     });
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
 
     await page.goto(url);
     await page.fill('#key', key);
@@ -165,6 +168,9 @@ describe('dashboard in headless Chromium', () => {
       origin: 'test',
     });
     await page.locator('#feed li', { hasText: 'live from the stream' }).waitFor();
+    // The stream is opened with a short-lived token: the key never appears in a URL.
+    expect(urls.some((u) => u.includes('/v1/stream?token='))).toBe(true);
+    expect(urls.filter((u) => u.includes(key))).toEqual([]);
 
     if (!incidentsApi) {
       console.warn(
@@ -184,6 +190,15 @@ describe('dashboard in headless Chromium', () => {
     }
     if (!incidentsApi)
       await page.screenshot({ path: path.join(ensureArtifacts(), 'dashboard.png'), fullPage: true });
+
+    // Revoking the key (as another process would, in the database) ends the stream and signs out.
+    await deps.db
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(eq(apiKeys.hash, hashApiKey(key)));
+    (deps.clock as FakeClock).advance(15_000);
+    await page.locator('#login:not([hidden])').waitFor();
+    expect(await page.locator('#login-error').textContent()).toMatch(/revoked/);
 
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);

@@ -226,11 +226,18 @@ describe('KOL report', () => {
 });
 
 describe('SSE stream', () => {
-  it('authenticates with ?key=, sends ready, new mentions of the brand and incident changes, and heartbeats on the clock', async () => {
+  it('authenticates with a stream token, sends ready, new mentions of the brand and incident changes, and heartbeats on the clock', async () => {
     const unauth = await app.request('/v1/stream');
     expect(unauth.status).toBe(401);
     const ac = new AbortController();
-    const res = await app.request(`/v1/stream?key=${viewer}&brand=Acme`, { signal: ac.signal });
+    const issued = await app.request('/v1/stream/token', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    const { token } = (await issued.json()) as { token: string };
+    const res = await app.request(`/v1/stream?token=${encodeURIComponent(token)}&brand=Acme`, {
+      signal: ac.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();

@@ -25,7 +25,7 @@ const keyParams = z.object({
   handle: z
     .string()
     .min(1)
-    .max(200)
+    .max(512)
     .openapi({ param: { name: 'handle', in: 'path' } }),
 });
 
@@ -218,7 +218,7 @@ export function authorRoutes(deps: Deps) {
       tags: ['authors'],
       summary: 'Erase an author everywhere (GDPR/PIPL request); admin only, audit-logged by hash',
       description:
-        'Redacts every mention the author wrote (author fields, text, title, URLs, external id, raw payload, classifier records), deletes the profile and customer links, scrubs outbox messages quoting them, and keeps only a SHA-256 of platform+handle so later posts are redacted on arrival. Counts, time, language, sentiment and topics stay in the aggregates. Idempotent.',
+        'The handle is matched as the platform matches it: case-insensitively except on hackernews, youtube (channel ids), appstore, googleplay and trustpilot (reviewer names). Redacts every mention the author wrote (author fields, text, title, URLs, external id, raw payload, classifier records, search text), deletes the profile and customer links (customer records stay: the CRM owns them), rewrites what points at them elsewhere (replies keep their thread through the erased id; `@handle` mentions, raw payloads and classifier records of other posts; incident titles and timelines, outbox messages, audit snapshots other than of configuration, the LLM cache and detector state), and keeps only a SHA-256 of platform+canonical handle so later posts are redacted on arrival, external id included. Counts, time, language, sentiment and topics stay in the aggregates. Idempotent.',
       request: { params: keyParams },
       responses: {
         200: {
@@ -230,6 +230,8 @@ export function authorRoutes(deps: Deps) {
                 profile: z.boolean(),
                 customerLinks: z.number(),
                 outboxMessages: z.number(),
+                otherMentions: z.number(),
+                records: z.number(),
               }),
             },
           },

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { newId } from '../../ids.ts';
 import { validateQuery } from '../../query/index.ts';
 import { ApiError, errorSchema } from '../errors.ts';
+import { patchOf } from '../patch.ts';
 import { actorOf, router } from '../types.ts';
 
 const brandSchema = z
@@ -37,7 +38,7 @@ const brandInput = z
   .strict()
   .openapi('BrandInput');
 
-const brandPatch = brandInput.partial().strict().openapi('BrandPatch');
+const brandPatch = patchOf(brandInput, ['topics', 'retentionDays']).openapi('BrandPatch');
 
 type BrandRow = typeof brands.$inferSelect;
 
@@ -169,7 +170,9 @@ export function brandRoutes(deps: Deps) {
       method: 'patch',
       path: '/v1/brands/{id}',
       tags: ['brands'],
-      summary: 'Update a brand',
+      summary: 'Update a brand: only the fields given change',
+      description:
+        'Fields left out keep their values; arrays given replace the stored ones; `topics: null` and `retentionDays: null` remove them.',
       request: {
         params: idParam,
         body: { content: { 'application/json': { schema: brandPatch } }, required: true },
@@ -198,10 +201,12 @@ export function brandRoutes(deps: Deps) {
             if (taken[0]) throw new ApiError('CONFLICT', `a brand named "${patch.name}" exists`, 'name');
           }
           const settings = { ...before.settings };
-          if (patch.aliases) settings.aliases = patch.aliases;
-          if (patch.locale) settings.locale = patch.locale;
-          if (patch.topics) settings.topics = patch.topics;
-          if (patch.retentionDays) settings.retentionDays = patch.retentionDays;
+          if (patch.aliases !== undefined) settings.aliases = patch.aliases;
+          if (patch.locale !== undefined) settings.locale = patch.locale;
+          if (patch.topics === null) delete settings.topics;
+          else if (patch.topics !== undefined) settings.topics = patch.topics;
+          if (patch.retentionDays === null) delete settings.retentionDays;
+          else if (patch.retentionDays !== undefined) settings.retentionDays = patch.retentionDays;
           const [after] = await tx
             .update(brands)
             .set({

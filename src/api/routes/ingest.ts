@@ -1,9 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { audit } from '../../../db/repo/audit.ts';
 import type { Deps } from '../../deps.ts';
-import { unknownFields } from '../../mention.ts';
+import { newId } from '../../ids.ts';
+import { itemWarnings } from '../../mention.ts';
 import { ingestItems, parseItems } from '../../pipeline/ingest-items.ts';
+import type { Rejected } from '../../pipeline/normalize.ts';
 import { errorBody, errorSchema } from '../errors.ts';
-import { router } from '../types.ts';
+import { isJsonMediaType, mediaTypeOf } from '../input.ts';
+import { actorOf, router } from '../types.ts';
+
+/** Media types read as one mention per line. */
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/jsonlines',
+]);
 
 const mentionIn = z
   .object({
@@ -50,10 +63,13 @@ const resultSchema = z
       .openapi({ description: 'Already stored (their engagement counts are refreshed)' }),
     updated: z.number().int(),
     rejected: z.number().int(),
-    errors: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })),
-    warnings: z
+    errors: z
       .array(z.object({ index: z.number().int(), field: z.string(), message: z.string() }))
-      .openapi({ description: 'Fields the canonical shape does not have; they were ignored' }),
+      .openapi({ description: 'Every problem of every rejected item, one per field' }),
+    warnings: z.array(z.object({ index: z.number().int(), field: z.string(), message: z.string() })).openapi({
+      description:
+        'Stored with changes: fields the canonical shape does not have (ignored; a misplaced one says where it belongs) and publication times in the future (stored as the time received)',
+    }),
   })
   .openapi('IngestResult');
 
@@ -69,7 +85,7 @@ export function ingestRoutes(deps: Deps) {
       tags: ['ingest'],
       summary: 'Push mentions through the pipeline',
       description:
-        'A JSON array, or NDJSON (one mention per line, `Content-Type: application/x-ndjson`). Each item runs the same pipeline as a collected mention. A bad item is rejected with its index and field; the good ones are kept. Bodies over the size limit get 413.',
+        'A JSON array (`Content-Type: application/json`), or NDJSON (one mention per line, `Content-Type: application/x-ndjson`); any other Content-Type is a 415. Each item runs the same pipeline as a collected mention. A bad item is rejected with its index and every field at fault; the good ones are kept. A `publishedAt` more than 5 minutes ahead of the server clock is stored as the time received, with a warning. Each committed batch writes one audit row (`mentions.ingest`) with its counts. Bodies over the size limit get 413.',
       request: {
         body: {
           content: {
@@ -88,20 +104,60 @@ export function ingestRoutes(deps: Deps) {
           description: 'Nothing usable in the body',
         },
         413: { content: { 'application/json': { schema: errorSchema } }, description: 'Body too large' },
+        415: {
+          content: { 'application/json': { schema: errorSchema } },
+          description: 'Neither JSON nor NDJSON',
+        },
       },
     }),
   );
   app.post('/v1/ingest', async (c) => {
-    const type = c.req.header('content-type') ?? '';
+    const type = c.req.header('content-type');
+    const kind = isJsonMediaType(type) ? 'json' : NDJSON_TYPES.has(mediaTypeOf(type)) ? 'ndjson' : null;
+    if (!kind)
+      return errorBody(
+        c,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `unsupported Content-Type ${JSON.stringify(type ?? '')}: send application/json (an array of mentions) or application/x-ndjson (one mention per line)`,
+      );
     const body = await c.req.text();
-    const hint = /ndjson|jsonl|jsonlines/i.test(type) ? 'ndjson' : undefined;
-    const parsed = parseItems(body, hint);
+    const parsed = parseItems(body, kind);
     const bodyError = parsed.errors.find((e) => e.index === -1);
     if (bodyError) return errorBody(c, 'BAD_REQUEST', bodyError.message, { field: bodyError.field });
-    const s = await ingestItems(deps, parsed.items, { origin: 'api', indexMap: parsed.indexMap });
-    const errors = [...parsed.errors, ...s.errors].sort((a, b) => a.index - b.index);
+    const now = deps.clock.now();
+    const actor = actorOf(c);
+    const requestId = c.get('requestId');
+    const s = await ingestItems(deps, parsed.items, {
+      origin: 'api',
+      indexMap: parsed.indexMap,
+      // One audit row per committed batch, in its transaction, with the counts (not one per mention).
+      inTransaction: async (tx, r) => {
+        if (r.stored === 0 && r.updated === 0) return;
+        await audit(
+          tx,
+          newId('aud'),
+          {
+            actor,
+            action: 'mentions.ingest',
+            entityType: 'ingest_batch',
+            entityId: r.batchId,
+            requestId,
+            after: {
+              received: r.received,
+              stored: r.stored,
+              duplicates: r.duplicates,
+              updated: r.updated,
+              rejected: r.rejected.length,
+            },
+          },
+          deps.clock.now(),
+        );
+      },
+    });
+    const rejected = [...parsed.errors, ...s.errors].sort((a, b) => a.index - b.index);
+    const errors = rejected.flatMap(expand);
     const accepted = s.stored + s.duplicates;
-    if (errors.length > 0 && accepted === 0) {
+    if (rejected.length > 0 && accepted === 0) {
       const first = errors[0]!;
       return errorBody(c, 'BAD_REQUEST', `item ${first.index}: ${first.field}: ${first.message}`, {
         field: `[${first.index}].${first.field}`,
@@ -114,9 +170,9 @@ export function ingestRoutes(deps: Deps) {
         stored: s.stored,
         duplicate: s.duplicates,
         updated: s.updated,
-        rejected: errors.length,
+        rejected: rejected.length,
         errors: errors.slice(0, 1000),
-        warnings: unknownFieldWarnings(parsed.items, parsed.indexMap),
+        warnings: warningsOf(parsed.items, parsed.indexMap, now),
       },
       200,
     );
@@ -124,12 +180,15 @@ export function ingestRoutes(deps: Deps) {
   return app;
 }
 
-/** Unknown fields per item (at most 1,000 warnings): ignored, but worth telling the client. */
-function unknownFieldWarnings(items: readonly unknown[], indexMap: readonly number[]) {
+/** One error per field of a rejected item. */
+const expand = (r: Rejected) =>
+  (r.issues ?? [r]).map((i) => ({ index: r.index, field: i.field, message: i.message }));
+
+/** Warnings per item (at most 1,000): ignored fields and clamped times, worth telling the client. */
+function warningsOf(items: readonly unknown[], indexMap: readonly number[], now: Date) {
   const out: { index: number; field: string; message: string }[] = [];
   for (let i = 0; i < items.length && out.length < 1000; i++) {
-    for (const field of unknownFields(items[i]))
-      out.push({ index: indexMap[i] ?? i, field, message: 'unknown field, ignored' });
+    for (const w of itemWarnings(items[i], now)) out.push({ index: indexMap[i] ?? i, ...w });
   }
   return out.slice(0, 1000);
 }

@@ -7,7 +7,10 @@ import { formatPath } from '../../config/load.ts';
 import type { Deps } from '../../deps.ts';
 import { newId } from '../../ids.ts';
 import { healthSchema, healthView } from '../../pipeline/health.ts';
+import { type Principal, roleAtLeast } from '../auth.ts';
+import { destinationsOf } from '../destinations.ts';
 import { ApiError, errorSchema } from '../errors.ts';
+import { mergePatch, patchOf } from '../patch.ts';
 import { actorOf, router } from '../types.ts';
 
 type SourceRow = typeof sources.$inferSelect;
@@ -37,7 +40,10 @@ const sourceInput = z
     options: z.record(z.string(), z.unknown()).default({}),
     schedule: z.string().optional().openapi({ example: '*/10 * * * *' }),
     enabled: z.boolean().default(true),
-    allowPrivateNetwork: z.boolean().default(false),
+    allowPrivateNetwork: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Admin only: let the source reach private and loopback addresses' }),
     backfillDays: z.number().int().min(0).max(3650).default(7),
     secrets: z
       .record(z.string(), z.string().min(1))
@@ -46,7 +52,14 @@ const sourceInput = z
   })
   .strict()
   .openapi('SourceInput');
-const sourcePatch = sourceInput.partial().strict().openapi('SourcePatch');
+const sourcePatch = patchOf(sourceInput, ['schedule'])
+  .extend({
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'Merged into the stored options (JSON merge patch: null removes a key)' }),
+  })
+  .openapi('SourcePatch');
 
 export function sourceView(s: SourceRow, secretNames: string[]) {
   return {
@@ -65,13 +78,25 @@ export function sourceView(s: SourceRow, secretNames: string[]) {
   };
 }
 
-export function secretNamesOf(deps: Deps, s: SourceRow): string[] {
-  if (!s.secretsEnc) return [];
+/** The stored secrets of a source, decrypted (never returned by the API). */
+function secretsOf(deps: Deps, s: SourceRow): Record<string, string> {
+  if (!s.secretsEnc) return {};
   try {
-    return Object.keys(JSON.parse(deps.secrets.open(s.secretsEnc)) as object);
+    return JSON.parse(deps.secrets.open(s.secretsEnc)) as Record<string, string>;
   } catch {
-    return [];
+    return {};
   }
+}
+
+export function secretNamesOf(deps: Deps, s: SourceRow): string[] {
+  return Object.keys(secretsOf(deps, s));
+}
+
+const PRIVATE_NETWORK =
+  'only an admin (or the config file) may let a source reach private networks; ask an admin, or allow the address range in network.allowPrivate';
+
+function requireAdmin(p: Principal, field: string, message: string): void {
+  if (!roleAtLeast(p.role, 'admin')) throw new ApiError('FORBIDDEN', `${field}: ${message}`, field);
 }
 
 export async function findSource(db: DbOrTx, idOrName: string): Promise<SourceRow> {
@@ -189,6 +214,7 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
     }),
     async (c) => {
       const input = c.req.valid('json');
+      if (input.allowPrivateNetwork) requireAdmin(c.get('principal'), 'allowPrivateNetwork', PRIVATE_NETWORK);
       const { collector, options } = checkSource(
         deps,
         input.type,
@@ -239,7 +265,9 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
       method: 'patch',
       path: '/v1/sources/{id}',
       tags: ['sources'],
-      summary: 'Update a source (secrets given here replace the stored ones)',
+      summary: 'Update a source: only the fields given change',
+      description:
+        'Fields left out keep their values; `options` are merged into the stored ones (JSON merge patch: `null` removes an option); `secrets` given here replace all stored ones (`{}` removes them); `schedule: null` restores the collector default. Setting `allowPrivateNetwork`, or changing where a source that holds stored secrets or may reach private networks sends its requests (any option that moves a request to another origin, found by a dry run of the collector), needs the admin role.',
       request: {
         params: idParam,
         body: { content: { 'application/json': { schema: sourcePatch } }, required: true },
@@ -259,13 +287,43 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
         async (tx) => {
           const before = await findSource(tx, id);
           const type = patch.type ?? before.type;
-          const { options } = checkSource(
+          const storedSecrets = secretNamesOf(deps, before);
+          // Options given merge into the stored ones, also for a new type (a stored option the new
+          // type does not take is a 400 naming it; `null` removes it).
+          const merged = mergePatch(before.options, patch.options ?? {}) as Record<string, unknown>;
+          const { collector, options } = checkSource(
             deps,
             type,
-            patch.options ?? before.options,
-            patch.secrets,
-            patch.schedule,
+            merged,
+            patch.secrets ?? (type === before.type ? undefined : secretsOf(deps, before)),
+            patch.schedule ?? undefined,
           );
+          const principal = c.get('principal');
+          if (patch.allowPrivateNetwork && !before.allowPrivateNetwork)
+            requireAdmin(principal, 'allowPrivateNetwork', PRIVATE_NETWORK);
+          // Where the source sends requests may only move, for a source that carries secrets an
+          // admin stored or may reach private addresses, when an admin moves it (or the patch
+          // replaces the secrets): otherwise an editor could point it at a server of their own.
+          const keepsSecrets = patch.secrets === undefined && storedSecrets.length > 0;
+          const privileged = keepsSecrets || (patch.allowPrivateNetwork ?? before.allowPrivateNetwork);
+          if (privileged && !roleAtLeast(principal.role, 'admin')) {
+            const current = deps.collectors.find((x) => x.id === before.type);
+            const was = current
+              ? await destinationsOf(current, before.options, storedSecrets)
+              : new Set<string>();
+            const now = await destinationsOf(
+              collector,
+              options,
+              patch.secrets ? Object.keys(patch.secrets) : storedSecrets,
+            );
+            const moved = [...now].filter((o) => !was.has(o));
+            if (moved.length)
+              throw new ApiError(
+                'FORBIDDEN',
+                `options: this change sends the source's requests to ${moved.join(', ')}; only an admin may move a source that ${keepsSecrets ? 'holds stored secrets' : 'may reach private networks'} (or send new secrets to replace the stored ones)`,
+                'options',
+              );
+          }
           if (patch.name && patch.name !== before.name) {
             const taken = await tx
               .select({ id: sources.id })
@@ -280,10 +338,14 @@ export function sourceRoutes(deps: Deps, onChange: () => void) {
               name: patch.name ?? before.name,
               type,
               options,
-              secretsEnc: patch.secrets
-                ? deps.secrets.seal(JSON.stringify(patch.secrets))
-                : before.secretsEnc,
-              schedule: patch.schedule ?? before.schedule,
+              secretsEnc:
+                patch.secrets === undefined
+                  ? before.secretsEnc
+                  : Object.keys(patch.secrets).length
+                    ? deps.secrets.seal(JSON.stringify(patch.secrets))
+                    : null,
+              schedule:
+                patch.schedule === null ? collector.defaultSchedule : (patch.schedule ?? before.schedule),
               enabled: patch.enabled ?? before.enabled,
               allowPrivateNetwork: patch.allowPrivateNetwork ?? before.allowPrivateNetwork,
               backfillDays: patch.backfillDays ?? before.backfillDays,

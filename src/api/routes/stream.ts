@@ -1,11 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { streamSSE } from 'hono/streaming';
+import { apiKeys } from '../../../db/schema/index.ts';
 import type { Deps } from '../../deps.ts';
 import type { EventMap } from '../../events.ts';
 import { isoOrNull, numOrNull, rows } from '../../profiles/sql.ts';
 import { createAuthenticator, type Principal } from '../auth.ts';
-import { errorBody, errorSchema } from '../errors.ts';
+import { ApiError, errorBody, errorSchema } from '../errors.ts';
+import { createNonceLedger, signStreamToken, verifyStreamToken } from '../stream-token.ts';
 import { router } from '../types.ts';
 import { findBrand } from './brands.ts';
 
@@ -118,19 +120,69 @@ export interface StreamOptions {
   heartbeatMs?: number;
   /** Queued events per client before a slow client is disconnected (it reconnects and catches up). */
   maxQueue?: number;
+  /** How often an open stream re-checks that its API key is still valid (default 5 s). */
+  revalidateMs?: number;
+  /** Lifetime of a stream token from `POST /v1/stream/token` (default 60 s). */
+  tokenTtlMs?: number;
 }
+
+const bearer = (header: string | undefined) => /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 
 /**
  * `GET /v1/stream`: Server-Sent Events of new mentions and incident changes, with heartbeats.
- * Mounted before the Bearer middleware because a browser EventSource cannot send headers:
- * the key may come as `?key=` (it then appears in URLs, so proxies must not log query
- * strings; docs/analytics.md). A Bearer header works as everywhere else.
+ * Mounted before the Bearer middleware because a browser EventSource cannot send headers: a
+ * browser first asks `POST /v1/stream/token` (with its key in the header) for a short-lived,
+ * single-use token and opens the stream with `?token=`, so no API key ever travels in a URL.
+ * A Bearer header works as everywhere else. An open stream re-checks its key every few
+ * seconds, and before sending an event when the last check is older than that: revoking the
+ * key (in any process: the check reads the database) ends the stream with an `unauthorized`
+ * event.
  */
 export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
   const app = router();
   const authenticate = createAuthenticator(deps.db, deps.clock);
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxQueue = opts.maxQueue ?? 1000;
+  const revalidateMs = opts.revalidateMs ?? 5_000;
+  const tokenTtlMs = opts.tokenTtlMs ?? 60_000;
+  const tokenKey = deps.signingKey('stream-tokens');
+  const nonces = createNonceLedger();
+  const keyStatus = keyChecker(deps, revalidateMs);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/stream/token',
+      tags: ['stream'],
+      summary: 'A short-lived token to open the event stream (for EventSource, which cannot send headers)',
+      description:
+        'Any role. Needs `Authorization: Bearer <key>`. The token opens one stream (`GET /v1/stream?token=…`) within its lifetime (60 s); the stream then lives as long as the key is valid.',
+      responses: {
+        200: {
+          content: {
+            'application/json': {
+              schema: z.object({ token: z.string(), expiresAt: z.string(), url: z.string() }),
+            },
+          },
+          description: 'The token',
+        },
+        401: { content: { 'application/json': { schema: errorSchema } }, description: 'No valid key' },
+      },
+    }),
+    async (c) => {
+      const key = bearer(c.req.header('authorization'));
+      if (!key) throw new ApiError('UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"');
+      const p = await authenticate(key);
+      if (!p) throw new ApiError('UNAUTHORIZED', 'invalid or revoked API key');
+      const expiresAt = new Date(deps.clock.now().getTime() + tokenTtlMs);
+      const token = signStreamToken(tokenKey, { keyId: p.keyId, expiresAt });
+      c.header('cache-control', 'no-store');
+      return c.json(
+        { token, expiresAt: expiresAt.toISOString(), url: `/v1/stream?token=${encodeURIComponent(token)}` },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     createRoute({
@@ -139,10 +191,10 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
       tags: ['stream'],
       summary: 'Live mentions and incident changes (Server-Sent Events)',
       description:
-        'Events: `ready` (once), `mention` (a stored mention, as the feed shows it), `incident` ({ id, brandId, status, level, change, at }), and `: ping` comments every 15 s. Auth: `Authorization: Bearer <key>`, or `?key=<key>` for EventSource (the key then travels in the URL: keep such keys read-only viewers).',
+        'Events: `ready` (once), `mention` (a stored mention, as the feed shows it), `incident` ({ id, brandId, status, level, change, at }), `unauthorized` (the key was revoked; the stream then ends), and `: ping` comments every 15 s. Auth: `Authorization: Bearer <key>`, or `?token=` from `POST /v1/stream/token` for EventSource. API keys are not accepted in the URL.',
       request: {
         query: z.object({
-          key: z.string().optional(),
+          token: z.string().optional().openapi({ description: 'From POST /v1/stream/token' }),
           brand: z
             .string()
             .optional()
@@ -153,18 +205,47 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
       },
       responses: {
         200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'The event stream' },
-        401: { content: { 'application/json': { schema: errorSchema } }, description: 'No key' },
+        400: { content: { 'application/json': { schema: errorSchema } }, description: 'A key in the URL' },
+        401: { content: { 'application/json': { schema: errorSchema } }, description: 'No key or token' },
       },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-      const key = m?.[1] ?? q.key;
-      if (!key)
-        return errorBody(c, 'UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>" or ?key=');
-      const p: Principal | null = await authenticate(key);
+      if (c.req.query('key') !== undefined)
+        return errorBody(
+          c,
+          'BAD_REQUEST',
+          'key: API keys are not accepted in URLs (they end up in logs); POST /v1/stream/token with the key in the Authorization header, then open /v1/stream?token=…',
+          { field: 'query.key' },
+        );
+      let p: Principal | null = null;
+      const key = bearer(c.req.header('authorization'));
+      if (key) p = await authenticate(key);
+      else if (q.token) {
+        const now = deps.clock.now();
+        const v = verifyStreamToken(tokenKey, q.token, now);
+        if (!v.ok)
+          return errorBody(
+            c,
+            'UNAUTHORIZED',
+            `stream token ${v.reason}: ask POST /v1/stream/token for a new one`,
+          );
+        if (!nonces.claim(v.nonce, v.expiresAt, now))
+          return errorBody(
+            c,
+            'UNAUTHORIZED',
+            'stream token already used: ask POST /v1/stream/token for a new one',
+          );
+        p = await keyStatus.principal(v.keyId);
+      } else
+        return errorBody(
+          c,
+          'UNAUTHORIZED',
+          'missing credentials: send "Authorization: Bearer <key>", or ?token= from POST /v1/stream/token',
+        );
       if (!p) return errorBody(c, 'UNAUTHORIZED', 'invalid or revoked API key');
-      c.set('principal', p);
+      const principal = p;
+      c.set('principal', principal);
       const brandId = q.brand ? (await findBrand(deps.db, q.brand)).id : undefined;
       c.header('cache-control', 'no-store');
       c.header('x-accel-buffering', 'no');
@@ -172,7 +253,29 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
         const ac = new AbortController();
         let queue: Promise<unknown> = Promise.resolve();
         let pending = 0;
-        const send = (msg: { event?: string; data: string; id?: string }) => {
+        let checkedAt = deps.clock.now().getTime();
+        /** False (and the stream told and ended) once the key is revoked. */
+        const stillValid = async (): Promise<boolean> => {
+          if (ac.signal.aborted) return false;
+          checkedAt = deps.clock.now().getTime();
+          let ok: boolean;
+          try {
+            ok = (await keyStatus.principal(principal.keyId, true)) !== null;
+          } catch {
+            return true; // the database being briefly unreachable does not end a stream
+          }
+          if (!ok && !ac.signal.aborted) {
+            await stream
+              .writeSSE({
+                event: 'unauthorized',
+                data: JSON.stringify({ code: 'UNAUTHORIZED', message: 'the API key was revoked' }),
+              })
+              .catch(() => {});
+            ac.abort();
+          }
+          return ok;
+        };
+        const enqueue = (write: () => Promise<unknown>) => {
           if (ac.signal.aborted) return;
           if (pending >= maxQueue) {
             ac.abort();
@@ -180,10 +283,16 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
           }
           pending++;
           queue = queue
-            .then(() => stream.writeSSE(msg))
+            .then(async () => {
+              // Each event re-checks the key when the last check is older than the interval.
+              if (deps.clock.now().getTime() - checkedAt >= revalidateMs && !(await stillValid())) return;
+              if (!ac.signal.aborted) await write();
+            })
             .catch(() => ac.abort())
             .finally(() => pending--);
         };
+        const send = (msg: { event?: string; data: string; id?: string }) =>
+          enqueue(() => stream.writeSSE(msg));
         const off = streamHub(deps).subscribe((e) => {
           if (e.event === 'mention') {
             const d = e.data;
@@ -199,14 +308,18 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
         stream.onAbort(() => ac.abort());
         send({ event: 'ready', data: JSON.stringify({ at: deps.clock.now().toISOString(), heartbeatMs }) });
         try {
+          // Ticks of the revalidation interval; a ping whenever a heartbeat interval has passed.
+          const tick = Math.min(revalidateMs, heartbeatMs);
+          let lastBeat = deps.clock.now().getTime();
           while (!ac.signal.aborted) {
-            await deps.clock.sleep(heartbeatMs, ac.signal);
+            await deps.clock.sleep(tick, ac.signal);
             if (ac.signal.aborted) break;
-            pending++;
-            queue = queue
-              .then(() => stream.write(': ping\n\n'))
-              .catch(() => ac.abort())
-              .finally(() => pending--);
+            queue = queue.then(() => stillValid()).catch(() => ac.abort());
+            const now = deps.clock.now().getTime();
+            if (now - lastBeat >= heartbeatMs) {
+              lastBeat = now;
+              enqueue(() => stream.write(': ping\n\n'));
+            }
           }
         } catch {
           /* aborted */
@@ -219,4 +332,31 @@ export function streamRoutes(deps: Deps, opts: StreamOptions = {}) {
   );
 
   return app;
+}
+
+/**
+ * Whether API keys are still valid, by id, read from the database (so a revocation made by any
+ * process is seen), shared by every open stream: one query per key per interval, whatever the
+ * number of streams.
+ */
+function keyChecker(deps: Deps, ttlMs: number) {
+  const cache = new Map<string, { at: number; p: Promise<Principal | null> }>();
+  return {
+    principal(keyId: string, fresh = false): Promise<Principal | null> {
+      const now = deps.clock.now().getTime();
+      const hit = cache.get(keyId);
+      // A periodic check may reuse an answer from within half an interval (another stream's).
+      if (hit && now - hit.at < (fresh ? ttlMs / 2 : ttlMs)) return hit.p;
+      const p = deps.db
+        .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+        .limit(1)
+        .then((r) => (r[0] ? { keyId: r[0].id, name: r[0].name, role: r[0].role } : null));
+      if (cache.size > 10_000) cache.clear();
+      cache.set(keyId, { at: now, p });
+      p.catch(() => cache.delete(keyId));
+      return p;
+    },
+  };
 }
