@@ -29,7 +29,7 @@ export function labelOfCompound(c: number, band = 0.05): SentimentLabel {
  * @example
  * sentimentEn('not good').label // 'negative'
  */
-export function sentimentEn(text: string, opts: { rulesOnly?: boolean } = {}): Sentiment {
+export function sentimentEn(text: string, opts: { rulesOnly?: boolean; crisis?: number } = {}): Sentiment {
   if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(text) && !/[:;=]-?[()DPp]/.test(text)) {
     return { label: 'neutral', score: 0, confidence: 0.5 };
   }
@@ -38,7 +38,7 @@ export function sentimentEn(text: string, opts: { rulesOnly?: boolean } = {}): S
     const c = enRuleScore(text).compound;
     return { label: labelOfCompound(c), score: round(c), confidence: round(0.5 + Math.abs(c) / 2) };
   }
-  const { f } = enFeatures(text, model.bits);
+  const { f } = enFeatures(text, model.bits, opts.crisis);
   const p = predictProba(model, f);
   const ci = (name: string) => model.classes.indexOf(name);
   const pn = p[ci('negative')] ?? 0;

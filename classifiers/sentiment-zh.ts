@@ -48,7 +48,7 @@ export function zhNeutralCenter(model: LinearModel): number {
  */
 export function sentimentZh(
   text: string,
-  opts: { rulesOnly?: boolean; neutralBand?: number } = {},
+  opts: { rulesOnly?: boolean; neutralBand?: number; crisis?: number } = {},
 ): Sentiment {
   const folded = text.normalize('NFKC').toLowerCase();
   if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded))
@@ -59,7 +59,7 @@ export function sentimentZh(
     const label = c > 0.05 ? 'positive' : c < -0.05 ? 'negative' : 'neutral';
     return { label, score: round(c), confidence: round(0.5 + Math.abs(c) / 2) };
   }
-  const { f, rule } = zhFeatures(folded, model.bits);
+  const { f, rule } = zhFeatures(folded, model.bits, opts.crisis);
   const p = predictProba(model, f);
   const pp = p[model.classes.indexOf('positive')] ?? 0.5;
   const score = 2 * pp - 1;

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { foldText } from '../src/text.ts';
+import { type CrisisScan, scanCrisis } from './_lib/crisis-scan.ts';
+import { isInfoQuestion } from './_lib/sentiment/question.ts';
 import { sentimentEn } from './sentiment-en.ts';
 import { sentimentZh } from './sentiment-zh.ts';
 import { type BrandTarget, type ClassifierOutput, defineClassifier, type Sentiment } from './types.ts';
@@ -46,22 +49,52 @@ function hanShare(text: string): number {
 }
 
 /**
- * Overall sentiment of one text.
+ * A crisis score at or above this reads as negative whatever the models say: a post that
+ * asserts a fire, a poisoning, a breach or a scam is bad news for the brand even when it is
+ * written calmly ("Reports of blenders catching fire. Unplug yours.") or with positive words
+ * around it ("recall it now, great job Acme"). Below it the score is only a model feature.
+ */
+export const CRISIS_NEGATIVE = 0.5;
+/** An information-seeking question stays neutral unless the model is at least this sure. */
+export const QUESTION_CONFIDENCE = 0.9;
+
+/**
+ * Overall sentiment of one text, with the crisis scan it was read with.
  *
  * @example
  * scoreSentiment('不高兴', 'zh').label // 'negative'
+ * scoreSentiment('My blender caught fire', 'en') // { label: 'negative', crisis: { score: 0.9, category: 'safety', ... }, ... }
  */
 export function scoreSentiment(
   text: string,
   lang?: string | null,
   opts: { rulesOnly?: boolean } = {},
-): Sentiment & { lang: string } {
+): Sentiment & { lang: string; crisis: CrisisScan } {
   const which = sentimentLang(text, lang);
-  if (which === 'zh') return { ...sentimentZh(text, opts), lang: 'zh' };
-  const s = sentimentEn(text, opts);
+  const folded = foldText(text);
+  const crisis = scanCrisis(folded);
+  const o = { ...opts, crisis: crisis.score };
+  let s: Sentiment = which === 'zh' ? sentimentZh(text, o) : sentimentEn(text, o);
+  s = adjust(s, crisis, folded);
+  if (which === 'zh') return { ...s, lang: 'zh', crisis };
   if (which === 'other')
-    return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und' };
-  return { ...s, lang: 'en' };
+    return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und', crisis };
+  return { ...s, lang: 'en', crisis };
+}
+
+/** Domain rules over the model's answer: asserted crises are negative, asking is neutral. */
+function adjust(s: Sentiment, crisis: CrisisScan, folded: string): Sentiment {
+  if (crisis.score >= CRISIS_NEGATIVE) {
+    return {
+      label: 'negative',
+      score: Math.round(Math.min(s.score, -(0.2 + 0.6 * crisis.score)) * 1e4) / 1e4,
+      confidence: s.label === 'negative' ? Math.max(s.confidence, crisis.score) : crisis.score,
+    };
+  }
+  if (s.label !== 'neutral' && s.confidence < QUESTION_CONFIDENCE && isInfoQuestion(folded)) {
+    return { label: 'neutral', score: Math.round(s.score * 0.3 * 1e4) / 1e4, confidence: 0.6 };
+  }
+  return s;
 }
 
 const CLAUSE_SPLIT_RE =

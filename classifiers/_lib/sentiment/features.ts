@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { scanCrisis } from '../crisis-scan.ts';
 import {
   type EnRuleScore,
   enLexicon,
@@ -15,7 +16,7 @@ import { type ZhRuleScore, type ZhToken, zhRuleScore, zhTokens } from './zh-rule
  * Feature extraction for the supervised sentiment models. Changing anything here changes what
  * the shipped weights mean: retrain (`npm run train:sentiment`) and bump FEATURE_VERSION.
  */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 const CHAR_HI = 4;
 /**
  * English text n-gram values are scaled by `NGRAM_NORM / sqrt(tokens)`. Why: a 40-word review
@@ -73,7 +74,21 @@ const H = {
   excl: fnv1a('d:excl'),
   q: fnv1a('d:q'),
   len: fnv1a('d:len'),
+  crisis: fnv1a('d:crisis'),
+  crisisHi: fnv1a('d:crisis-hi'),
 };
+
+/**
+ * Crisis language as features (feature version 4): the asserted crisis score of
+ * `_lib/crisis-scan.ts` and whether it is strong. Review and tweet corpora hold few crises, but
+ * the words they share with them (expired, 拉肚子, 假货, scam) teach the model that the scan's
+ * score means negative; the sentiment classifier also reads a strong score as negative outright.
+ */
+function crisisFeatures(f: FeatureSink, crisis: number): void {
+  if (crisis <= 0) return;
+  f.addHash(H.crisis, crisis * 2);
+  if (crisis >= 0.5) f.addHash(H.crisisHi, 1);
+}
 /** `d:bin-5` … `d:bin5` (index + 5) and `d:hits0` … `d:hits4` (index). */
 const H_BIN = Array.from({ length: 11 }, (_, k) => fnv1a(`d:bin${k - 5}`));
 const H_HITS = Array.from({ length: 5 }, (_, k) => fnv1a(`d:hits${k}`));
@@ -95,11 +110,16 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
 }
 
 /** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
-export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: EnRuleScore } {
+export function enFeatures(
+  text: string,
+  bits: number,
+  crisis?: number,
+): { f: FeatureSink; rule: EnRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
   const toks = enTokens(text, enLexicon());
   const rule = enRuleScore(text, toks);
   ruleFeatures(f, rule);
+  crisisFeatures(f, crisis ?? scanCrisis(text.normalize('NFKC').toLowerCase()).score);
   const ngrams = f.val.length;
   let prev = '<s>';
   let negating = false;
@@ -182,11 +202,16 @@ function isDigits(w: string): boolean {
 let hanBuf = new Uint16Array(256);
 
 /** Chinese features: rule scores, jieba words (negation-marked) and bigrams, char 1–2-grams. */
-export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule: ZhRuleScore } {
+export function zhFeatures(
+  folded: string,
+  bits: number,
+  crisis?: number,
+): { f: FeatureSink; rule: ZhRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
   const toks = zhTokens(folded);
   const rule = zhRuleScore(toks, folded);
   ruleFeatures(f, rule);
+  crisisFeatures(f, crisis ?? scanCrisis(folded).score);
   const ngrams = f.val.length;
   // Hashes are built incrementally (no feature strings): `prevB` is the hash of `b:` + the
   // previous word, the clause's Han text is collected as code units in `hanBuf`.
