@@ -39,7 +39,7 @@ export const crisisOptions = z
   .strict();
 export type CrisisOptions = z.output<typeof crisisOptions>;
 
-export type CrisisResult = CrisisScan;
+export type CrisisResult = Pick<CrisisScan, 'score' | 'category' | 'signals'>;
 
 /**
  * Crisis signals of one text.
@@ -50,7 +50,11 @@ export type CrisisResult = CrisisScan;
  * crisisOf('没有中毒，放心') // { score: 0.135, category: 'health', signals: [{ term: '中毒', weight: 0.135, negated: true }] }
  */
 export function crisisOf(text: string, options: CrisisOptions = crisisOptions.parse({})): CrisisResult {
-  return scanCrisis(foldText(text), { extra: options.terms, minWeight: options.minWeight });
+  const { score, category, signals } = scanCrisis(foldText(text), {
+    extra: options.terms,
+    minWeight: options.minWeight,
+  });
+  return { score, ...(category ? { category } : {}), signals };
 }
 
 export const crisis = defineClassifier({

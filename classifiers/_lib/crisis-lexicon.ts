@@ -66,13 +66,17 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
      smoke billowing|billowing smoke|started smoking|began smoking|was smoking|is smoking|full of smoke|
      filled with smoke|smoke everywhere|flames|on fire|injured|injuries|injury|injuring|hospitali*|
      emergency room|burns|scald*|broke her|broke his|broke my|broken bone*|fractur*|concussion|stitches|
-     recall*|safety recall|unsafe|killed|hazardous|lead paint|asbestos|tip-over|tipped over|exploding battery`,
+     product recall*|safety recall*|voluntary recall*|recall notice*|issue a recall|issued a recall|issues recall|
+     issues a recall|recall it|recall them|recall this|recall these|recall now|recalled over|recalls over|
+     recalled after|recalls after|recalled due|recalled because|being recalled|been recalled|was recalled|
+     were recalled|is recalling|are recalling|recalling its|recalling all|mass recall|massive recall|recall of|
+     unsafe|killed|hazardous|lead paint|asbestos|tip-over|tipped over|exploding battery`,
   ),
   ...t(
     'safety',
     0.45,
-    `dangerous|danger|hazard*|died|burned|burnt|shattered|defect*|safety issue*|safety concern*|stop using|
-     unplug*|do not use|don't use|dont use|nearly died|could have killed|almost killed|smoke|sparks`,
+    `recall*|dangerous|danger|hazard*|died|burned|burnt|shattered|snapped|defect*|cut my|sliced my|safety issue*|safety concern*|stop using|
+     unplug*|do not use|don't use|dont use|nearly died|could have killed|almost killed|smoke|sparks|blew up|blows up`,
   ),
   ...t(
     'safety',
@@ -85,9 +89,13 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
     'safety',
     0.75,
     `冒烟|冒黑烟|冒火|冒火花|烧焦|焦糊|烧化|烧坏|烧毁|烧穿|熔化|融化了|过热|受伤|致伤|伤到|划伤|割伤|
-     骨折|缝针|缝了|送医|急诊|抢救|召回|紧急召回|安全隐患|短路`,
+     骨折|缝针|缝了|送医|急诊|抢救|召回|紧急召回|安全隐患|短路|撞伤|摔伤|磕伤|砸伤|夹伤|扎伤|刺伤|咬伤|撞到头|磕到头|被夹|断裂`,
   ),
-  ...t('safety', 0.45, '危险|隐患|停止使用|停用|吓死|差点|险些|事故|伤着|烫手|发烫严重|失控|火花|爆了|炸了'),
+  ...t(
+    'safety',
+    0.45,
+    '危险|隐患|停止使用|停用|吓死|差点|险些|事故|伤着|烫手|发烫严重|失控|火花|爆了|炸了|断了|甩出去|撞到',
+  ),
   // ── Health: food poisoning, contamination, foreign objects, allergic reactions, harmed pets.
   ...t(
     'health',
@@ -102,7 +110,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
     0.75,
     `threw up|throwing up|vomit*|diarrh*|stomach bug|mold|mould|moldy|mouldy|rotten|spoiled|spoilt|
      cockroach*|roach*|maggot*|droppings|rodent*|rat in|rats in|mice in|a fly in|fly in my|bugs in my|bug in my food|
-     bug in my drink|worm in|worms in|insect in|insects in|hair in my|a hair in|glass in|piece of glass|shards|metal shaving*|metal fragment*|piece of metal|
+     bug in my drink|worm in|worms in|insect in|insects in|hair in my|a hair in|glass in|piece of glass|shard*|metal shaving*|metal fragment*|piece of metal|
      piece of plastic|dead fly|dead bug|dead mouse|lead levels|heavy metals|vet bills|my dog died|my cat died|
      dog got sick|cat got sick|dog is sick|cat is sick|killed my dog|killed my cat`,
   ),
@@ -160,7 +168,8 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
   ...t(
     'privacy',
     0.75,
-    `breach|leaked|compromised|credentials|malware|spying|tracking me|uploading my contacts`,
+    `leaked|compromised|stolen credentials|leaked credentials|credential stuffing|malware|spying|tracking me|
+     uploading my contacts`,
   ),
   ...t(
     'privacy',
@@ -178,12 +187,12 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
      can't login|can't sign in|unable to log in|unable to sign in|can't access|cannot access|unable to access|
      can't pay|cannot pay|unable to pay|can't transfer|cannot transfer|service down|servers down|
      server down|site down|app down|global outage|
-     service disruption|blackout`,
+     service disruption`,
   ),
   ...t(
     'outage',
     0.45,
-    "is down|been down|went down|down again|down for|not loading|won't load|no service|no signal|not working|stopped working|crashes|crashing|offline",
+    "breach|blackout|is down|been down|went down|down again|down for|not loading|won't load|no service|no signal|not working|stopped working|crashes|crashing|offline",
   ),
   ...t(
     'outage',
@@ -227,25 +236,27 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
     0.5,
     '律师|维权|維權|索赔|索賠|赔偿|賠償|举报|舉報|投诉|投訴|调查|违法|違法|违规|通报|整改|讨说法|给个说法',
   ),
-  // ── Boycotts and calls to stop buying.
+  // ── Boycotts and calls to stop buying. Strong: calls on others (boycott, stop buying, 抵制);
+  // weak: one customer's own vow (never buying again, 再也不买), a complaint more than a campaign.
   ...t(
     'boycott',
     0.85,
-    `boycott*|stop buying|never buying|never buy from|never buying from|never spending|never shopping|
-     will never buy|won't be buying|don't buy from|do not buy from|avoid this brand|delete your account|
-     deleting my account|deleted my account|cancel them|cancelled them|canceling them|do not support`,
+    `boycott*|stop buying|don't buy from|do not buy from|avoid this brand|delete your account|
+     uninstall it now|cancel them|cancelled them|canceling them|do not support|don't support them`,
   ),
   ...t(
     'boycott',
     0.45,
-    "never again|don't buy|do not buy|dont buy|stay away|i'm done with|im done with|uninstall*|join me|spread the word",
+    `never buying|never buy from|never buying from|never spending|never shopping|will never buy|won't be buying|
+     deleting my account|deleted my account|never again|don't buy|do not buy|dont buy|stay away|i'm done with|
+     im done with|uninstall*|join me|spread the word`,
   ),
+  ...t('boycott', 0.85, '抵制|拒买|拒買|千万别买|千萬別買|不值得支持|不要支持'),
   ...t(
     'boycott',
-    0.85,
-    '抵制|拒买|拒買|再也不买|再也不会买|再也不買|千万别买|千萬別買|别买|別買|避雷|脱粉|粉转黑|不值得支持|不再支持|别再去|再也不去',
+    0.45,
+    '别买|別買|避雷|再也不买|再也不会买|再也不買|不再支持|别再去|再也不去|不买了|不會再買|不会再买|不会再去|退坑|拉黑|卸载|卸載|取关|脱粉|粉转黑',
   ),
-  ...t('boycott', 0.45, '不买了|不會再買|不会再买|不会再去|退坑|拉黑|卸载|卸載|取关'),
   // ── Labour abuse.
   ...t(
     'labour',
@@ -267,7 +278,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
     `罢工|罷工|讨薪|討薪|欠薪|拖欠工资|拖欠工資|工资拖欠|克扣工资|克扣|压榨|剥削|血汗工厂|童工|强制加班|强制996|
      过劳|猝死|过劳死|工伤|集体辞职|暴力裁员|无故辞退|不交社保|不给社保|不给加班费|没有加班费|拖欠`,
   ),
-  ...t('labour', 0.5, '裁员|裁員|辞退|加班到凌晨|996|罚款员工|随意罚款'),
+  ...t('labour', 0.45, '裁员|裁員|辞退|加班到凌晨|996|罚款员工|随意罚款'),
   // ── Scandals: misconduct, deception, cover-ups, tax evasion, discrimination.
   ...t(
     'scandal',
@@ -278,7 +289,7 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
      leaked emails|leaked memo*|leaked documents|execs knew|executives knew|relabelled|relabeled|mislabelled|
      mislabeled|fake reviews|paid reviews|astroturf*|under fire`,
   ),
-  ...t('scandal', 0.5, 'exposed|backlash|outrage*|controversy|slammed|condemned|insensitive|hid the'),
+  ...t('scandal', 0.45, 'exposed|backlash|outrage*|controversy|slammed|condemned|insensitive|hid the'),
   ...t(
     'scandal',
     0.85,
@@ -286,7 +297,20 @@ export const CRISIS_TERMS: readonly CrisisTerm[] = [
      歧视|歧視|辱华|辱華|种族歧视|侮辱|羞辱|包庇|隐瞒|造假|数据造假|刷单|水军|以次充好|偷工减料|
      被曝|被爆|众怒|眾怒`,
   ),
-  ...t('scandal', 0.5, '道歉|致歉|舆论|洗白|甩锅|解约|解約|封杀|虚标|骚扰|騷擾|翻车|翻車|曝光|爆料|内幕'),
+  ...t('scandal', 0.45, '道歉|致歉|舆论|洗白|甩锅|解约|解約|封杀|虚标|骚扰|騷擾|翻车|翻車|曝光|爆料|内幕'),
+  // ── The main terms in Spanish, French, German and Japanese.
+  ...t(
+    'safety',
+    0.75,
+    'リコール|回収|rückruf*|retirada del mercado|rappel produit|火災|怪我|死亡事故|muerte|herido|blessé|décès|verletzt',
+  ),
+  ...t('health', 0.85, 'intoxicación|intoxication alimentaire|lebensmittelvergiftung|食中毒|異物混入'),
+  ...t('fraud', 0.75, 'estafa|fraude|arnaque|escroquerie|betrug|abzocke|詐欺|偽物'),
+  ...t('privacy', 0.75, 'filtración de datos|fuite de données|datenleck|情報漏洩|個人情報'),
+  ...t('legal', 0.6, 'demanda|abogado|procès|avocat|klage|anwalt|訴え|裁判'),
+  ...t('boycott', 0.85, 'boicot*|boycotter|boykott*|不買運動'),
+  ...t('labour', 0.6, 'huelga|grève|streik|ストライキ'),
+  ...t('scandal', 0.6, '炎上|告発|差別|セクハラ|パワハラ|racismo|racisme|rassismus'),
 ];
 
 /**
@@ -315,12 +339,12 @@ export const CRISIS_BLOCKERS: readonly string[] = `
   leaked all over|leaking water|leaked water|leaks water|leak water|water leak*|leaked everywhere|
   leaking everywhere|leak under the sink|
   消防演习|消防演練|消防演练|应急演练|應急演練|演习|演練|演练|攻防演练|碰撞测试|碰撞試驗|安全测试|压力测试|
-  空气炸锅|空氣炸鍋|炸锅|炸鍋|炸鸡|炸雞|油炸|炸串|炸酱|炸薯条|气炸|氣炸|炸裂|炸场|炸街|炸毛|
+  空气炸锅|空氣炸鍋|炸锅|炸鍋|炸鸡|炸雞|油炸|炸串|炸酱|炸薯条|气炸|氣炸|炸裂|炸场|炸街|炸毛|太炸了|炸了炸了|燃爆|炸翻|
   心态崩|心態崩|我崩溃|要崩溃|快崩溃|崩溃了我|心态爆炸|信息爆炸|知识爆炸|爆炸性增长|爆炸头|
   火爆|爆款|爆火|火了|火出圈|人气爆棚|爆单|爆满|爆红|热卖|抢爆|
-  召回率|游戏中毒|中毒太深|听中毒|洗脑|被种草|安利|毒舌|米老鼠|差点意思|脑子短路|大脑短路|
+  召回率|被告知|打开盒|开盒子|拆开盒|游戏中毒|中毒太深|听中毒|洗脑|被种草|安利|毒舌|米老鼠|差点意思|脑子短路|大脑短路|
   碰撞出火花|擦出火花|思想火花|卖爆|抢爆了|评论区爆|曝光率|曝光度|预防中毒|防止触电|以防|防火|防爆|阻燃|防漏电|防过热|防烫|防摔|无火灾|
-  调查问卷|问卷调查|满意度调查|市场调查|调研|满减|冒火锅|电视剧|剧情|小说
+  调查问卷|问卷调查|满意度调查|市场调查|调研|满减|冒火锅
 `
   .split('|')
   .map((s) => s.trim())
@@ -335,7 +359,8 @@ export const CRISIS_CONTEXT_CUES: readonly string[] = `
   how to|what to do if|what to do when|in case of|in the event of|safety tip*|plot|novel|movie|
   episode|season finale|fiction|fictional|in the game|in-game|hypothetical*|scenario|
   演习|演練|演练|模拟|模擬|科普|常识|知识|教程|如何处置|如何应对|如何处理|应该如何|怎么处理|怎么办才|以防|
-  预防|防止|避免|小说|小說|电影|電影|剧情|劇情|剧中|游戏里|游戏中|假如|万一|如果|一旦|测试中|测试时
+  预防|防止|避免|小说|小說|电影|電影|电视剧|電視劇|剧情|劇情|剧中|戏里|拍戏|片中|影片|综艺|动漫|动画|漫画|游戏里|游戏中|
+  假如|万一|如果|一旦|测试中|测试时
 `
   .split('|')
   .map((s) => s.trim())

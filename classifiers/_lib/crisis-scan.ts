@@ -9,6 +9,7 @@ import {
   type CrisisTerm,
 } from './crisis-lexicon.ts';
 import { compileLexicon, isNegated, type Lexicon } from './lexicon.ts';
+import { COMPLAINT_TERMS } from './sentiment/complaints.ts';
 
 /**
  * Crisis language in one text: which crisis terms a post asserts, and how strongly.
@@ -37,6 +38,8 @@ export interface CrisisSignal {
   /** Effective weight after negation, hedging and context. */
   weight: number;
   negated?: boolean;
+  /** In a sentence that calls it a rumour or unrelated to the brand. */
+  denied?: boolean;
   hedged?: boolean;
   context?: boolean;
 }
@@ -47,9 +50,19 @@ export interface CrisisScan {
   /** Category with the largest summed effective weight; absent without signals. */
   category?: CrisisCategory | string;
   signals: CrisisSignal[];
+  /**
+   * [start, end) offsets (in the folded text) of crisis words the post does not assert: hedged,
+   * denied, or in a drill/test/fiction context. The sentiment models read the text without them
+   * (`maskCrisis`), so "爆炸" in 电视剧里的爆炸戏 or "catches fire" in a safety tip is no negative
+   * evidence. Negated words stay: the models read negation themselves.
+   */
+  unasserted?: [number, number][];
+  /** Everyday complaint language (`sentiment/complaints.ts`), 0..1, found in the same pass. */
+  complaint: number;
 }
 
 interface Meta {
+  /** null: a blocker; 'complaint': a complaint phrase. */
   category: CrisisCategory | string | null;
   weight: number;
   negatable: boolean;
@@ -75,9 +88,14 @@ function build(extra: readonly ExtraTerm[]): Lexicon<Meta> {
       meta: { category: e.category, weight: e.weight, negatable: e.negatable !== false },
     })),
     ...CRISIS_BLOCKERS.map((term) => ({ term, meta: { category: null, weight: 0, negatable: false } })),
+    ...COMPLAINT_TERMS.map(({ term, weight }) => ({
+      term,
+      meta: { category: COMPLAINT, weight, negatable: true },
+    })),
   ]);
 }
 
+const COMPLAINT = 'complaint';
 const BUILT_IN = build([]);
 const compiled = new WeakMap<readonly ExtraTerm[], Lexicon<Meta>>();
 function lexiconFor(extra: readonly ExtraTerm[]): Lexicon<Meta> {
@@ -179,16 +197,28 @@ export function scanCrisis(
   opts: { extra?: readonly ExtraTerm[]; minWeight?: number } = {},
 ): CrisisScan {
   const hits = lexiconFor(opts.extra ?? []).match(folded);
-  if (hits.length === 0) return { score: 0, signals: [] };
+  if (hits.length === 0) return { score: 0, signals: [], complaint: 0 };
+  let complaintKeep = 1;
+  const complaintSeen = new Set<string>();
   const byTerm = new Map<string, CrisisSignal>();
+  const unasserted: [number, number][] = [];
   for (const h of hits) {
     const m = h.meta;
     if (m.category === null) continue;
+    if (m.category === COMPLAINT) {
+      if (!complaintSeen.has(h.term) && !isNegated(folded, h.index)) complaintKeep *= 1 - m.weight;
+      complaintSeen.add(h.term);
+      continue;
+    }
     if (m.category === 'outage' && /down$/u.test(h.term) && figureFollows(folded, h.end)) continue;
     let w = m.weight;
     const sig: CrisisSignal = { term: h.term, category: m.category, weight: 0 };
     const [sa, sb] = span(folded, h.index, SENTENCE_END);
-    if ((m.negatable && negatedAt(folded, h.index)) || cueIn(DENIAL_LEX, folded, sa, sb, h.index, h.end)) {
+    if (cueIn(DENIAL_LEX, folded, sa, sb, h.index, h.end)) {
+      w *= NEGATED;
+      sig.negated = true;
+      sig.denied = true;
+    } else if (m.negatable && negatedAt(folded, h.index)) {
       w *= NEGATED;
       sig.negated = true;
     } else if (hedged(folded, h.index)) {
@@ -201,6 +231,7 @@ export function scanCrisis(
         sig.context = true;
       }
     }
+    if (sig.denied || sig.hedged || sig.context) unasserted.push([h.index, h.end]);
     sig.weight = Math.round(w * 1000) / 1000;
     const prev = byTerm.get(h.term);
     // A term counts once, at its strongest occurrence.
@@ -208,7 +239,9 @@ export function scanCrisis(
   }
   const min = opts.minWeight ?? 0.03;
   const signals = [...byTerm.values()].filter((s) => s.weight >= min).sort((a, b) => b.weight - a.weight);
-  if (signals.length === 0) return { score: 0, signals: [] };
+  const complaint = Math.round((1 - complaintKeep) * 1000) / 1000;
+  const masked = unasserted.length ? { unasserted } : {};
+  if (signals.length === 0) return { score: 0, signals: [], ...masked, complaint };
   let keep = 1;
   const sums = new Map<string, number>();
   for (const s of signals) {
@@ -230,7 +263,35 @@ export function scanCrisis(
       category = c;
     }
   }
-  return { score: Math.round((1 - keep) * 1000) / 1000, ...(category ? { category } : {}), signals };
+  return {
+    score: Math.round((1 - keep) * 1000) / 1000,
+    ...(category ? { category } : {}),
+    signals,
+    ...masked,
+    complaint,
+  };
+}
+
+/**
+ * `text` with the crisis words its scan found unasserted blanked out (same length), for the
+ * sentiment models. `text` is the text the scan was made of, or its unfolded original when
+ * folding kept the length (`foldedLength`; NFKC changes it only for rare compatibility
+ * characters, and then the text is returned as is).
+ *
+ * @example
+ * maskCrisis('Tip: if a battery catches fire, leave', scan) // 'Tip: if a battery             , leave'
+ */
+export function maskCrisis(text: string, scan: CrisisScan, foldedLength = text.length): string {
+  const spans = scan.unasserted;
+  if (!spans?.length || foldedLength !== text.length) return text;
+  let out = '';
+  let at = 0;
+  for (const [a, b] of spans) {
+    if (a < at) continue;
+    out += text.slice(at, a) + ' '.repeat(b - a);
+    at = b;
+  }
+  return out + text.slice(at);
 }
 
 /** `scanCrisis` of raw text. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { scanCrisis } from '../crisis-scan.ts';
+import { maskCrisis, scanCrisis } from '../crisis-scan.ts';
 import {
   type EnRuleScore,
   enLexicon,
@@ -76,15 +76,24 @@ const H = {
   len: fnv1a('d:len'),
   crisis: fnv1a('d:crisis'),
   crisisHi: fnv1a('d:crisis-hi'),
+  complaint: fnv1a('d:complaint'),
 };
 
 /**
- * Crisis language as features (feature version 4): the asserted crisis score of
+ * Crisis and complaint language as features (feature version 4): the complaint score of
+ * `complaints.ts`, the asserted crisis score of
  * `_lib/crisis-scan.ts` and whether it is strong. Review and tweet corpora hold few crises, but
  * the words they share with them (expired, 拉肚子, 假货, scam) teach the model that the scan's
  * score means negative; the sentiment classifier also reads a strong score as negative outright.
  */
-function crisisFeatures(f: FeatureSink, crisis: number): void {
+/** Crisis and complaint scores of a text, as `scanCrisis` gives them. */
+export interface TextSignals {
+  crisis: number;
+  complaint: number;
+}
+
+function crisisFeatures(f: FeatureSink, { crisis, complaint }: TextSignals): void {
+  if (complaint > 0) f.addHash(H.complaint, complaint * 2);
   if (crisis <= 0) return;
   f.addHash(H.crisis, crisis * 2);
   if (crisis >= 0.5) f.addHash(H.crisisHi, 1);
@@ -111,15 +120,23 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
 
 /** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
 export function enFeatures(
-  text: string,
+  raw: string,
   bits: number,
-  crisis?: number,
+  signals?: TextSignals,
 ): { f: FeatureSink; rule: EnRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
+  let text = raw;
+  if (signals === undefined) {
+    // Not from `scoreSentiment` (which scans and masks once): scan and mask here, the same way.
+    const folded = raw.normalize('NFKC').toLowerCase();
+    const scan = scanCrisis(folded);
+    text = maskCrisis(raw, scan, folded.length);
+    signals = { crisis: scan.score, complaint: scan.complaint };
+  }
   const toks = enTokens(text, enLexicon());
   const rule = enRuleScore(text, toks);
   ruleFeatures(f, rule);
-  crisisFeatures(f, crisis ?? scanCrisis(text.normalize('NFKC').toLowerCase()).score);
+  crisisFeatures(f, signals);
   const ngrams = f.val.length;
   let prev = '<s>';
   let negating = false;
@@ -203,15 +220,21 @@ let hanBuf = new Uint16Array(256);
 
 /** Chinese features: rule scores, jieba words (negation-marked) and bigrams, char 1–2-grams. */
 export function zhFeatures(
-  folded: string,
+  text: string,
   bits: number,
-  crisis?: number,
+  signals?: TextSignals,
 ): { f: FeatureSink; rule: ZhRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
+  let folded = text;
+  if (signals === undefined) {
+    const scan = scanCrisis(text);
+    folded = maskCrisis(text, scan);
+    signals = { crisis: scan.score, complaint: scan.complaint };
+  }
   const toks = zhTokens(folded);
   const rule = zhRuleScore(toks, folded);
   ruleFeatures(f, rule);
-  crisisFeatures(f, crisis ?? scanCrisis(folded).score);
+  crisisFeatures(f, signals);
   const ngrams = f.val.length;
   // Hashes are built incrementally (no feature strings): `prevB` is the hash of `b:` + the
   // previous word, the clause's Han text is collected as code units in `hanBuf`.
