@@ -55,9 +55,9 @@ export function zhNeutralCenter(model: LinearModel): number {
  */
 export function sentimentZh(
   text: string,
-  opts: { rulesOnly?: boolean; neutralBand?: number; signals?: TextSignals } = {},
+  opts: { rulesOnly?: boolean; neutralBand?: number; signals?: TextSignals; folded?: boolean } = {},
 ): Sentiment & { negWords?: boolean } {
-  const folded = text.normalize('NFKC').toLowerCase();
+  const folded = opts.folded ? text : text.normalize('NFKC').toLowerCase();
   if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded))
     return { label: 'neutral', score: 0, confidence: 0.5 };
   const model = opts.rulesOnly ? null : modelFile(ZH_MODEL);

@@ -86,8 +86,10 @@ export function scoreSentiment(
   const crisis = scanCrisis(folded);
   const o = { ...opts, signals: { crisis: crisis.score, complaint: crisis.complaint } };
   // The models read the text without the crisis words it does not assert (drills, tips, fiction).
-  const read = maskCrisis(text, crisis, folded.length);
-  const m = which === 'zh' ? sentimentZh(read, o) : sentimentEn(read, o);
+  const m =
+    which === 'zh'
+      ? sentimentZh(maskCrisis(folded, crisis), { ...o, folded: true })
+      : sentimentEn(maskCrisis(text, crisis, folded.length), o);
   const s = applySentimentRules(
     { label: m.label, score: m.score, confidence: m.confidence },
     crisis,

@@ -41,6 +41,20 @@ const NOT_CJK_WORD_CHAR =
 const WORD_RE = new RegExp(`${NOT_CJK_WORD_CHAR}+(?:['’]${NOT_CJK_WORD_CHAR}+)*`, 'gv');
 const PHRASE_GAP_RE = /^[^\n\p{L}\p{N}]{1,3}$/u;
 
+/**
+ * Could `s` hold a word for `words`? A cheap scan first: text of CJK characters, punctuation and
+ * emoji only (most Chinese posts) skips the word pass. Characters from U+00C0 to U+2E7F count as
+ * possible letters (a few symbols there only cost the word pass).
+ */
+function hasWordChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c < 0x2e80))
+      return true;
+  }
+  return false;
+}
+
 interface Word {
   w: string;
   start: number;
@@ -147,7 +161,7 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
     size,
     match(s) {
       const hits: LexiconHit<M>[] = [];
-      if (byFirst.size || byStem.size) {
+      if ((byFirst.size || byStem.size) && hasWordChar(s)) {
         const ws = words(s);
         for (let i = 0; i < ws.length; i++) {
           const w = ws[i]!;
