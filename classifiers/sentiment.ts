@@ -82,7 +82,7 @@ export function scoreSentiment(
   opts: { rulesOnly?: boolean } = {},
 ): Sentiment & { lang: string; crisis: CrisisScan } {
   const which = sentimentLang(text, lang);
-  const folded = foldText(text);
+  const folded = fold(text);
   const crisis = scanCrisis(folded);
   const o = { ...opts, signals: { crisis: crisis.score, complaint: crisis.complaint } };
   // The models read the text without the crisis words it does not assert (drills, tips, fiction).
@@ -100,6 +100,12 @@ export function scoreSentiment(
   if (which === 'other')
     return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und', crisis };
   return { ...s, lang: 'en', crisis };
+}
+
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+/** `foldText` without the NFKC pass on plain ASCII (most English posts), where it changes nothing. */
+function fold(text: string): string {
+  return NON_ASCII_RE.test(text) ? foldText(text) : text.toLowerCase();
 }
 
 /**

@@ -63,9 +63,11 @@ interface Word {
 
 function words(s: string): Word[] {
   const out: Word[] = [];
-  for (const m of s.matchAll(WORD_RE)) {
-    const start = m.index ?? 0;
-    out.push({ w: m[0].includes('’') ? m[0].replaceAll('’', "'") : m[0], start, end: start + m[0].length });
+  // exec with lastIndex: no iterator (this runs on every post, for crisis and sentiment).
+  WORD_RE.lastIndex = 0;
+  for (let m = WORD_RE.exec(s); m !== null; m = WORD_RE.exec(s)) {
+    const w = m[0];
+    out.push({ w: w.includes('’') ? w.replaceAll('’', "'") : w, start: m.index, end: m.index + w.length });
   }
   return out;
 }

@@ -19,6 +19,7 @@ const ZH_ASK =
   /(?:哪个|哪家|哪款|哪种|哪一个|哪里|哪儿|多少|多久|几点|求推荐|推荐一下|怎么样|如何|是否|吗|么|嘛|怎么\p{Script=Han}{1,2})\s*$/u;
 const HAS_WORD = /[\p{L}\p{N}]/u;
 const MAX_QUESTION_LENGTH = 160;
+const HAN_RE = /\p{Script=Han}/u;
 const CLAUSE_RE = /[,，;；、]/u;
 const CONTRAST_RE = /\b(?:but|however|though|although)\b|但是|但|不过|可是|然而|却/u;
 
@@ -30,6 +31,8 @@ const CONTRAST_RE = /\b(?:but|however|though|although)\b|但是|但|不过|可�
 export function isInfoQuestion(folded: string): boolean {
   // Asking posts are short; a long review with a question in it is a review.
   if (folded.length > MAX_QUESTION_LENGTH) return false;
+  // Without a question mark only Chinese can ask (吗, 哪个 …).
+  if (!folded.includes('?') && !folded.includes('？') && !HAN_RE.test(folded)) return false;
   let asked = 0;
   for (const m of folded.matchAll(SENTENCE_RE)) {
     const sent = m[0];
