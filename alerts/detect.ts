@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, min, sql, sum } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, min, or, sql, sum } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { brandHourly, detectorState, mentionBrands, mentions, metricSnapshots } from '../db/schema/index.ts';
 import type { GradeInput } from './grade.ts';
@@ -426,8 +426,11 @@ async function coldStartSpike(
   });
 }
 
-/** Negative mentions of this batch toward a brand, with author fields. */
-async function batchNegatives(db: DbOrTx, ids: readonly string[]) {
+/**
+ * Negative mentions of this batch toward a brand, with author fields; with `orCrisisAtLeast`,
+ * also mentions of any label whose crisis score reaches it.
+ */
+async function batchNegatives(db: DbOrTx, ids: readonly string[], orCrisisAtLeast?: number) {
   if (ids.length === 0) return [];
   const out: (Row & {
     brandId: string;
@@ -452,7 +455,14 @@ async function batchNegatives(db: DbOrTx, ids: readonly string[]) {
         })
         .from(mentionBrands)
         .innerJoin(mentions, eq(mentions.id, mentionBrands.mentionId))
-        .where(and(inArray(mentionBrands.mentionId, part), eq(mentionBrands.sentimentLabel, 'negative')))),
+        .where(
+          and(
+            inArray(mentionBrands.mentionId, part),
+            orCrisisAtLeast === undefined
+              ? eq(mentionBrands.sentimentLabel, 'negative')
+              : or(eq(mentionBrands.sentimentLabel, 'negative'), gte(mentions.crisisScore, orCrisisAtLeast)),
+          ),
+        )),
     );
   }
   return out;
@@ -467,16 +477,26 @@ function hostOf(url: string | null): string | null {
   }
 }
 
-/** Influential negative: a negative mention by a high-reach or verified author, or from an authoritative site. */
+/**
+ * Influential negative: a negative mention, or one with crisis language (`minCrisisScore`)
+ * whatever its sentiment, by a high-reach or verified author, or from an authoritative site.
+ * The crisis score and the author's reach enter the grade (crisis, intensity, and the audience
+ * as volume).
+ */
 export async function detectInfluential(
   db: DbOrTx,
   ids: readonly string[],
   params: (brandId: string) => RuleParams['influential-negative'] | null,
 ): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  for (const r of await batchNegatives(db, ids)) {
+  // One query at the lowest crisis threshold any brand uses; each brand's own is applied below.
+  const candidates = await batchNegatives(db, ids, 0);
+  for (const r of candidates) {
     const p = params(r.brandId);
     if (!p?.enabled) continue;
+    const crisis = r.crisis ?? 0;
+    const crisisPost = p.minCrisisScore < 1 && crisis >= p.minCrisisScore;
+    if (r.label !== 'negative' && !crisisPost) continue;
     const host = hostOf(r.url);
     const site = host
       ? p.authoritativeSites.find((s) => host === s.toLowerCase() || host.endsWith(`.${s.toLowerCase()}`))
@@ -490,12 +510,16 @@ export async function detectInfluential(
       title: `Influential negative post by @${r.authorHandle}`,
       input: {
         negative: 1,
-        intensity: Math.min(1, Math.abs(r.score ?? 0.5)),
+        // A borderline sentiment score does not make a crisis post mild.
+        intensity: Math.min(
+          1,
+          Math.max(r.label === 'negative' ? Math.abs(r.score ?? 0.5) : 0, crisisPost ? crisis : 0),
+        ),
         maxFollowers: f,
         verifiedAuthors: r.verified ? 1 : 0,
         ...(site ? { authoritativeSite: site } : {}),
         platforms: 1,
-        ...(r.crisis ? { crisisScore: r.crisis } : {}),
+        ...(r.crisis ? { crisisScore: r.crisis, reach: f } : {}),
       },
       mentionIds: [r.id],
       counts: { mentions: 1, negative: 1, authors: 1, reach: f },

@@ -23,6 +23,8 @@ export interface GradeInput {
   crisisAuthors?: number;
   /** Engagement gained per hour across re-polls. */
   engagementPerHour?: number;
+  /** Followers of the authors behind the alert, summed: the audience it reached. */
+  reach?: number;
 }
 
 export interface GradedFactor extends AlertFactor {
@@ -112,11 +114,20 @@ export function grade(input: GradeInput, settings: ReturnType<typeof gradingFor>
       `${round(r, 1)}× the usual rate for this hour of the week (16× scores full)`,
     );
   }
+  // Volume: the count of negative mentions, or, for crisis language, the audience it reached
+  // (one crisis post before 1.25M followers is as big as hundreds of complaints).
+  const byCount = Math.log10(Math.max(input.negative, 1)) / 3;
+  const exposure =
+    input.reach && input.crisisScore ? (input.crisisScore * Math.log10(input.reach + 1)) / 7 : 0;
   add(
     'volume',
     input.negative,
-    Math.log10(Math.max(input.negative, 1)) / 3,
-    `${input.negative} negative mention${input.negative === 1 ? '' : 's'} (1,000 scores full)`,
+    Math.max(byCount, exposure),
+    `${input.negative} negative mention${input.negative === 1 ? '' : 's'} (1,000 scores full)${
+      exposure > byCount
+        ? `; crisis language reaching ${Math.round(input.reach ?? 0).toLocaleString('en-US')} followers (10M scores full)`
+        : ''
+    }`,
   );
   if (input.negativeShare !== undefined) {
     const base = input.baselineShare;

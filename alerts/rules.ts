@@ -101,6 +101,13 @@ export const ruleSchemas = {
       verifiedMinFollowers: z.number().int().min(0).default(10_000),
       /** Host names (and their subdomains) whose negative coverage always counts: `reuters.com`. */
       authoritativeSites: z.array(z.string().min(1)).default([]),
+      /**
+       * A post whose crisis score (classifiers/crisis.ts) reaches this counts as negative for
+       * this rule whatever its sentiment label: a calm report of fires by a journalist
+       * ("…blenders catching fire… Unsafe — unplug yours.") reads as neutral to a sentiment
+       * model but is the post a PR team must see first. 1 turns this off.
+       */
+      minCrisisScore: z.number().min(0).max(1).default(0.5),
     })
     .strict(),
   'viral-negative': z

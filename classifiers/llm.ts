@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { Logger } from '../src/log.ts';
 import { foldText } from '../src/text.ts';
+import { CRISIS_CATEGORIES as CRISIS_CATEGORY_IDS } from './_lib/crisis-lexicon.ts';
 import { DEFAULT_TOPICS } from './_lib/topic-taxonomy.ts';
 import {
   type ClassifierContext,
@@ -33,7 +34,7 @@ import {
  * and agree with itself (label and score sign); anything else is discarded per item.
  */
 
-export const PROMPT_VERSION = 'llm-v1';
+export const PROMPT_VERSION = 'llm-v2';
 
 export const llmOptions = z
   .object({
@@ -145,21 +146,7 @@ export type LlmItem = Omit<z.output<typeof itemSchema>, 'id'>;
 
 const envelopeSchema = z.object({ items: z.array(z.unknown()).max(100) }).strict();
 
-const CRISIS_CATEGORIES = [
-  'boycott',
-  'recall',
-  'legal',
-  'injury',
-  'food-safety',
-  'privacy',
-  'discrimination',
-  'fraud',
-  'regulator',
-  'protest',
-  'consumer-rights',
-  'exposure',
-  'collapse',
-];
+const CRISIS_CATEGORIES: readonly string[] = CRISIS_CATEGORY_IDS;
 
 function systemPrompt(topicIds: string[]): string {
   return [
@@ -169,7 +156,7 @@ function systemPrompt(topicIds: string[]): string {
     'Answer with JSON only, no prose and no code fences, exactly in this shape:',
     '{"items":[{"id":"<id from the data>","sentiment":{"label":"positive|negative|neutral","score":<-1..1>,"confidence":<0..1>},"sarcasm":<0..1>,"targets":[{"brandId":"<brand id from that item>","sentiment":{"label":...,"score":...,"confidence":...}}],"topics":["<topic id>"],"crisis":{"score":<0..1>,"categories":["<category>"]}}]}',
     'Rules: one entry per item id, each id exactly once, no other ids and no other fields. "score" is negative for negative sentiment and positive for positive; neutral scores stay within -0.5..0.5. "sarcasm" is how likely the post is sarcastic or ironic. "targets" gives the sentiment toward each listed brand of that item (omit brands the post says nothing about). ',
-    `"topics" uses only these ids: ${topicIds.join(', ')}. "crisis.score" is how strongly the post signals a reputational crisis for the brand (boycott calls, recalls, legal action, injury, food safety, data breaches, discrimination, fraud, regulators, protests); categories use only: ${CRISIS_CATEGORIES.join(', ')}.`,
+    `"topics" uses only these ids: ${topicIds.join(', ')}. "crisis.score" is how strongly the post signals a reputational crisis for the brand (product safety: fire, explosion, injury, recalls; health: food poisoning, contamination; fraud and scams; data breaches and hijacked accounts; outages that lock users out; lawsuits and regulators; boycotts; labour abuse; scandals); categories use only: ${CRISIS_CATEGORIES.join(', ')}.`,
   ].join('\n');
 }
 
@@ -292,10 +279,17 @@ function toOutput(
   for (const id of item.topics)
     if (!topics.some((t) => t.id === id && !t.brandId)) topics.push({ id, score: 0.7 });
   if (topics.length) out.topics = topics;
+  // Crisis: the stronger of the local scan and the LLM (a crisis is never talked down).
   const signals = [...(prior?.crisis?.signals ?? [])];
   for (const c of item.crisis.categories)
     signals.push({ term: 'llm', category: c, weight: item.crisis.score });
-  if (signals.length || item.crisis.score > 0) out.crisis = { score: item.crisis.score, signals };
+  const local = prior?.crisis?.score ?? 0;
+  const score = Math.max(local, item.crisis.score);
+  const category =
+    local >= item.crisis.score
+      ? (prior?.crisis?.category ?? item.crisis.categories[0])
+      : (item.crisis.categories[0] ?? prior?.crisis?.category);
+  if (signals.length || score > 0) out.crisis = { score, ...(category ? { category } : {}), signals };
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { enRuleScore } from './_lib/sentiment/en-rules.ts';
-import { enFeatures } from './_lib/sentiment/features.ts';
+import { enFeatures, type TextSignals } from './_lib/sentiment/features.ts';
 import { predictProba } from './_lib/sentiment/linear.ts';
 import { modelFile } from './_lib/sentiment/model-file.ts';
 import type { Sentiment, SentimentLabel } from './types.ts';
@@ -29,7 +29,10 @@ export function labelOfCompound(c: number, band = 0.05): SentimentLabel {
  * @example
  * sentimentEn('not good').label // 'negative'
  */
-export function sentimentEn(text: string, opts: { rulesOnly?: boolean } = {}): Sentiment {
+export function sentimentEn(
+  text: string,
+  opts: { rulesOnly?: boolean; signals?: TextSignals } = {},
+): Sentiment & { negWords?: boolean } {
   if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(text) && !/[:;=]-?[()DPp]/.test(text)) {
     return { label: 'neutral', score: 0, confidence: 0.5 };
   }
@@ -38,7 +41,7 @@ export function sentimentEn(text: string, opts: { rulesOnly?: boolean } = {}): S
     const c = enRuleScore(text).compound;
     return { label: labelOfCompound(c), score: round(c), confidence: round(0.5 + Math.abs(c) / 2) };
   }
-  const { f } = enFeatures(text, model.bits);
+  const { f, rule } = enFeatures(text, model.bits, opts.signals);
   const p = predictProba(model, f);
   const ci = (name: string) => model.classes.indexOf(name);
   const pn = p[ci('negative')] ?? 0;
@@ -49,6 +52,7 @@ export function sentimentEn(text: string, opts: { rulesOnly?: boolean } = {}): S
     label: model.classes[best] as SentimentLabel,
     score: round(pp - pn),
     confidence: round(p[best]!),
+    negWords: rule.neg < 0,
   };
 }
 

@@ -1,4 +1,4 @@
-import { zhFeatures } from './_lib/sentiment/features.ts';
+import { type TextSignals, zhFeatures } from './_lib/sentiment/features.ts';
 import { type LinearModel, predictProba } from './_lib/sentiment/linear.ts';
 import { modelFile } from './_lib/sentiment/model-file.ts';
 import { zhRuleScore, zhTokens } from './_lib/sentiment/zh-rules.ts';
@@ -20,6 +20,13 @@ import type { Sentiment } from './types.ts';
 export const ZH_MODEL = 'sentiment-zh.json';
 export const ZH_BITS = 18;
 export const ZH_NEUTRAL_BAND = 0.25;
+/**
+ * The gate reaches further above the prior than below it: a lexicon-silent text scored below
+ * the prior reads like a complaint told as facts (送了两个小时), one scored above it like a
+ * report (这个型号有两种尺寸); silent praise is rare. Chosen on DEV and the factual probes
+ * (docs/benchmarks.md).
+ */
+export const ZH_NEUTRAL_BAND_UP = 0.6;
 
 const centers = new WeakMap<LinearModel, number>();
 /**
@@ -48,9 +55,9 @@ export function zhNeutralCenter(model: LinearModel): number {
  */
 export function sentimentZh(
   text: string,
-  opts: { rulesOnly?: boolean; neutralBand?: number } = {},
-): Sentiment {
-  const folded = text.normalize('NFKC').toLowerCase();
+  opts: { rulesOnly?: boolean; neutralBand?: number; signals?: TextSignals; folded?: boolean } = {},
+): Sentiment & { negWords?: boolean } {
+  const folded = opts.folded ? text : text.normalize('NFKC').toLowerCase();
   if (!/[\p{L}\p{N}\p{Extended_Pictographic}]/u.test(folded))
     return { label: 'neutral', score: 0, confidence: 0.5 };
   const model = opts.rulesOnly ? null : modelFile(ZH_MODEL);
@@ -59,18 +66,20 @@ export function sentimentZh(
     const label = c > 0.05 ? 'positive' : c < -0.05 ? 'negative' : 'neutral';
     return { label, score: round(c), confidence: round(0.5 + Math.abs(c) / 2) };
   }
-  const { f, rule } = zhFeatures(folded, model.bits);
+  const { f, rule } = zhFeatures(folded, model.bits, opts.signals);
   const p = predictProba(model, f);
   const pp = p[model.classes.indexOf('positive')] ?? 0.5;
   const score = 2 * pp - 1;
   const band = opts.neutralBand ?? ZH_NEUTRAL_BAND;
-  if (rule.hits === 0 && Math.abs(score - zhNeutralCenter(model)) < band) {
+  const d = score - zhNeutralCenter(model);
+  if (rule.hits === 0 && d > -band && d < (opts.neutralBand ?? ZH_NEUTRAL_BAND_UP)) {
     return { label: 'neutral', score: round(score), confidence: round(1 - Math.abs(score)) };
   }
   return {
     label: score >= 0 ? 'positive' : 'negative',
     score: round(score),
     confidence: round(Math.max(pp, 1 - pp)),
+    negWords: rule.neg < 0,
   };
 }
 

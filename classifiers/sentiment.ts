@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { foldText } from '../src/text.ts';
+import { type CrisisScan, maskCrisis, scanCrisis } from './_lib/crisis-scan.ts';
+import { isInfoQuestion, isJobPost } from './_lib/sentiment/question.ts';
 import { sentimentEn } from './sentiment-en.ts';
 import { sentimentZh } from './sentiment-zh.ts';
 import { type BrandTarget, type ClassifierOutput, defineClassifier, type Sentiment } from './types.ts';
@@ -46,22 +49,99 @@ function hanShare(text: string): number {
 }
 
 /**
- * Overall sentiment of one text.
+ * A crisis score at or above this (one strong crisis term, or two weak ones) reads as negative whatever the models say: a post that
+ * asserts a fire, a poisoning, a breach or a scam is bad news for the brand even when it is
+ * written calmly ("Reports of blenders catching fire. Unplug yours.") or with positive words
+ * around it ("recall it now, great job Acme"). Below it the score is only a model feature.
+ */
+export const CRISIS_NEGATIVE = 0.6;
+/**
+ * A complaint score (`_lib/sentiment/complaints.ts`) at or above this turns a neutral answer
+ * negative: "wrong size again, third time" is a complaint without a sentiment word.
+ */
+export const COMPLAINT_NEGATIVE = 0.6;
+/**
+ * A model this sure of positive keeps its answer over a crisis score: in long reviews and jokes
+ * a crisis word is often incidental (a book about 传销, a hotel stay despite 拉肚子), and a post
+ * praising how a recall was handled is praise. The crisis score is kept either way (alerts).
+ */
+export const POSITIVE_OVER_CRISIS = 0.7;
+/** An information-seeking question (or a job post read as positive) stays neutral unless the model is at least this sure. */
+export const QUESTION_CONFIDENCE = 0.9;
+
+/**
+ * Overall sentiment of one text, with the crisis scan it was read with.
  *
  * @example
  * scoreSentiment('不高兴', 'zh').label // 'negative'
+ * scoreSentiment('My blender caught fire', 'en') // { label: 'negative', crisis: { score: 0.9, category: 'safety', ... }, ... }
  */
 export function scoreSentiment(
   text: string,
   lang?: string | null,
   opts: { rulesOnly?: boolean } = {},
-): Sentiment & { lang: string } {
+): Sentiment & { lang: string; crisis: CrisisScan } {
   const which = sentimentLang(text, lang);
-  if (which === 'zh') return { ...sentimentZh(text, opts), lang: 'zh' };
-  const s = sentimentEn(text, opts);
+  const folded = fold(text);
+  const crisis = scanCrisis(folded);
+  const o = { ...opts, signals: { crisis: crisis.score, complaint: crisis.complaint } };
+  // The models read the text without the crisis words it does not assert (drills, tips, fiction).
+  const m =
+    which === 'zh'
+      ? sentimentZh(maskCrisis(folded, crisis), { ...o, folded: true })
+      : sentimentEn(maskCrisis(text, crisis, folded.length), o);
+  const s = applySentimentRules(
+    { label: m.label, score: m.score, confidence: m.confidence },
+    crisis,
+    folded,
+    m.negWords,
+  );
+  if (which === 'zh') return { ...s, lang: 'zh', crisis };
   if (which === 'other')
-    return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und' };
-  return { ...s, lang: 'en' };
+    return { ...s, confidence: Math.round(s.confidence * 5e3) / 1e4, lang: lang ?? 'und', crisis };
+  return { ...s, lang: 'en', crisis };
+}
+
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+/** `foldText` without the NFKC pass on plain ASCII (most English posts), where it changes nothing. */
+function fold(text: string): string {
+  return NON_ASCII_RE.test(text) ? foldText(text) : text.toLowerCase();
+}
+
+/**
+ * Domain rules over the model's answer: asserted crises are negative, so are plain complaints
+ * the model calls neutral; asking (questions, job posts) is neutral. `folded` is the folded text.
+ *
+ * @example
+ * applySentimentRules({ label: 'neutral', score: 0, confidence: 0.5 }, scanCrisis('my blender caught fire'), 'my blender caught fire').label // 'negative'
+ */
+export function applySentimentRules(
+  s: Sentiment,
+  crisis: CrisisScan,
+  folded: string,
+  negWords?: boolean,
+): Sentiment {
+  if (crisis.score >= CRISIS_NEGATIVE && !(s.label === 'positive' && s.confidence >= POSITIVE_OVER_CRISIS)) {
+    return {
+      label: 'negative',
+      score: Math.round(Math.min(s.score, -(0.2 + 0.6 * crisis.score)) * 1e4) / 1e4,
+      confidence: s.label === 'negative' ? Math.max(s.confidence, crisis.score) : crisis.score,
+    };
+  }
+  if (s.label === 'neutral' && crisis.complaint >= COMPLAINT_NEGATIVE) {
+    return { label: 'negative', score: Math.round(Math.min(s.score, -0.3) * 1e4) / 1e4, confidence: 0.6 };
+  }
+  // A question with negative words is a complaint ("能在慢点吗", "why is it so slow?"); without
+  // them, a negative reading of a question is the review-trained models' prior for factual text.
+  const unsure = s.confidence < QUESTION_CONFIDENCE && (s.label === 'positive' || negWords === false);
+  if (
+    s.label !== 'neutral' &&
+    unsure &&
+    (isInfoQuestion(folded) || (s.label === 'positive' && isJobPost(folded)))
+  ) {
+    return { label: 'neutral', score: Math.round(s.score * 0.3 * 1e4) / 1e4, confidence: 0.6 };
+  }
+  return s;
 }
 
 const CLAUSE_SPLIT_RE =
@@ -282,7 +362,7 @@ function combine(parts: Sentiment[]): Sentiment {
 
 export const sentiment = defineClassifier({
   id: 'sentiment',
-  version: '2',
+  version: '3',
   description:
     'Sentiment (positive/negative/neutral, score, confidence) for English and Chinese: lexicon rules plus hashed logistic regression; per-brand sentiment by clause',
   options: sentimentOptions,

@@ -62,7 +62,15 @@ export interface ClassifierOutput {
   /** Per-brand (target) sentiment keyed by brand id. */
   brandSentiment?: Record<string, Sentiment>;
   topics?: { id: string; brandId?: string; score: number }[];
-  crisis?: { score: number; signals: { term: string; category: string; weight: number }[] };
+  /**
+   * Crisis language: score 0..1, the main category (safety, health, fraud, privacy, outage,
+   * legal, boycott, labour, scandal, or a configured one) and the signals behind it.
+   */
+  crisis?: {
+    score: number;
+    category?: string;
+    signals: { term: string; category: string; weight: number }[];
+  };
   spam?: { score: number; reasons: string[] };
   sarcasm?: { score: number };
   /** Free-form extras kept in the mention's classification record. */

@@ -34,9 +34,26 @@ export interface Lexicon<M> {
 }
 
 // Letters, digits and marks of any script but the CJK ones, with inner apostrophes (don't).
-const WORD_RE =
-  /(?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+(?:['’](?:(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])[\p{L}\p{N}\p{M}])+)*/gu;
+// Class subtraction (`v` flag) is a third faster than a per-character lookahead; built with
+// `new RegExp` because the flag is newer than the TypeScript target.
+const NOT_CJK_WORD_CHAR =
+  '[[\\p{L}\\p{N}\\p{M}]--[\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}\\p{sc=Hangul}]]';
+const WORD_RE = new RegExp(`${NOT_CJK_WORD_CHAR}+(?:['’]${NOT_CJK_WORD_CHAR}+)*`, 'gv');
 const PHRASE_GAP_RE = /^[^\n\p{L}\p{N}]{1,3}$/u;
+
+/**
+ * Could `s` hold a word for `words`? A cheap scan first: text of CJK characters, punctuation and
+ * emoji only (most Chinese posts) skips the word pass. Characters from U+00C0 to U+2E7F count as
+ * possible letters (a few symbols there only cost the word pass).
+ */
+function hasWordChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c < 0x2e80))
+      return true;
+  }
+  return false;
+}
 
 interface Word {
   w: string;
@@ -46,9 +63,11 @@ interface Word {
 
 function words(s: string): Word[] {
   const out: Word[] = [];
-  for (const m of s.matchAll(WORD_RE)) {
-    const start = m.index ?? 0;
-    out.push({ w: m[0].includes('’') ? m[0].replaceAll('’', "'") : m[0], start, end: start + m[0].length });
+  // exec with lastIndex: no iterator (this runs on every post, for crisis and sentiment).
+  WORD_RE.lastIndex = 0;
+  for (let m = WORD_RE.exec(s); m !== null; m = WORD_RE.exec(s)) {
+    const w = m[0];
+    out.push({ w: w.includes('’') ? w.replaceAll('’', "'") : w, start: m.index, end: m.index + w.length });
   }
   return out;
 }
@@ -73,9 +92,15 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
   // Word terms by first word (exact) and by first-word stem (wildcard one-word terms).
   const byFirst = new Map<string, WordTerm<M>[]>();
   const byStem = new Map<string, WordTerm<M>[]>();
-  // CJK (substring) terms by first character, longest first.
+  // CJK (substring) terms by their first two code units (one-character terms by their one),
+  // longest first.
   const bySubFirst = new Map<string, { e: LexiconEntry<M>; sub: string }[]>();
-  let maxStem = 0;
+  const bySubPair = new Map<number, { e: LexiconEntry<M>; sub: string }[]>();
+  const bySubOne = new Map<number, { e: LexiconEntry<M>; sub: string }[]>();
+  // Wildcard stems by their first 3 characters (longest stem first), shorter stems apart: a word
+  // is checked against the few stems that share its head, not looked up once per prefix length.
+  const stemsByHead = new Map<string, { stem: string; t: WordTerm<M> }[]>();
+  const shortStems: { stem: string; t: WordTerm<M> }[] = [];
   for (const raw of entries) {
     const term = foldText(raw.term.trim());
     if (!term || term === '*' || seen.has(term)) continue;
@@ -85,8 +110,13 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
       const sub = term.replace(/\s+/g, '').replace(/\*$/, '');
       const list = bySubFirst.get(sub[0]!) ?? [];
       list.push({ e, sub });
-      list.sort((x, y) => y.sub.length - x.sub.length);
       bySubFirst.set(sub[0]!, list);
+      const map = sub.length >= 2 ? bySubPair : bySubOne;
+      const k = sub.length >= 2 ? sub.charCodeAt(0) * 65536 + sub.charCodeAt(1) : sub.charCodeAt(0);
+      const l2 = map.get(k) ?? [];
+      l2.push({ e, sub });
+      l2.sort((x, y) => y.sub.length - x.sub.length);
+      map.set(k, l2);
       continue;
     }
     const wild = term.endsWith('*');
@@ -95,7 +125,12 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
     const wt: WordTerm<M> = { e, rest: ws.slice(1), wild };
     const map = wild && ws.length === 1 ? byStem : byFirst;
     const key = ws[0]!;
-    if (map === byStem) maxStem = Math.max(maxStem, key.length);
+    if (map === byStem && !byStem.has(key)) {
+      const list = key.length >= 3 ? (stemsByHead.get(key.slice(0, 3)) ?? []) : shortStems;
+      list.push({ stem: key, t: wt });
+      list.sort((x, y) => y.stem.length - x.stem.length);
+      if (key.length >= 3) stemsByHead.set(key.slice(0, 3), list);
+    }
     const list = map.get(key) ?? [];
     list.push(wt);
     list.sort((x, y) => y.rest.length - x.rest.length);
@@ -103,16 +138,22 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
   }
   const size = seen.size;
   if (size === 0) return { size, match: () => [] };
+  // Substring terms all start with a CJK character (or some start below U+2E80): texts are
+  // scanned only at characters a term can start with.
+  const lowStart = [...bySubFirst.keys()].some((k) => k.charCodeAt(0) < 0x2e80);
 
   const matchWords = (s: string, ws: Word[], i: number, t: WordTerm<M>): number => {
     // Returns the index of the last word matched, or -1.
     let j = i;
     for (let k = 0; k < t.rest.length; k++) {
       const next = ws[j + 1];
-      if (!next || !PHRASE_GAP_RE.test(s.slice(ws[j]!.end, next.start))) return -1;
+      if (!next) return -1;
       const want = t.rest[k]!;
       const last = k === t.rest.length - 1;
+      // The word first (cheap), then the gap between the words.
       if (last && t.wild ? !next.w.startsWith(want) : next.w !== want) return -1;
+      const gap = next.start - ws[j]!.end;
+      if (gap < 1 || gap > 3 || !PHRASE_GAP_RE.test(s.slice(ws[j]!.end, next.start))) return -1;
       j++;
     }
     return j;
@@ -122,7 +163,7 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
     size,
     match(s) {
       const hits: LexiconHit<M>[] = [];
-      if (byFirst.size || byStem.size) {
+      if ((byFirst.size || byStem.size) && hasWordChar(s)) {
         const ws = words(s);
         for (let i = 0; i < ws.length; i++) {
           const w = ws[i]!;
@@ -136,10 +177,17 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
             }
           }
           if (!found && byStem.size) {
-            for (let k = Math.min(w.w.length, maxStem); k >= 1 && !found; k--) {
-              const list = byStem.get(w.w.slice(0, k));
-              if (list?.[0]) found = { t: list[0], j: i };
-            }
+            for (const c of stemsByHead.get(w.w.slice(0, 3)) ?? [])
+              if (w.w.startsWith(c.stem)) {
+                found = { t: c.t, j: i };
+                break;
+              }
+            if (!found)
+              for (const c of shortStems)
+                if (w.w.startsWith(c.stem)) {
+                  found = { t: c.t, j: i };
+                  break;
+                }
           }
           if (found) {
             hits.push({ term: found.t.e.term, meta: found.t.e.meta, index: w.start, end: ws[found.j]!.end });
@@ -149,14 +197,18 @@ export function compileLexicon<M>(entries: readonly LexiconEntry<M>[]): Lexicon<
       }
       if (bySubFirst.size) {
         for (let i = 0; i < s.length; i++) {
-          const list = bySubFirst.get(s[i]!);
-          if (!list) continue;
-          for (const { e, sub } of list) {
-            if (s.startsWith(sub, i)) {
-              hits.push({ term: e.term, meta: e.meta, index: i, end: i + sub.length });
-              i += sub.length - 1;
+          const c0 = s.charCodeAt(i);
+          if (!lowStart && c0 < 0x2e80) continue;
+          let hit: { e: LexiconEntry<M>; sub: string } | undefined;
+          for (const c of bySubPair.get(c0 * 65536 + s.charCodeAt(i + 1)) ?? [])
+            if (s.startsWith(c.sub, i)) {
+              hit = c;
               break;
             }
+          hit ??= bySubOne.get(c0)?.[0];
+          if (hit) {
+            hits.push({ term: hit.e.term, meta: hit.e.meta, index: i, end: i + hit.sub.length });
+            i += hit.sub.length - 1;
           }
         }
       }

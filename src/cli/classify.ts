@@ -6,7 +6,9 @@ import { plural } from './plural.ts';
 
 /**
  * `earshot classify`: sentiment of a JSONL file, offline. Reads `{"id","text","lang"?}` lines,
- * writes `{"id","label","score","confidence","lang"}` lines in input order: only JSON lines
+ * writes `{"id","label","score","confidence","lang"}` lines in input order, plus
+ * `"crisis":{"score","category"}` on posts with crisis language (score ≥ 0.5: a fire, a
+ * poisoning, a breach, a scam, …; classifiers/crisis.ts): only JSON lines
  * on the output (stdout by default); warnings (bad lines, LLM fallback) go to stderr. A line
  * that is not a JSON object is reported on stderr and skipped; a missing or non-string
  * `text` is classified as empty (neutral). Lines without `lang` get one from lang-detect.
@@ -14,6 +16,9 @@ import { plural } from './plural.ts';
  * With `--llm` and ANTHROPIC_API_KEY set, low-confidence results are sent through the LLM
  * pass (which falls back to the local result on any failure); without a key it stays offline.
  */
+/** Crisis language at or above this score is printed with the line. */
+const CRISIS_SHOWN = 0.5;
+
 export async function runClassifyCli(
   o: { input: string; output?: string; llm?: boolean },
   io: { err: (s: string) => void; stdout?: Writable },
@@ -31,14 +36,21 @@ export async function runClassifyCli(
   await opened;
   const refine = o.llm ? await llmRefiner(io.err) : undefined;
 
-  let buf: { id: string; text: string; lang: string; label: string; score: number; confidence: number }[] =
-    [];
+  let buf: {
+    id: string;
+    text: string;
+    lang: string;
+    label: string;
+    score: number;
+    confidence: number;
+    crisis?: { score: number; category: string };
+  }[] = [];
   const flush = async () => {
     if (buf.length === 0) return;
     const batch = buf;
     buf = [];
     if (refine) await refine(batch);
-    const chunk = `${batch.map((r) => JSON.stringify({ id: r.id, label: r.label, score: r.score, confidence: r.confidence, lang: r.lang })).join('\n')}\n`;
+    const chunk = `${batch.map((r) => JSON.stringify({ id: r.id, label: r.label, score: r.score, confidence: r.confidence, lang: r.lang, ...(r.crisis ? { crisis: r.crisis } : {}) })).join('\n')}\n`;
     if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
   };
 
@@ -72,6 +84,9 @@ export async function runClassifyCli(
       label: s.label,
       score: s.score,
       confidence: s.confidence,
+      ...(s.crisis.category && s.crisis.score >= CRISIS_SHOWN
+        ? { crisis: { score: s.crisis.score, category: s.crisis.category } }
+        : {}),
     });
     if (buf.length >= (refine ? 50 : 2000)) await flush();
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDigests } from '../../alerts/digest.ts';
+import { createAlertEngine } from '../../alerts/engine.ts';
 import type { AlertMessage } from '../../alerts/types.ts';
 import type { MentionInput } from '../../src/mention.ts';
 import { alertConfig, HOUR, MIN, seedHistory, T0, useAlertsHarness } from '../alerts/harness.ts';
@@ -89,6 +90,63 @@ describe('viral negative: engagement velocity across re-polls', () => {
       { ...small, metrics: { likes: 150 } }, // 900/h, but 150 < minEngagement (200)
     ]);
     expect(await byRule('viral-negative')).toHaveLength(0);
+  });
+});
+
+describe('influential negative: crisis language counts whatever the sentiment label', () => {
+  const factor = (inc: { factors: unknown }, name: string) =>
+    (inc.factors as { name: string; value: number; strength: number; explanation: string }[]).find(
+      (f) => f.name === name,
+    );
+
+  it('a high-reach crisis post read as neutral opens one incident graded on its crisis score and reach', async () => {
+    // The fake classifier reads "meh" as neutral and "recall" as crisis language (score 0.9).
+    await t.ingest([
+      makeMention({
+        text: 'acme meh: the kettle recall is expanding',
+        publishedAt: at(-10 * MIN),
+        author: { handle: 'reporter', followers: 1_250_000, verified: true },
+      }),
+    ]);
+    const [inc, ...more] = await byRule('influential-negative');
+    expect(more).toHaveLength(0);
+    expect(factor(inc!, 'crisis')).toMatchObject({ value: 0.9 });
+    // One post, but before 1.25M followers: the audience scores as volume, not the count.
+    expect(factor(inc!, 'volume')!.strength).toBeGreaterThan(0.7);
+    expect(factor(inc!, 'volume')!.explanation).toMatch(/reaching 1,250,000 followers/);
+    expect(factor(inc!, 'intensity')).toMatchObject({ value: 0.9 });
+    expect(inc!.level).toBeLessThanOrEqual(2);
+  });
+
+  it('a neutral post without crisis language, or crisis language from a small account, does not fire', async () => {
+    await t.ingest([
+      makeMention({
+        text: 'acme meh, new colours out today',
+        publishedAt: at(-10 * MIN),
+        author: { handle: 'reporter', followers: 1_250_000, verified: true },
+      }),
+      makeMention({
+        text: 'acme meh: the kettle recall is expanding',
+        publishedAt: at(-5 * MIN),
+        author: { handle: 'nobody', followers: 40 },
+      }),
+    ]);
+    expect(await byRule('influential-negative')).toHaveLength(0);
+  });
+
+  it('minCrisisScore 1 keeps the rule to negative labels', async () => {
+    await t.engine.stop();
+    const c = alertConfig(t.sink.url, { rules: { 'influential-negative': { minCrisisScore: 1 } } });
+    t.deps = await t.build(c);
+    t.engine = createAlertEngine(t.deps, { publicUrl: 'https://earshot.example' });
+    await t.ingest([
+      makeMention({
+        text: 'acme meh: the kettle recall is expanding',
+        publishedAt: at(-10 * MIN),
+        author: { handle: 'reporter', followers: 1_250_000, verified: true },
+      }),
+    ]);
+    expect(await byRule('influential-negative')).toHaveLength(0);
   });
 });
 

@@ -42,6 +42,50 @@ describe('earshot classify', () => {
     expect(r.stderr).toContain('not a JSON object');
   });
 
+  it('reads crisis posts as negative with their crisis category, questions as neutral', () => {
+    const crisisInput = path.join(dir, 'crisis.jsonl');
+    writeFileSync(
+      crisisInput,
+      [
+        {
+          id: 'fire',
+          text: 'My Acme X200 blender caught fire this morning. This is dangerous, recall it now!',
+        },
+        { id: 'boom', text: '艾克米搅拌机冒烟爆炸，差点伤到孩子，维权！' },
+        {
+          id: 'journalist',
+          text: 'Readers report Acme X200 blenders catching fire mid-blend. Acme has not commented. Unsafe — unplug yours.',
+        },
+        { id: 'ask', text: '艾克米和Globex的智能插座哪个好？' },
+        { id: 'drill', text: 'Fire drill at the Acme office at 10am, everyone out by 10:05' },
+      ]
+        .map((x) => JSON.stringify(x))
+        .join('\n'),
+    );
+    const r = spawnSync(process.execPath, ['bin/earshot.js', 'classify', '--input', crisisInput], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    const rows = Object.fromEntries(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) => JSON.parse(l) as { id: string; label: string; crisis?: { score: number; category: string } },
+        )
+        .map((x) => [x.id, x]),
+    );
+    for (const id of ['fire', 'boom', 'journalist']) {
+      expect(rows[id], id).toMatchObject({ label: 'negative', crisis: { category: 'safety' } });
+      expect(rows[id]!.crisis!.score, id).toBeGreaterThanOrEqual(0.5);
+    }
+    expect(rows.ask).toMatchObject({ label: 'neutral' });
+    expect(rows.ask!.crisis).toBeUndefined();
+    expect(rows.drill!.label).not.toBe('negative');
+    expect(rows.drill!.crisis).toBeUndefined();
+  });
+
   it('writes to --output', () => {
     const output = path.join(dir, 'out.jsonl');
     const r = spawnSync(

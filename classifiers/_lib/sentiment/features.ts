@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { maskCrisis, scanCrisis } from '../crisis-scan.ts';
 import {
   type EnRuleScore,
   enLexicon,
@@ -15,7 +16,7 @@ import { type ZhRuleScore, type ZhToken, zhRuleScore, zhTokens } from './zh-rule
  * Feature extraction for the supervised sentiment models. Changing anything here changes what
  * the shipped weights mean: retrain (`npm run train:sentiment`) and bump FEATURE_VERSION.
  */
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 const CHAR_HI = 4;
 /**
  * English text n-gram values are scaled by `NGRAM_NORM / sqrt(tokens)`. Why: a 40-word review
@@ -73,7 +74,30 @@ const H = {
   excl: fnv1a('d:excl'),
   q: fnv1a('d:q'),
   len: fnv1a('d:len'),
+  crisis: fnv1a('d:crisis'),
+  crisisHi: fnv1a('d:crisis-hi'),
+  complaint: fnv1a('d:complaint'),
 };
+
+/**
+ * Crisis and complaint language as features (feature version 4): the complaint score of
+ * `complaints.ts`, the asserted crisis score of
+ * `_lib/crisis-scan.ts` and whether it is strong. Review and tweet corpora hold few crises, but
+ * the words they share with them (expired, 拉肚子, 假货, scam) teach the model that the scan's
+ * score means negative; the sentiment classifier also reads a strong score as negative outright.
+ */
+/** Crisis and complaint scores of a text, as `scanCrisis` gives them. */
+export interface TextSignals {
+  crisis: number;
+  complaint: number;
+}
+
+function crisisFeatures(f: FeatureSink, { crisis, complaint }: TextSignals): void {
+  if (complaint > 0) f.addHash(H.complaint, complaint * 2);
+  if (crisis <= 0) return;
+  f.addHash(H.crisis, crisis * 2);
+  if (crisis >= 0.5) f.addHash(H.crisisHi, 1);
+}
 /** `d:bin-5` … `d:bin5` (index + 5) and `d:hits0` … `d:hits4` (index). */
 const H_BIN = Array.from({ length: 11 }, (_, k) => fnv1a(`d:bin${k - 5}`));
 const H_HITS = Array.from({ length: 5 }, (_, k) => fnv1a(`d:hits${k}`));
@@ -95,11 +119,24 @@ function ruleFeatures(f: FeatureSink, r: EnRuleScore | ZhRuleScore): void {
 }
 
 /** English features: rule scores, Pattern polarity/subjectivity, word uni/bigrams with negation marking, char 3–4-grams of words. */
-export function enFeatures(text: string, bits: number): { f: FeatureSink; rule: EnRuleScore } {
+export function enFeatures(
+  raw: string,
+  bits: number,
+  signals?: TextSignals,
+): { f: FeatureSink; rule: EnRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
+  let text = raw;
+  if (signals === undefined) {
+    // Not from `scoreSentiment` (which scans and masks once): scan and mask here, the same way.
+    const folded = raw.normalize('NFKC').toLowerCase();
+    const scan = scanCrisis(folded);
+    text = maskCrisis(raw, scan, folded.length);
+    signals = { crisis: scan.score, complaint: scan.complaint };
+  }
   const toks = enTokens(text, enLexicon());
   const rule = enRuleScore(text, toks);
   ruleFeatures(f, rule);
+  crisisFeatures(f, signals);
   const ngrams = f.val.length;
   let prev = '<s>';
   let negating = false;
@@ -182,11 +219,22 @@ function isDigits(w: string): boolean {
 let hanBuf = new Uint16Array(256);
 
 /** Chinese features: rule scores, jieba words (negation-marked) and bigrams, char 1–2-grams. */
-export function zhFeatures(folded: string, bits: number): { f: FeatureSink; rule: ZhRuleScore } {
+export function zhFeatures(
+  text: string,
+  bits: number,
+  signals?: TextSignals,
+): { f: FeatureSink; rule: ZhRuleScore } {
   const f = new FeatureSink((1 << bits) - 1);
+  let folded = text;
+  if (signals === undefined) {
+    const scan = scanCrisis(text);
+    folded = maskCrisis(text, scan);
+    signals = { crisis: scan.score, complaint: scan.complaint };
+  }
   const toks = zhTokens(folded);
   const rule = zhRuleScore(toks, folded);
   ruleFeatures(f, rule);
+  crisisFeatures(f, signals);
   const ngrams = f.val.length;
   // Hashes are built incrementally (no feature strings): `prevB` is the hash of `b:` + the
   // previous word, the clause's Han text is collected as code units in `hanBuf`.

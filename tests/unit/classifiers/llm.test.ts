@@ -291,7 +291,7 @@ describe('llm classifier: prompt injection', () => {
             sarcasm: 0,
             targets: [],
             topics: ['price', 'world-domination'],
-            crisis: { score: 0.4, categories: ['recall', 'made-up'] },
+            crisis: { score: 0.4, categories: ['safety', 'made-up'] },
           },
         ],
       }),
@@ -306,7 +306,8 @@ describe('llm classifier: prompt injection', () => {
     expect(out[1]!.topics).toEqual([{ id: 'price', score: 0.7 }]);
     expect(out[1]!.crisis).toEqual({
       score: 0.4,
-      signals: [{ term: 'llm', category: 'recall', weight: 0.4 }],
+      category: 'safety',
+      signals: [{ term: 'llm', category: 'safety', weight: 0.4 }],
     });
   });
 });
