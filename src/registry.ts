@@ -1,7 +1,7 @@
 import { classifiers } from '../classifiers/index.ts';
-import { createHttpClient } from '../collectors/_lib/http.ts';
-import { collectors } from '../collectors/index.ts';
+import { collectors, PLATFORM_LIMITS } from '../collectors/index.ts';
 import type { CreateDepsOptions } from './deps.ts';
+import { createHttpClient } from './net/http.ts';
 
 /** The plugins a real service runs with: every registered collector and classifier, the real HTTP layer. */
 export function productionPlugins(): Pick<CreateDepsOptions, 'collectors' | 'classifiers' | 'httpFactory'> {
@@ -16,7 +16,7 @@ export function productionPlugins(): Pick<CreateDepsOptions, 'collectors' | 'cla
         allowPrivateNetwork: o.allowPrivateNetwork,
         userAgent: o.userAgent,
         proxy: o.proxy,
-        hostLimits: undefined,
+        hostLimits: PLATFORM_LIMITS,
         defaultLimit: o.rateLimit,
       }),
   };
