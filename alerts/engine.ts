@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { claimMarks, deleteMarks, markedBrands, markFailed } from '../db/repo/alert-marks.ts';
 import { brands, incidents, sourceHealth, sources } from '../db/schema/index.ts';
 import type { Deps } from '../src/deps.ts';
+import { isBlockingFault } from '../src/errors.ts';
 import type { EventMap } from '../src/events.ts';
 import { stateOf } from '../src/pipeline/health.ts';
 import type { CommittedBatch } from '../src/pipeline/ingest.ts';
@@ -22,9 +23,6 @@ import { type Grade, grade, gradingFor } from './grade.ts';
 import { applyCandidate, type ChangeNote, processDue, resolveCollector } from './incidents.ts';
 import type { AlertContext } from './outbox.ts';
 import { type BrandAlerts, brandAlertsOf, type RuleParams, rulesFor } from './rules.ts';
-
-/** Fault kinds a retry will not fix; they alert on the first failure. */
-const BLOCKING = new Set(['blocked', 'captcha', 'login-wall', 'auth-expired', 'quota-exhausted']);
 
 /** The alerting context of a service: config, clock, database, link base and ack-link key. */
 export function alertContext(deps: Deps, publicUrl?: string): AlertContext {
@@ -309,7 +307,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     message: string;
     consecutiveFailures: number;
   }): Candidate {
-    const blocking = BLOCKING.has(e.kind);
+    const blocking = isBlockingFault(e.kind);
     return {
       brandId: null,
       sourceId: e.sourceId,
@@ -342,7 +340,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   async function onSourceFault(e: EventMap['source-fault'][0]): Promise<ChangeNote[]> {
     const cd = ctx.cfg.collectorDown;
     if (!ctx.cfg.enabled || !cd.enabled) return [];
-    if (e.consecutiveFailures < cd.afterFailures && !BLOCKING.has(e.kind)) return [];
+    if (e.consecutiveFailures < cd.afterFailures && !isBlockingFault(e.kind)) return [];
     const c = collectorCandidate(e);
     const note = await applyCandidate(ctx, c, { level: c.level!, score: 0, factors: [] });
     emit(note ? [note] : []);

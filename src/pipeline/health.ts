@@ -2,19 +2,10 @@ import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { type SourceState, sourceHealth, type sources } from '../../db/schema/index.ts';
-import type { SourceFaultKind } from '../errors.ts';
+import { isBlockingFault } from '../errors.ts';
 
 type HealthRow = typeof sourceHealth.$inferSelect;
 type SourceRow = typeof sources.$inferSelect;
-
-/** Fault kinds that retrying will not fix: a person has to act (new cookie, key, quota). */
-const BLOCKING: ReadonlySet<string> = new Set<SourceFaultKind>([
-  'blocked',
-  'captcha',
-  'login-wall',
-  'auth-expired',
-  'quota-exhausted',
-]);
 
 /** A source is silent when nothing new arrived for this many times its usual interval. */
 export const SILENT_FACTOR = 4;
@@ -49,8 +40,7 @@ export type HealthView = z.infer<typeof healthSchema>;
 
 export function stateOf(h: HealthRow | undefined, now: Date): SourceState {
   if (!h || h.runs === 0) return 'never-run';
-  if (h.consecutiveFailures > 0)
-    return h.lastErrorKind && BLOCKING.has(h.lastErrorKind) ? 'blocked' : 'failing';
+  if (h.consecutiveFailures > 0) return isBlockingFault(h.lastErrorKind) ? 'blocked' : 'failing';
   if (h.lastNewAt && h.avgNewIntervalSec) {
     const silentFor = (now.getTime() - h.lastNewAt.getTime()) / 1000;
     if (silentFor > Math.max(SILENT_MIN_SECONDS, SILENT_FACTOR * h.avgNewIntervalSec)) return 'silent';
@@ -141,7 +131,7 @@ export async function recordFault(
 ): Promise<{ consecutiveFailures: number; state: SourceState }> {
   const h = await current(tx, sourceId);
   const consecutiveFailures = (h?.consecutiveFailures ?? 0) + 1;
-  const state: SourceState = BLOCKING.has(fault.kind) ? 'blocked' : 'failing';
+  const state: SourceState = isBlockingFault(fault.kind) ? 'blocked' : 'failing';
   const values = {
     sourceId,
     state,
