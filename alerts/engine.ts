@@ -22,7 +22,8 @@ import { createDispatcher, type Dispatcher } from './dispatcher.ts';
 import { type Grade, grade, gradingFor } from './grade.ts';
 import { applyCandidate, type ChangeNote, processDue, resolveCollector } from './incidents.ts';
 import type { AlertContext } from './outbox.ts';
-import { type BrandAlerts, brandAlertsOf, type RuleParams, rulesFor } from './rules.ts';
+import { brandAlertsOf, rulesFor } from './rules.ts';
+import type { BrandAlerts, RuleParams } from './schema.ts';
 
 /** The alerting context of a service: config, clock, database, link base and ack-link key. */
 export function alertContext(deps: Deps, publicUrl?: string): AlertContext {
