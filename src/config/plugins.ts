@@ -105,6 +105,9 @@ function declaredKeys(schema: z.ZodType): string[] | undefined {
   return undefined;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** The issue for an id no plugin of this kind has. */
 const unknownType = <D extends PluginDefinition>(kind: PluginKind<D>, type: string) =>
   unknownName(
@@ -130,9 +133,8 @@ export function checkPluginEntry<D extends PluginDefinition>(
   if (!plugin) return { ok: false, issues: [{ path: at.type, message: unknownType(kind, entry.type) }] };
   const issues: EntryIssue[] = [];
   const options = entry.options ?? {};
-  const known = [
-    ...new Set([...(declaredKeys(plugin.options) ?? []), ...Object.keys(kind.common?.shape ?? {})]),
-  ];
+  const declared = declaredKeys(plugin.options);
+  const known = [...new Set([...(declared ?? []), ...Object.keys(kind.common?.shape ?? {})])];
   const named = new Set<string>();
   const unknownOption = (k: string) => {
     if (named.has(k)) return;
@@ -144,6 +146,10 @@ export function checkPluginEntry<D extends PluginDefinition>(
         : `${capitalised(kind.noun)} ${plugin.id} takes no options`,
     });
   };
+  // A schema that does not refuse unknown keys would drop them without a word, and a mistyped
+  // option would fall back to its default unnoticed (a channel's `timeoutMS`).
+  if (declared && isRecord(options))
+    for (const k of Object.keys(options)) if (!known.includes(k)) unknownOption(k);
   const add = (r: z.ZodSafeParseResult<unknown>) => {
     if (r.success) return;
     for (const i of r.error.issues) {
