@@ -214,3 +214,25 @@ export function pluginEntrySchema<D extends PluginDefinition, Fields extends z.Z
       return { ...v, options: r.ok ? r.options : {} };
     });
 }
+
+/**
+ * Options by plugin id (`classifiers.options`): each key names a registered plugin and each
+ * value passes its options schema. Values stay as written (the plugin parses them when it is
+ * built), so the core can still add what it owns (the LLM key from the environment).
+ */
+export function pluginOptionsSchema<D extends PluginDefinition>(kind: PluginKind<D>) {
+  return z.record(z.string(), z.record(z.string(), z.unknown())).superRefine((byId, ctx) => {
+    for (const [id, options] of Object.entries(byId)) {
+      const r = checkPluginEntry(kind, { type: id, options }, { type: [id], options: [id], secrets: [id] });
+      if (!r.ok) addAll(ctx, r.issues);
+    }
+  });
+}
+
+/** A registered plugin id (`classifiers.disabled[]`). */
+export function pluginIdSchema<D extends PluginDefinition>(kind: PluginKind<D>) {
+  return z.string().superRefine((id, ctx) => {
+    if (!kind.plugins.some((p) => p.id === id))
+      ctx.addIssue({ code: 'custom', message: unknownType(kind, id) });
+  });
+}

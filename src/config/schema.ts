@@ -5,7 +5,7 @@ import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/sc
 import type { ChannelDefinition } from '../../alerts/types.ts';
 import type { ClassifierDefinition } from '../../classifiers/types.ts';
 import { type CollectorDefinition, commonSourceOptions } from '../../collectors/types.ts';
-import { type PluginKind, pluginEntrySchema } from './plugins.ts';
+import { type PluginKind, pluginEntrySchema, pluginIdSchema, pluginOptionsSchema } from './plugins.ts';
 
 /**
  * The registries the grammar is built from: each plugin's options schema extends earshot.yaml.
@@ -120,12 +120,29 @@ export const sourcePlugins = (
   common: commonSourceOptions,
 });
 
+/** The classifiers registry as the plugin-entry grammar sees it. */
+export const classifierPlugins = (
+  classifiers: readonly ClassifierDefinition[],
+): PluginKind<ClassifierDefinition> => ({ noun: 'classifier', plugins: classifiers });
+
 /** One config entry per registered collector, discriminated by `type`. */
 export function sourceSchema(collectors: readonly CollectorDefinition[]) {
   return pluginEntrySchema(sourcePlugins(collectors), sourceFields).transform((v) => ({
     ...v,
     schedule: v.schedule ?? collectors.find((x) => x.id === v.type)!.defaultSchedule,
   }));
+}
+
+/** `classifiers:`: ids to switch off and options by classifier id, both checked against the registry. */
+export function classifiersSchema(classifiers: readonly ClassifierDefinition[]) {
+  const kind = classifierPlugins(classifiers);
+  return z
+    .object({
+      disabled: z.array(pluginIdSchema(kind)).default([]),
+      options: pluginOptionsSchema(kind).default({}),
+    })
+    .strict()
+    .default({ disabled: [], options: {} });
 }
 
 /**
@@ -206,13 +223,7 @@ export function configSchema(plugins: ConfigPlugins, validateQuery?: QueryValida
           nearDuplicateWindowDays: 7,
           batchSize: 1000,
         }),
-      classifiers: z
-        .object({
-          disabled: z.array(z.string()).default([]),
-          options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-        })
-        .strict()
-        .default({ disabled: [], options: {} }),
+      classifiers: classifiersSchema(plugins.classifiers),
       brands: z.array(brandSchema(validateQuery)).default([]),
       sources: z.array(sourceSchema(plugins.collectors)).default([]),
       alerts: alertsSchema(plugins.channels).default(DEFAULT_ALERTS),

@@ -81,3 +81,39 @@ describe('didYouMean', () => {
     expect(didYouMean('ab', ['ac', 'ad'])).toBeUndefined();
   });
 });
+
+describe('classifiers in the config', () => {
+  const ids = classifiers.map((c) => c.id).join(', ');
+  it('refuses an unknown id to switch off, at its line, with the one it most likely meant', () => {
+    expect(issuesOf(['classifiers:', '  disabled: [spam, sentimnet]'])).toEqual([
+      `earshot.yaml:2:20 classifiers.disabled[1]: Unknown classifier "sentimnet"; did you mean "sentiment"? One of: ${ids}`,
+    ]);
+  });
+  it('refuses options for an unknown classifier and options a classifier does not take', () => {
+    expect(
+      issuesOf([
+        'classifiers:',
+        '  options:',
+        '    spma: { promoTerms: [] }',
+        '    sentiment:',
+        '      bogus: 1',
+        '    llm: { enabled: true, dailyTokenBudget: -5 }',
+      ]),
+    ).toEqual([
+      `earshot.yaml:3:11 classifiers.options.spma: Unknown classifier "spma"; did you mean "spam"? One of: ${ids}`,
+      'earshot.yaml:5:14 classifiers.options.sentiment.bogus: Unknown option "bogus"; one of: rulesOnly',
+      expect.stringMatching(/^earshot\.yaml:6:45 classifiers\.options\.llm\.dailyTokenBudget: Too small/),
+    ]);
+  });
+  it('keeps valid options as written (the classifier applies its defaults when it is built)', () => {
+    const c = parseConfig(
+      'classifiers:\n  disabled: [spam]\n  options:\n    llm: { enabled: true, dailyTokenBudget: 1000 }\n',
+      'earshot.yaml',
+      { collectors, channels, classifiers, env: {} },
+    );
+    expect(c.classifiers).toEqual({
+      disabled: ['spam'],
+      options: { llm: { enabled: true, dailyTokenBudget: 1000 } },
+    });
+  });
+});
