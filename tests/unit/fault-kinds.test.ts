@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BLOCKING_FAULT_KINDS, isBlockingFault } from '../../src/errors.ts';
-import { stateOf } from '../../src/pipeline/health.ts';
+import { stateOf } from '../../src/source-state.ts';
 
-const health = (lastErrorKind: string | null) =>
-  ({ runs: 3, consecutiveFailures: 1, lastErrorKind }) as Parameters<typeof stateOf>[0];
+const health = (lastErrorKind: string | null) => ({
+  runs: 3,
+  consecutiveFailures: 1,
+  lastErrorKind,
+  lastNewAt: null,
+  avgNewIntervalSec: null,
+});
 
 describe('blocking fault kinds', () => {
   it('are the faults a person must fix: credentials, quota, captchas, login walls, refusals', () => {
