@@ -21,9 +21,24 @@ export function neutralize(s: string): string {
     .replace(MASS_MENTION_RE, '@\u2060$1');
 }
 
-/** Collapse whitespace and control characters to single spaces (one-line snippets). */
+/**
+ * Explicit bidirectional formatting: embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069) and the directional marks (U+200E, U+200F, U+061C). In a post or a name they
+ * spoof: "\u202etroppuS emcA" displays as "Acme Support", and an override left open reverses
+ * the rest of the line (the handle, the platform, the time). Right-to-left letters need none
+ * of them to display in their order.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * One line of untrusted text: whitespace and control characters collapsed to single spaces,
+ * bidirectional controls removed.
+ */
 export function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
+  return s
+    .replace(BIDI_CONTROLS, '')
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ')
+    .trim();
 }
 
 /** Slack mrkdwn: `&<>` become entities, which also disarms `<!channel>`, `<@U1>` and `<url|text>`. */
