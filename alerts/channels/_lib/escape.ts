@@ -41,9 +41,29 @@ export function oneLine(s: string): string {
     .trim();
 }
 
-/** Slack mrkdwn: `&<>` become entities, which also disarms `<!channel>`, `<@U1>` and `<url|text>`. */
+const LOOKALIKE: Record<string, string> = { '*': '\u2217', '~': '\u223c', '`': '\u02cb', _: '\uff3f' };
+
+/**
+ * Emphasis and code markers as look-alike characters (`*` ∗, `~` ∼, `` ` `` ˋ, `_` ＿), for
+ * markups that cannot escape them: Slack's mrkdwn has no escape at all, and a zero-width space
+ * between `**` (what the weak markdown did) still leaves `*b*`, italic. `_` changes only where
+ * it can open or close emphasis, so `@angry_user` stays as written.
+ *
+ * @example
+ * disarmEmphasis('*bold* _it_ angry_user') // '∗bold∗ ＿it＿ angry_user'
+ */
+export function disarmEmphasis(s: string): string {
+  return s
+    .replace(/[*~`]/g, (c) => LOOKALIKE[c]!)
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, LOOKALIKE._!);
+}
+
+/**
+ * Slack mrkdwn: `&<>` become entities, which also disarms `<!channel>`, `<@U1>` and
+ * `<url|text>`; emphasis and code markers become look-alikes (`disarmEmphasis`).
+ */
 export function escapeSlack(s: string): string {
-  return neutralize(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return disarmEmphasis(neutralize(s)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -57,19 +77,19 @@ export function escapeMarkdown(s: string): string {
 }
 
 /**
- * Markdown for renderers with no reliable backslash escape (DingTalk, WeCom): the syntax
- * is broken with zero-width spaces (`](`, `**`, `__`, `~~`, line-start markers) and angle
- * brackets become full-width so `<font>`, `<@userid>` and raw HTML never render.
+ * Markdown for renderers with no reliable backslash escape (DingTalk, WeCom): links and images
+ * and line-start markers are broken with zero-width spaces, emphasis and code markers become
+ * look-alikes (`disarmEmphasis`), and angle brackets become full-width so `<font>`, `<@userid>`
+ * and raw HTML never render.
  */
 export function escapeWeakMarkdown(s: string): string {
   const ZW = '\u200b';
-  return neutralize(s)
+  return disarmEmphasis(neutralize(s))
     .replace(/</g, '＜')
     .replace(/>/g, '＞')
     .replace(/\]\s*[([]/g, (m) => `${m[0]}${ZW}${m.slice(1)}`)
     .replace(/!\[/g, `!${ZW}[`)
-    .replace(/([*_~`])(?=\1)/g, `$1${ZW}`)
-    .replace(/^(\s*)([#>*+\-|[`]|\d+\.)/gm, `$1${ZW}$2`);
+    .replace(/^(\s*)([#>+\-|[]|\d+\.)/gm, `$1${ZW}$2`);
 }
 
 /** The URL if it is an absolute http(s) URL; otherwise undefined (never link `javascript:`). */

@@ -76,6 +76,36 @@ describe('hostile post text and author names, in every channel', () => {
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt; &quot;q&quot; &amp;');
   });
 
+  it('slack: post text cannot bold, italicise, strike or code-format (mrkdwn has no escape)', () => {
+    const mrkdwn = strings(renderSlack(hostile())).filter((s) => s.includes('hi '));
+    expect(mrkdwn.length).toBeGreaterThan(0);
+    for (const s of mrkdwn) {
+      const quoted = s.slice(s.indexOf('hi '));
+      expect(quoted).not.toMatch(/[*~`]/);
+      expect(quoted).not.toMatch(/(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/u);
+      expect(quoted).toContain('bold');
+      expect(quoted).toContain('&lt;script&gt;');
+    }
+    // Our own bold around the author stays balanced: the name's stars are not mrkdwn.
+    const who = strings(renderSlack(hostile())).find((s) => s.includes('(@angry_user)'))!;
+    expect(who.match(/\*/g)).toHaveLength(2);
+    expect(who).toContain('angry_user');
+  });
+
+  it.each(['dingtalk', 'wecom'])('%s: post text cannot format in the weak markdown either', (id) => {
+    const md = RENDERED[id]!(hostile()).join('\n');
+    const quoted = md.split('\n').filter((l) => l.includes('hi '));
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const l of quoted) {
+      const post = l.slice(l.indexOf('hi '));
+      expect(post).not.toMatch(/[*~`<>]/);
+      expect(post).not.toMatch(/(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/u);
+      expect(post).toContain('bold');
+    }
+    const who = md.split('\n').find((l) => l.includes('(@angry_user)'))!;
+    expect(who.match(/\*/g)).toHaveLength(4);
+  });
+
   it('teams: post text is backslash-escaped CommonMark', () => {
     const text = strings(renderTeams(hostile())).find((s) => s.includes('hi '))!;
     expect(text).toContain('\\*bold\\*');
