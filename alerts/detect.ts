@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, lte, min, or, sql, sum } from 'dr
 import type { DbOrTx } from '../db/client.ts';
 import { brandHourly, detectorState, mentionBrands, mentions, metricSnapshots } from '../db/schema/index.ts';
 import type { GradeInput } from './grade.ts';
-import type { RuleId, RuleParams } from './rules.ts';
+import type { RuleId, RuleParams } from './schema.ts';
 import {
   createSpikeDetector,
   defaultSpikeParams,

@@ -5,7 +5,7 @@ import { type GuardOptions, resolveGuarded } from '../src/net/guard.ts';
 import type { HttpClient } from '../src/net/types.ts';
 import { channelById } from './channels/index.ts';
 import type { AlertContext, OutboxRow } from './outbox.ts';
-import type { ChannelConfig } from './rules.ts';
+import type { ChannelConfig } from './schema.ts';
 import type {
   AlertDigest,
   AlertMessage,

@@ -2,10 +2,13 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { claimMarks, deleteMarks, markedBrands, markFailed } from '../db/repo/alert-marks.ts';
 import { brands, incidents, sourceHealth, sources } from '../db/schema/index.ts';
-import type { Deps } from '../src/deps.ts';
-import type { EventMap } from '../src/events.ts';
-import { stateOf } from '../src/pipeline/health.ts';
-import type { CommittedBatch } from '../src/pipeline/ingest.ts';
+import type { Clock } from '../src/clock.ts';
+import { isBlockingFault } from '../src/errors.ts';
+import type { EventBus, EventMap } from '../src/events.ts';
+import type { Logger } from '../src/log.ts';
+import type { HostLimit, HttpClient } from '../src/net/types.ts';
+import type { Scheduler } from '../src/scheduler.ts';
+import { stateOf } from '../src/source-state.ts';
 import {
   type Candidate,
   detectCrisis,
@@ -21,13 +24,37 @@ import { createDispatcher, type Dispatcher } from './dispatcher.ts';
 import { type Grade, grade, gradingFor } from './grade.ts';
 import { applyCandidate, type ChangeNote, processDue, resolveCollector } from './incidents.ts';
 import type { AlertContext } from './outbox.ts';
-import { type BrandAlerts, brandAlertsOf, type RuleParams, rulesFor } from './rules.ts';
+import { brandAlertsOf, rulesFor } from './rules.ts';
+import type { AlertsConfig, BrandAlerts, RuleParams } from './schema.ts';
 
-/** Fault kinds a retry will not fix; they alert on the first failure. */
-const BLOCKING = new Set(['blocked', 'captcha', 'login-wall', 'auth-expired', 'quota-exhausted']);
+/**
+ * What the alert engine needs from the service, and no more: the database, clock and logger,
+ * the events it listens to and emits, the scheduler for digests, an HTTP client per channel,
+ * the ack-link key, and four settings (`alerts`, `network.allowPrivate`, the server address for
+ * links). The service's `Deps` satisfies it as it is; a test may pass a smaller object.
+ */
+export interface AlertDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  events: Pick<EventBus, 'on' | 'emit'>;
+  scheduler: Pick<Scheduler, 'add'>;
+  /** A 32-byte key for one purpose (`ack-links`). */
+  signingKey(purpose: string): Buffer;
+  /** The guarded HTTP client of one scope (a channel: `channel:<name>`). */
+  httpFor(opts: { scope: string; allowPrivateNetwork?: boolean; rateLimit?: HostLimit }): HttpClient;
+  config: {
+    config: {
+      alerts: AlertsConfig;
+      network: { allowPrivate: readonly string[] };
+      server: { host: string; port: number; publicUrl?: string };
+    };
+    env: { port?: number };
+  };
+}
 
 /** The alerting context of a service: config, clock, database, link base and ack-link key. */
-export function alertContext(deps: Deps, publicUrl?: string): AlertContext {
+export function alertContext(deps: AlertDeps, publicUrl?: string): AlertContext {
   const server = deps.config.config.server;
   const base =
     publicUrl ??
@@ -70,7 +97,7 @@ interface BrandInfo {
  * @example
  * const engine = createAlertEngine(deps); engine.start(); ... await engine.stop();
  */
-export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
+export function createAlertEngine(deps: AlertDeps, opts: EngineOptions = {}) {
   const ctx = alertContext(deps, opts.publicUrl);
   const log = ctx.log;
   const dispatcher: Dispatcher = createDispatcher(ctx, {
@@ -298,7 +325,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   }
 
   /** Evaluate what committed batches left to evaluate (the batch itself is only a wake-up). */
-  async function evaluate(_batch?: CommittedBatch): Promise<ChangeNote[]> {
+  async function evaluate(_batch?: EventMap['mentions'][0]): Promise<ChangeNote[]> {
     return drain();
   }
 
@@ -309,7 +336,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
     message: string;
     consecutiveFailures: number;
   }): Candidate {
-    const blocking = BLOCKING.has(e.kind);
+    const blocking = isBlockingFault(e.kind);
     return {
       brandId: null,
       sourceId: e.sourceId,
@@ -342,7 +369,7 @@ export function createAlertEngine(deps: Deps, opts: EngineOptions = {}) {
   async function onSourceFault(e: EventMap['source-fault'][0]): Promise<ChangeNote[]> {
     const cd = ctx.cfg.collectorDown;
     if (!ctx.cfg.enabled || !cd.enabled) return [];
-    if (e.consecutiveFailures < cd.afterFailures && !BLOCKING.has(e.kind)) return [];
+    if (e.consecutiveFailures < cd.afterFailures && !isBlockingFault(e.kind)) return [];
     const c = collectorCandidate(e);
     const note = await applyCandidate(ctx, c, { level: c.level!, score: 0, factors: [] });
     emit(note ? [note] : []);

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { silences } from '../db/schema/index.ts';
-import type { AlertsConfig, PolicyConfig } from './rules.ts';
+import type { AlertsConfig, PolicyConfig } from './schema.ts';
 
 /**
  * Escalation policies: ordered steps (channels + delay from the start of the cycle), an

@@ -1,4 +1,4 @@
-import type { FactorName, GradingConfig } from './rules.ts';
+import type { FactorName, GradingConfig } from './schema.ts';
 import type { AlertFactor, AlertLevel } from './types.ts';
 
 /**

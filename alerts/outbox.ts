@@ -13,7 +13,8 @@ import type { Clock } from '../src/clock.ts';
 import { newId } from '../src/ids.ts';
 import type { Logger } from '../src/log.ts';
 import { signAckToken } from './ack-links.ts';
-import { type AlertsConfig, brandAlertsOf } from './rules.ts';
+import { brandAlertsOf } from './rules.ts';
+import type { AlertsConfig } from './schema.ts';
 import type { AlertFactor, AlertKind, AlertLevel, AlertLocale, AlertMention, AlertMessage } from './types.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;

@@ -96,7 +96,7 @@ async function main() {
     .concat({ name: 'Sentinel', query: 'sentinel' });
   const config = {
     file: 'bench.yaml',
-    config: configSchema(productionPlugins().collectors, validateQuery).parse({
+    config: configSchema(productionPlugins(), validateQuery).parse({
       server: { port: 0, host: '127.0.0.1' },
       network: { allowPrivate: ['127.0.0.0/8'] },
       brands,

@@ -52,7 +52,7 @@ async function main() {
 
     const config: RuntimeConfig = {
       file: 'bench.yaml',
-      config: configSchema([]).parse({}),
+      config: configSchema({ collectors: [], channels: [], classifiers: [] }).parse({}),
       env: { dataDir: tmpdir(), logLevel: 'silent', secretKey: 'bench-secret-key-material' },
     };
     const deps = await createDeps(config, {

@@ -165,9 +165,10 @@ type Cpu = ReturnType<typeof cpuPer1000>;
 
 async function pipelineRun(h: DbHandle): Promise<{ rate: number; rows: MentionInsert[]; cpu: Cpu }> {
   const collectors: never[] = [];
+  const chain = classifiers.filter((c) => c.id === 'lang-detect');
   const config = {
     file: 'bench.yaml',
-    config: configSchema(collectors, validateQuery).parse({
+    config: configSchema({ collectors, channels: [], classifiers: chain }, validateQuery).parse({
       brands: [
         { name: 'Acme', query: '("acme" OR "艾克米") AND NOT (hiring OR 招聘)', competitors: ['Globex'] },
         { name: 'Initech', query: 'initech OR "tps report"' },
@@ -182,7 +183,7 @@ async function pipelineRun(h: DbHandle): Promise<{ rate: number; rows: MentionIn
   };
   const deps = await createDeps(config, {
     collectors,
-    classifiers: classifiers.filter((c) => c.id === 'lang-detect'),
+    classifiers: chain,
     httpFactory: () => {
       throw new Error('no http in the benchmark');
     },

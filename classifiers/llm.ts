@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { Logger } from '../src/log.ts';
 import { foldText } from '../src/text.ts';
@@ -313,12 +313,15 @@ export function createLlmClassifier(deps: LlmDeps = {}): ClassifierDefinition<ty
   const cache = deps.cache ?? memoryCache();
   const now = deps.now ?? (() => new Date());
   const clients = new Map<string, Anthropic>();
-  const clientFor = (o: LlmOptions) => {
+  const clientFor = async (o: LlmOptions) => {
     const k = `${o.baseURL}\n${o.apiKey}\n${o.maxRetries}\n${o.timeoutMs}`;
     let c = clients.get(k);
     if (!c) {
+      // Loaded on first use: the pass is opt-in, and the SDK's many modules cost every process
+      // (each CLI command) about half a second to import through tsx.
+      const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
       // Everything explicit, so the SDK reads no environment variable.
-      c = new Anthropic({
+      c = new AnthropicClient({
         apiKey: o.apiKey,
         baseURL: o.baseURL,
         webhookKey: null,
@@ -376,7 +379,8 @@ export function createLlmClassifier(deps: LlmDeps = {}): ClassifierDefinition<ty
       log.info({ items: batch.length }, 'llm daily budget exhausted; local results stand');
       return new Map<number, LlmItem>();
     }
-    const res = await clientFor(o).messages.create(
+    const client = await clientFor(o);
+    const res = await client.messages.create(
       { model: o.model, max_tokens: maxTokens, system, messages: [{ role: 'user', content: user }] },
       { signal: ctx.signal },
     );

@@ -34,3 +34,6 @@ export const collectors: readonly CollectorDefinition[] = [
 export function collectorById(id: string): CollectorDefinition | undefined {
   return collectors.find((c) => c.id === id);
 }
+
+/** The platforms' documented request budgets by host; the core seeds every client with them. */
+export { PLATFORM_LIMITS } from './_lib/platform-limits.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from '../src/clock.ts';
 import type { Logger } from '../src/log.ts';
 import { type MentionInput, mentionInputSchema } from '../src/mention.ts';
@@ -90,10 +90,12 @@ export function defineCollector<Options extends z.ZodType, Cursor>(
   return def;
 }
 
-/** Options every collector accepts, merged into each collector's own schema by the config loader. */
-export interface CommonSourceOptions {
-  baseUrl?: string;
-}
+/**
+ * Options every collector accepts, checked (by the config loader and the API alike) before the
+ * collector's own schema; each collector also declares the ones it reads, with its default.
+ */
+export const commonSourceOptions = z.object({ baseUrl: z.url().optional() });
+export type CommonSourceOptions = z.output<typeof commonSourceOptions>;
 
 /** Plain-text fields escaped, so the pipeline's HTML pass returns them as written. */
 function asPipelineText(m: MentionInput, textFormat: 'html' | 'plain'): MentionInput {

@@ -159,6 +159,24 @@ export type SourceFaultKind =
   | 'upstream';
 
 /**
+ * Fault kinds a retry will not fix: a person has to act (a new cookie, key or quota). A source
+ * failing with one is `blocked` in its health, and its `collector-down` alert fires on the first
+ * failure instead of waiting for `alerts.collectorDown.afterFailures`.
+ */
+export const BLOCKING_FAULT_KINDS: ReadonlySet<SourceFaultKind> = new Set<SourceFaultKind>([
+  'blocked',
+  'captcha',
+  'login-wall',
+  'auth-expired',
+  'quota-exhausted',
+]);
+
+/** Whether a stored or reported fault kind is one of `BLOCKING_FAULT_KINDS`. */
+export function isBlockingFault(kind: string | null | undefined): boolean {
+  return kind !== null && kind !== undefined && BLOCKING_FAULT_KINDS.has(kind as SourceFaultKind);
+}
+
+/**
  * The platform answered, but not with what a healthy source returns: a captcha, a login
  * wall, an empty body where items were expected, a changed schema. A source fault is
  * never "no mentions".

@@ -1,13 +1,19 @@
+import { channels } from '../alerts/channels/index.ts';
 import { classifiers } from '../classifiers/index.ts';
-import { createHttpClient } from '../collectors/_lib/http.ts';
-import { collectors } from '../collectors/index.ts';
+import { collectors, PLATFORM_LIMITS } from '../collectors/index.ts';
+import type { ConfigPlugins } from './config/schema.ts';
 import type { CreateDepsOptions } from './deps.ts';
+import { createHttpClient } from './net/http.ts';
 
-/** The plugins a real service runs with: every registered collector and classifier, the real HTTP layer. */
-export function productionPlugins(): Pick<CreateDepsOptions, 'collectors' | 'classifiers' | 'httpFactory'> {
+/**
+ * The plugins a real service runs with: every registered collector, classifier and alert
+ * channel (the config grammar is built from them), and the real HTTP layer.
+ */
+export function productionPlugins(): ConfigPlugins & Pick<CreateDepsOptions, 'httpFactory'> {
   return {
     collectors,
     classifiers,
+    channels,
     httpFactory: (o) =>
       createHttpClient({
         clock: o.clock,
@@ -16,7 +22,7 @@ export function productionPlugins(): Pick<CreateDepsOptions, 'collectors' | 'cla
         allowPrivateNetwork: o.allowPrivateNetwork,
         userAgent: o.userAgent,
         proxy: o.proxy,
-        hostLimits: undefined,
+        hostLimits: PLATFORM_LIMITS,
         defaultLimit: o.rateLimit,
       }),
   };

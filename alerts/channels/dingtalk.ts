@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { byteLength, markdownOf, neutralize, shrinkToFit, truncateBytes, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postJson } from './_lib/deliver.ts';
+import { neutralize } from './_lib/escape.ts';
+import { byteLength, markdownOf, shrinkToFit, truncateBytes, truncateChars } from './_lib/render.ts';
 
 const MAX_BYTES = 20_000;
 /** `send too fast, exceed 20 times per minute`; DingTalk then throttles the robot for 10 minutes. */

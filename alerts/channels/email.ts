@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
-import { renderEmail } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
+import { renderEmail } from './_lib/email.tsx';
 
 const MAX_BYTES = 512 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;

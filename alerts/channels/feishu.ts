@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { type AlertView, byteLength, neutralize, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postBody } from './_lib/deliver.ts';
+import { neutralize } from './_lib/escape.ts';
+import { type AlertView, byteLength, shrinkToFit, truncateChars } from './_lib/render.ts';
 
 const MAX_BYTES = 20 * 1024;
 /** Feishu custom-bot codes meaning "too many requests": 9499 (gateway) and 11232 (frequency limited). */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { alertView, neutralize, oneLine, safeUrl, truncateChars } from '../render.ts';
 import { type AlertLevel, type AlertMessage, defineChannel, levelInfo } from '../types.ts';
 import { jsonBody, postJson } from './_lib/deliver.ts';
+import { neutralize, oneLine, safeUrl } from './_lib/escape.ts';
+import { alertView, truncateChars } from './_lib/render.ts';
 
 const SEVERITY: Record<AlertLevel, 'critical' | 'error' | 'warning' | 'info'> = {
   1: 'critical',

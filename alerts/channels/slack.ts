@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { type AlertView, escapeSlack, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { postJson } from './_lib/deliver.ts';
+import { escapeSlack } from './_lib/escape.ts';
+import { type AlertView, shrinkToFit, truncateChars } from './_lib/render.ts';
 
 /** Slack's documented limits: `text` 40,000 chars, section text 3,000, field 2,000, header 150. */
 const TEXT_MAX = 40_000;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { type AlertView, byteLength, escapeMarkdown, shrinkToFit, truncateChars } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, postJson } from './_lib/deliver.ts';
+import { escapeMarkdown } from './_lib/escape.ts';
+import { type AlertView, byteLength, shrinkToFit, truncateChars } from './_lib/render.ts';
 
 const MAX_BYTES = 28 * 1024;
 

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { byteLength, truncateChars } from '../render.ts';
 import { type AlertMention, type AlertMessage, defineChannel } from '../types.ts';
 import { postBody } from './_lib/deliver.ts';
+import { byteLength, truncateChars } from './_lib/render.ts';
 
 const MAX_BYTES = 256 * 1024;
 

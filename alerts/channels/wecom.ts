@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { byteLength, markdownOf, shrinkToFit, truncateBytes } from '../render.ts';
 import { type AlertMessage, defineChannel } from '../types.ts';
 import { bodyFailure, jsonBody, postJson } from './_lib/deliver.ts';
+import { byteLength, markdownOf, shrinkToFit, truncateBytes } from './_lib/render.ts';
 
 /** WeCom caps markdown `content` at 4,096 UTF-8 bytes. */
 const MAX_BYTES = 4096;

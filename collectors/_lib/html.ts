@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
-import { SourceFault } from '../../src/errors.ts';
+
+// Content-Type parsing and blocked-page checks belong to the HTTP layer (the client's `json()`
+// uses them too); collectors take them from here.
+export { assertNotBlocked } from '../../src/net/blocked-page.ts';
+export { charsetOf } from '../../src/net/response.ts';
 
 /** Resolve a possibly relative link; null for anything that is not http(s). */
 export function resolveUrl(href: string | null | undefined, base: string | null | undefined): string | null {
@@ -51,19 +55,6 @@ export function shortHash(...parts: (string | null | undefined)[]): string {
 }
 
 /**
- * The charset parameter of a Content-Type, unquoted (`charset="utf-8"`, `charset='us-ascii'`,
- * `charset = koi8-r`), lower-cased; undefined when absent.
- *
- * @example
- * charsetOf("text/xml;charset= 'us-ascii'") // 'us-ascii'
- */
-export function charsetOf(contentType: string | undefined): string | undefined {
-  const m = /charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^;\s]+))/i.exec(contentType ?? '');
-  const v = (m?.[1] ?? m?.[2] ?? m?.[3])?.trim().toLowerCase();
-  return v || undefined;
-}
-
-/**
  * Decode feed or page bytes: a byte-order mark wins, then the HTTP charset, then the XML
  * declaration or <meta charset>, then UTF-8. Unknown names fall back to UTF-8.
  */
@@ -90,14 +81,4 @@ export function decodeDocument(body: Buffer, headerCharset?: string): string {
     if (cs && iconv.encodingExists(cs)) return iconv.decode(body, cs);
   }
   return body.toString('utf8');
-}
-
-const CAPTCHA = /captcha|recaptcha|hcaptcha|cf-challenge|are you a robot|验证码|人机验证|滑动验证/i;
-const LOGIN = /<form[^>]+(login|signin|sign-in)|please (log|sign) in|登录后查看|请先登录|passport\.weibo/i;
-
-/** Throw the right source fault for a page that is a captcha or a login wall. */
-export function assertNotBlocked(text: string): void {
-  const head = text.slice(0, 20_000);
-  if (CAPTCHA.test(head)) throw new SourceFault('captcha', 'the platform answered with a captcha page');
-  if (LOGIN.test(head)) throw new SourceFault('login-wall', 'the platform answered with a login page');
 }

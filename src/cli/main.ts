@@ -21,9 +21,11 @@ async function loadConfig(
 ): Promise<RuntimeConfig> {
   const [{ productionPlugins }, { loadRuntimeConfig, formatConfigWarning }, { validateQuery }] =
     await Promise.all([import('../registry.ts'), import('../config/load.ts'), import('../query/index.ts')]);
-  const { collectors } = productionPlugins();
+  const { collectors, classifiers, channels } = productionPlugins();
   return loadRuntimeConfig(configPath, {
     collectors,
+    classifiers,
+    channels,
     validateQuery,
     exists: existsSync,
     onWarning: (w) => warn(formatConfigWarning(w)),

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { CollectorDefinition } from '../../collectors/types.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
-import { type ConfigFile, configSchema, type QueryValidator } from './schema.ts';
+import { type ConfigFile, type ConfigPlugins, configSchema, type QueryValidator } from './schema.ts';
 import { explainYamlErrors, unresolvedAliases } from './yaml-errors.ts';
 
 /** Settings that come from the environment, the only place process.env is read. */
@@ -148,8 +147,8 @@ function nodeAt(doc: Document, p: readonly PropertyKey[]): Node | undefined {
   return undefined;
 }
 
-export interface ParseConfigOptions {
-  collectors: readonly CollectorDefinition[];
+/** The registries the grammar is built from, and what else parsing needs. */
+export interface ParseConfigOptions extends ConfigPlugins {
   validateQuery?: QueryValidator;
   env?: NodeJS.ProcessEnv;
   /** Receives problems that do not invalidate the file (plaintext secrets). */
@@ -160,7 +159,7 @@ export interface ParseConfigOptions {
  * Parse and validate config text. Errors carry `file:line:col path: message`.
  *
  * @example
- * const cfg = parseConfig(text, 'earshot.yaml', { collectors });
+ * const cfg = parseConfig(text, 'earshot.yaml', { collectors, channels, classifiers });
  */
 export function parseConfig(text: string, file: string, opts: ParseConfigOptions): ConfigFile {
   const lc = new LineCounter();
@@ -181,7 +180,7 @@ export function parseConfig(text: string, file: string, opts: ParseConfigOptions
       { file, line: 1, col: 1, path: '', message: `YAML error: ${(e as Error).message}` },
     ]);
   }
-  const r = configSchema(opts.collectors, opts.validateQuery).safeParse(data);
+  const r = configSchema(opts, opts.validateQuery).safeParse(data);
   if (!r.success) throw new ConfigError(zodIssues(r.error, doc, lc, file, text));
   return deepFreeze(r.data);
 }

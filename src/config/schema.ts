@@ -1,8 +1,22 @@
 import ipaddr from 'ipaddr.js';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/rules.ts';
-import type { CollectorDefinition } from '../../collectors/types.ts';
+import { alertsSchema, brandAlertsSchema, DEFAULT_ALERTS } from '../../alerts/schema.ts';
+import type { ChannelDefinition } from '../../alerts/types.ts';
+import type { ClassifierDefinition } from '../../classifiers/types.ts';
+import { type CollectorDefinition, commonSourceOptions } from '../../collectors/types.ts';
+import { type PluginKind, pluginEntrySchema, pluginIdSchema, pluginOptionsSchema } from './plugins.ts';
+
+/**
+ * The registries the grammar is built from: each plugin's options schema extends earshot.yaml.
+ * The caller passes them (`productionPlugins()` in the service), so the config imports no
+ * plugin and no alerting code, only their contracts.
+ */
+export interface ConfigPlugins {
+  collectors: readonly CollectorDefinition[];
+  channels: readonly ChannelDefinition[];
+  classifiers: readonly ClassifierDefinition[];
+}
 
 /** A query validator injected by the caller (the query language lives in src/query). */
 export type QueryValidator = (
@@ -89,60 +103,46 @@ export function brandSchema(validateQuery?: QueryValidator) {
     .strict();
 }
 
-const sourceCommon = {
+const sourceFields = {
   name,
   schedule: cronExpr.optional(),
   enabled: z.boolean().default(true),
   allowPrivateNetwork: z.boolean().default(false),
   backfillDays: z.number().int().min(0).max(3650).default(7),
-  secrets: z.record(z.string(), z.string()).default({}),
 };
 
-const commonOptions = z.object({ baseUrl: z.url().optional() });
+/** The collectors registry as the plugin-entry grammar sees it (shared with the API). */
+export const sourcePlugins = (
+  collectors: readonly CollectorDefinition[],
+): PluginKind<CollectorDefinition> => ({
+  noun: 'source type',
+  plugins: collectors,
+  common: commonSourceOptions,
+});
+
+/** The classifiers registry as the plugin-entry grammar sees it. */
+export const classifierPlugins = (
+  classifiers: readonly ClassifierDefinition[],
+): PluginKind<ClassifierDefinition> => ({ noun: 'classifier', plugins: classifiers });
 
 /** One config entry per registered collector, discriminated by `type`. */
 export function sourceSchema(collectors: readonly CollectorDefinition[]) {
-  const ids = collectors.map((c) => c.id);
+  return pluginEntrySchema(sourcePlugins(collectors), sourceFields).transform((v) => ({
+    ...v,
+    schedule: v.schedule ?? collectors.find((x) => x.id === v.type)!.defaultSchedule,
+  }));
+}
+
+/** `classifiers:`: ids to switch off and options by classifier id, both checked against the registry. */
+export function classifiersSchema(classifiers: readonly ClassifierDefinition[]) {
+  const kind = classifierPlugins(classifiers);
   return z
-    .object({ type: z.string(), ...sourceCommon, options: z.unknown().default({}) })
-    .strict()
-    .superRefine((v, ctx) => {
-      const c = collectors.find((x) => x.id === v.type);
-      if (!c) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['type'],
-          message: `Unknown source type "${v.type}"; one of: ${ids.join(', ')}`,
-        });
-        return;
-      }
-      const base = commonOptions.safeParse(v.options ?? {});
-      if (!base.success)
-        for (const i of base.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
-      const r = c.options.safeParse(v.options ?? {});
-      if (!r.success)
-        for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['options', ...i.path] } as never);
-      const allowed = new Set(c.secrets ?? []);
-      for (const k of Object.keys(v.secrets)) {
-        if (!allowed.has(k)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['secrets', k],
-            message: allowed.size
-              ? `Unknown secret; one of: ${[...allowed].join(', ')}`
-              : `Source type ${c.id} takes no secrets`,
-          });
-        }
-      }
+    .object({
+      disabled: z.array(pluginIdSchema(kind)).default([]),
+      options: pluginOptionsSchema(kind).default({}),
     })
-    .transform((v) => {
-      const c = collectors.find((x) => x.id === v.type)!;
-      return {
-        ...v,
-        options: c.options.parse(v.options ?? {}) as Record<string, unknown>,
-        schedule: v.schedule ?? c.defaultSchedule,
-      };
-    });
+    .strict()
+    .default({ disabled: [], options: {} });
 }
 
 /**
@@ -189,7 +189,7 @@ export const DEFAULT_PROFILES = {
 };
 export type ProfilesConfig = z.output<typeof profilesSchema>;
 
-export function configSchema(collectors: readonly CollectorDefinition[], validateQuery?: QueryValidator) {
+export function configSchema(plugins: ConfigPlugins, validateQuery?: QueryValidator) {
   return z
     .object({
       server: z
@@ -223,16 +223,10 @@ export function configSchema(collectors: readonly CollectorDefinition[], validat
           nearDuplicateWindowDays: 7,
           batchSize: 1000,
         }),
-      classifiers: z
-        .object({
-          disabled: z.array(z.string()).default([]),
-          options: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-        })
-        .strict()
-        .default({ disabled: [], options: {} }),
+      classifiers: classifiersSchema(plugins.classifiers),
       brands: z.array(brandSchema(validateQuery)).default([]),
-      sources: z.array(sourceSchema(collectors)).default([]),
-      alerts: alertsSchema.default(DEFAULT_ALERTS),
+      sources: z.array(sourceSchema(plugins.collectors)).default([]),
+      alerts: alertsSchema(plugins.channels).default(DEFAULT_ALERTS),
       profiles: profilesSchema.default(DEFAULT_PROFILES),
     })
     .strict()

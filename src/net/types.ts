@@ -1,6 +1,6 @@
 /**
- * The HTTP client contract shared by collectors and alert channels. The implementation
- * (`collectors/_lib/http.ts`, over undici) adds per-host rate limits, retries, timeouts,
+ * The HTTP client contract shared by collectors, alert channels and the core. The
+ * implementation (`./http.ts`, over undici) adds per-host rate limits, retries, timeouts,
  * a body cap, a circuit breaker and the private-address guard at connect time.
  */
 export interface HttpResponse {
@@ -35,4 +35,10 @@ export interface HttpRequestOptions {
 export interface HttpClient {
   request(url: string, opts?: HttpRequestOptions): Promise<HttpResponse>;
   get(url: string, opts?: Omit<HttpRequestOptions, 'method'>): Promise<HttpResponse>;
+}
+
+/** A per-host request budget: requests per minute and requests in flight. */
+export interface HostLimit {
+  perMinute: number;
+  concurrency?: number;
 }

@@ -2,24 +2,11 @@ import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { type SourceState, sourceHealth, type sources } from '../../db/schema/index.ts';
-import type { SourceFaultKind } from '../errors.ts';
+import { isBlockingFault } from '../errors.ts';
+import { stateOf } from '../source-state.ts';
 
 type HealthRow = typeof sourceHealth.$inferSelect;
 type SourceRow = typeof sources.$inferSelect;
-
-/** Fault kinds that retrying will not fix: a person has to act (new cookie, key, quota). */
-const BLOCKING: ReadonlySet<string> = new Set<SourceFaultKind>([
-  'blocked',
-  'captcha',
-  'login-wall',
-  'auth-expired',
-  'quota-exhausted',
-]);
-
-/** A source is silent when nothing new arrived for this many times its usual interval. */
-export const SILENT_FACTOR = 4;
-/** ...and at least this long, so a source that usually yields every minute is not flagged after 4. */
-export const SILENT_MIN_SECONDS = 6 * 3600;
 
 export const healthSchema = z
   .object({
@@ -46,17 +33,6 @@ export const healthSchema = z
   .openapi('SourceHealth');
 
 export type HealthView = z.infer<typeof healthSchema>;
-
-export function stateOf(h: HealthRow | undefined, now: Date): SourceState {
-  if (!h || h.runs === 0) return 'never-run';
-  if (h.consecutiveFailures > 0)
-    return h.lastErrorKind && BLOCKING.has(h.lastErrorKind) ? 'blocked' : 'failing';
-  if (h.lastNewAt && h.avgNewIntervalSec) {
-    const silentFor = (now.getTime() - h.lastNewAt.getTime()) / 1000;
-    if (silentFor > Math.max(SILENT_MIN_SECONDS, SILENT_FACTOR * h.avgNewIntervalSec)) return 'silent';
-  }
-  return 'ok';
-}
 
 export function healthView(s: SourceRow, h: HealthRow | undefined, now: Date): HealthView {
   const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -141,7 +117,7 @@ export async function recordFault(
 ): Promise<{ consecutiveFailures: number; state: SourceState }> {
   const h = await current(tx, sourceId);
   const consecutiveFailures = (h?.consecutiveFailures ?? 0) + 1;
-  const state: SourceState = BLOCKING.has(fault.kind) ? 'blocked' : 'failing';
+  const state: SourceState = isBlockingFault(fault.kind) ? 'blocked' : 'failing';
   const values = {
     sourceId,
     state,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { signAckToken, verifyAckToken } from '../../alerts/ack-links.ts';
+import { channels } from '../../alerts/channels/index.ts';
 import { channelsReached, nextDue, type Policy, quietUntil } from '../../alerts/escalation.ts';
 import { grade, gradingFor } from '../../alerts/grade.ts';
-import { alertsSchema, rulesFor } from '../../alerts/rules.ts';
+import { rulesFor } from '../../alerts/rules.ts';
+import { alertsSchema } from '../../alerts/schema.ts';
 import { configSchema } from '../../src/config/schema.ts';
 
 const MIN = 60_000;
@@ -43,7 +45,7 @@ describe('grading', () => {
     const noVelocity = grade(input, gradingFor({ weights: { velocity: 0 } }, undefined));
     expect(noVelocity.score).toBeLessThan(base.score);
     // A partial override keeps the other cut-offs: global, then brand, field by field.
-    const parsed = alertsSchema.parse({ grading: { levels: { critical: 80 } } }).grading;
+    const parsed = alertsSchema(channels).parse({ grading: { levels: { critical: 80 } } }).grading;
     expect(gradingFor(parsed, undefined).levels).toEqual({ critical: 80, high: 40, medium: 25 });
     expect(gradingFor(parsed, { levels: { medium: 10 } }).levels).toEqual({
       critical: 80,
@@ -108,7 +110,8 @@ describe('ack links', () => {
 
 describe('alerts config grammar', () => {
   it('validates channels against the registry, policies against channels, and merges per-brand rule overrides', () => {
-    const cfg = configSchema([]).parse({
+    const plugins = { collectors: [], channels, classifiers: [] };
+    const cfg = configSchema(plugins).parse({
       brands: [
         {
           name: 'Acme',
@@ -135,16 +138,18 @@ describe('alerts config grammar', () => {
     const r = rulesFor(cfg.alerts, cfg.brands[0]!.alerts)['negative-spike'];
     expect(r).toMatchObject({ minNegative: 20, minAuthors: 8, window: 30 * MIN, ratio: 3, settle: 30 * MIN });
     expect(r.detector).toEqual({});
-    const tuned = alertsSchema.parse({
+    const tuned = alertsSchema(channels).parse({
       rules: { 'negative-spike': { settle: '15m', detector: { minExcess: 15, utcOffsetMinutes: 480 } } },
     });
     expect(rulesFor(tuned, undefined)['negative-spike']).toMatchObject({
       settle: 15 * MIN,
       detector: { minExcess: 15, utcOffsetMinutes: 480 },
     });
-    const unknown = alertsSchema.safeParse({ rules: { 'negative-spike': { detector: { intervalMs: 1 } } } });
+    const unknown = alertsSchema(channels).safeParse({
+      rules: { 'negative-spike': { detector: { intervalMs: 1 } } },
+    });
     expect(unknown.error?.issues.map((i) => i.path.join('.'))).toEqual(['rules.negative-spike.detector']);
-    const bad = alertsSchema.safeParse({
+    const bad = alertsSchema(channels).safeParse({
       channels: [{ name: 'x', type: 'carrier-pigeon' }],
       policies: [{ name: 'p', steps: [{ channels: ['nope'] }] }],
     });
@@ -153,7 +158,7 @@ describe('alerts config grammar', () => {
       expect.arrayContaining(['channels.0.type', 'policies.0.steps.0.channels.0']),
     );
     expect(
-      configSchema([]).safeParse({ brands: [{ name: 'A', query: 'a', alerts: { policy: 'ghost' } }] })
+      configSchema(plugins).safeParse({ brands: [{ name: 'A', query: 'a', alerts: { policy: 'ghost' } }] })
         .success,
     ).toBe(false);
   });

@@ -9,6 +9,7 @@ import { openDb } from '../../db/client.ts';
 import { cursors, mentions, sourceHealth, sourceRuns } from '../../db/schema/index.ts';
 import { mentionInputSchema } from '../../src/mention.ts';
 import { type FixtureServer, fixture, startFixtureServer, startProxy } from '../helpers/fixture-server.ts';
+import { seedPgliteDir } from '../helpers/pg.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = path.join(root, 'bin/earshot.js');
@@ -60,6 +61,8 @@ beforeAll(async () => {
     ].join('\n'),
   );
   env = { EARSHOT_DATA_DIR: dir, EARSHOT_CONFIG: config };
+  // A migrated database, as a first start would leave it (minus the seconds of initdb).
+  await seedPgliteDir(path.join(dir, 'pglite'));
 });
 afterAll(() => srv.close());
 

@@ -41,7 +41,7 @@ beforeEach(async () => {
 function service(budget: number): Promise<Deps> {
   const config: RuntimeConfig = {
     file: 'test.yaml',
-    config: configSchema([], validateQuery).parse({
+    config: configSchema({ collectors: [], channels: [], classifiers: [llm] }, validateQuery).parse({
       classifiers: {
         options: { llm: { enabled: true, baseURL: fake.url, dailyTokenBudget: budget, maxRetries: 0 } },
       },

@@ -1,4 +1,3 @@
-import { createHttpClient, type HttpClientOptions } from '../../collectors/_lib/http.ts';
 import {
   type CollectContext,
   type CollectorDefinition,
@@ -7,6 +6,7 @@ import {
 } from '../../collectors/types.ts';
 import type { Clock } from '../../src/clock.ts';
 import { silentLogger } from '../../src/log.ts';
+import { createHttpClient, type HttpClientOptions } from '../../src/net/http.ts';
 import type { HttpClient } from '../../src/net/types.ts';
 
 /** The real HTTP layer, allowed to reach the local fixture server, with tiny waits. */

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { channels } from '../../alerts/channels/index.ts';
 import type { ClassifierDefinition } from '../../classifiers/types.ts';
 import type { CollectorDefinition } from '../../collectors/types.ts';
 import type { DbHandle } from '../../db/client.ts';
@@ -33,7 +34,9 @@ export async function makeDeps(o: HarnessOptions): Promise<Deps & { clock: FakeC
   const collectors = o.collectors ?? [];
   const config: RuntimeConfig = {
     file: 'test.yaml',
-    config: configSchema(collectors, validateQuery).parse(o.config ?? {}),
+    config: configSchema({ collectors, channels, classifiers: o.classifiers ?? [] }, validateQuery).parse(
+      o.config ?? {},
+    ),
     env: {
       dataDir: mkdtempSync(path.join(tmpdir(), 'earshot-test-')),
       logLevel: 'silent',

@@ -5,18 +5,20 @@ import { csvCell, parseCsv, toCsv } from '../../src/profiles/csv.ts';
 import { influenceOf, stanceOf, tierOf } from '../../src/profiles/influence.ts';
 import { geoOf } from '../../src/profiles/update.ts';
 
+const none = { collectors: [], channels: [], classifiers: [] };
+
 describe('profiles config', () => {
   it('has defaults and rejects a CRM channel that is not an alerts channel', () => {
-    const c = configSchema([]).parse({});
+    const c = configSchema(none).parse({});
     expect(c.profiles).toMatchObject({
       tiers: { micro: 10_000, macro: 100_000, mega: 1_000_000 },
       kolTier: 'micro',
       churnDays: 7,
     });
-    const bad = configSchema([]).safeParse({ profiles: { crm: { channel: 'crm' } } });
+    const bad = configSchema(none).safeParse({ profiles: { crm: { channel: 'crm' } } });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]).toMatchObject({ path: ['profiles', 'crm', 'channel'] });
-    const tiers = configSchema([]).safeParse({ profiles: { tiers: { micro: 5, macro: 4, mega: 10 } } });
+    const tiers = configSchema(none).safeParse({ profiles: { tiers: { micro: 5, macro: 4, mega: 10 } } });
     expect(tiers.success).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { channels } from '../../alerts/channels/index.ts';
+import { classifiers } from '../../classifiers/index.ts';
 import { defineCollector } from '../../collectors/types.ts';
 import { formatConfigWarning, parseConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -16,6 +18,8 @@ const rss = defineCollector({
 const parse = (text: string, env: Record<string, string> = {}) =>
   parseConfig(text, 'earshot.yaml', {
     collectors: [rss],
+    channels,
+    classifiers,
     env,
     validateQuery: (q) =>
       q.includes('((')
@@ -142,6 +146,8 @@ describe('config: mistakes users make, in words they understand', () => {
     ].join('\n');
     const c = parseConfig(text, 'earshot.yaml', {
       collectors: withSecrets,
+      channels,
+      classifiers,
       env: { REDDIT_ID: 'id' },
       onWarning: (w) => warnings.push(formatConfigWarning(w)),
     });

@@ -4,6 +4,8 @@ import cron from 'node-cron';
 import type { DbOrTx } from '../../../db/client.ts';
 import { sourceHealth, sources } from '../../../db/schema/index.ts';
 import { formatPath } from '../../config/load.ts';
+import { checkPluginEntry } from '../../config/plugins.ts';
+import { sourcePlugins } from '../../config/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { newId } from '../../ids.ts';
 import { healthSchema, healthView } from '../../pipeline/health.ts';
@@ -109,7 +111,10 @@ export async function findSource(db: DbOrTx, idOrName: string): Promise<SourceRo
   return rows[0];
 }
 
-/** Validate type, options, secrets and schedule against the collector registry; 400 naming the field. */
+/**
+ * Validate type, options and secrets with the config's own check (`checkPluginEntry`), and the
+ * schedule; 400 naming the field.
+ */
 export function checkSource(
   deps: Deps,
   type: string,
@@ -117,30 +122,14 @@ export function checkSource(
   secrets?: Record<string, string>,
   schedule?: string,
 ) {
-  const c = deps.collectors.find((x) => x.id === type);
-  if (!c)
-    throw new ApiError(
-      'BAD_REQUEST',
-      `type: unknown source type; one of ${deps.collectors.map((x) => x.id).join(', ')}`,
-      'type',
-    );
-  const r = c.options.safeParse(options);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    const field = formatPath(['options', ...i.path]);
-    throw new ApiError('BAD_REQUEST', `${field}: ${i.message}`, field);
-  }
-  for (const k of Object.keys(secrets ?? {})) {
-    if (!(c.secrets ?? []).includes(k))
-      throw new ApiError(
-        'BAD_REQUEST',
-        `secrets.${k}: source type ${type} takes no such secret`,
-        `secrets.${k}`,
-      );
+  const r = checkPluginEntry(sourcePlugins(deps.collectors), { type, options, secrets });
+  if (!r.ok) {
+    const field = formatPath(r.issues[0]!.path);
+    throw new ApiError('BAD_REQUEST', `${field}: ${r.issues[0]!.message}`, field);
   }
   if (schedule !== undefined && !cron.validate(schedule))
     throw new ApiError('BAD_REQUEST', 'schedule: invalid cron expression', 'schedule');
-  return { collector: c, options: r.data as Record<string, unknown> };
+  return { collector: r.plugin, options: r.options };
 }
 
 const idParam = z.object({

@@ -4,15 +4,16 @@ import {
   type AlertMention,
   type AlertMessage,
   levelInfo,
-} from './types.ts';
+} from '../../types.ts';
+import { escapeMarkdown, escapeWeakMarkdown, markdownUrl, neutralize, oneLine, safeUrl } from './escape.ts';
 
 /**
- * Rendering of an `AlertMessage` for people: plain text, three markdown flavours and an
- * HTML email. Everything a platform user wrote (post text, author names and handles) is
- * untrusted: it is escaped for the target format, URLs in it are defanged (`hxxps://x[.]com`)
- * so they neither render as links nor unfurl, and mass mentions (`@all`, `@channel`,
- * `<!channel>`, `<@U123>`) are broken so they never ping. Brand names, rule titles and factor
- * explanations come from config and the core, and are escaped all the same.
+ * Rendering of an `AlertMessage` for people, in one place for every channel: a format-neutral
+ * view (`alertView`, shrunk to fit a size limit by `shrinkToFit`), plain text and markdown here,
+ * the HTML email in `./email.tsx`, each channel's payload in its own file. Everything a
+ * platform user wrote (post text, author names and handles) is untrusted: each format escapes
+ * it with its own syntax (`./escape.ts`); brand names, rule titles and factor explanations come
+ * from config and the core, and are escaped all the same.
  *
  * Why graphemes: a limit cut must never split a surrogate pair, a multi-byte UTF-8 sequence,
  * a combining mark or a ZWJ emoji; `Intl.Segmenter` walks user-perceived characters.
@@ -55,83 +56,6 @@ export function truncateBytes(s: string, maxBytes: number, ellipsis = ELLIPSIS):
 /** Cut `s` to at most `maxChars` UTF-16 code units (what Slack and JSON-limit APIs count). */
 export function truncateChars(s: string, maxChars: number, ellipsis = ELLIPSIS): string {
   return truncateBy(s, maxChars, (x) => x.length, ellipsis);
-}
-
-// ---------------------------------------------------------------- escaping untrusted text
-
-const URL_RE = /\b(?:(?:https?|ftp):\/\/|www\.)[^\s<>"'`]+/gi;
-const MASS_MENTION_RE = /@(all|channel|here|everyone|所有人|全体成员)(?![\p{L}\p{N}_])/giu;
-
-/**
- * Make untrusted text inert on any chat surface: defang URLs so they neither link nor
- * unfurl, and put a word joiner after `@` in mass mentions.
- *
- * @example
- * neutralize('@all see https://evil.example/x') // '@\u2060all see hxxps://evil[.]example/x'
- */
-export function neutralize(s: string): string {
-  return s
-    .replace(URL_RE, (u) => u.replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp').replace(/\./g, '[.]'))
-    .replace(MASS_MENTION_RE, '@\u2060$1');
-}
-
-/** Collapse whitespace and control characters to single spaces (one-line snippets). */
-export function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
-}
-
-const HTML_ESC: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESC[c] ?? c);
-}
-
-/** Slack mrkdwn: `&<>` become entities, which also disarms `<!channel>`, `<@U1>` and `<url|text>`. */
-export function escapeSlack(s: string): string {
-  return neutralize(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/**
- * CommonMark-style markdown (Teams Adaptive Cards, Feishu lark_md): backslash-escape the
- * inline syntax, and block markers at a line start.
- */
-export function escapeMarkdown(s: string): string {
-  return neutralize(s)
-    .replace(/[\\`*_{}[\]()<>#|~!]/g, '\\$&')
-    .replace(/^(\s*)([-+=]|\d+\.)/gm, (_m, sp: string, mk: string) => `${sp}${mk.replace(/[-+=.]/, '\\$&')}`);
-}
-
-/**
- * Markdown for renderers with no reliable backslash escape (DingTalk, WeCom): the syntax
- * is broken with zero-width spaces (`](`, `**`, `__`, `~~`, line-start markers) and angle
- * brackets become full-width so `<font>`, `<@userid>` and raw HTML never render.
- */
-export function escapeWeakMarkdown(s: string): string {
-  const ZW = '\u200b';
-  return neutralize(s)
-    .replace(/</g, '＜')
-    .replace(/>/g, '＞')
-    .replace(/\]\s*[([]/g, (m) => `${m[0]}${ZW}${m.slice(1)}`)
-    .replace(/!\[/g, `!${ZW}[`)
-    .replace(/([*_~`])(?=\1)/g, `$1${ZW}`)
-    .replace(/^(\s*)([#>*+\-|[`]|\d+\.)/gm, `$1${ZW}$2`);
-}
-
-/** The URL if it is an absolute http(s) URL; otherwise undefined (never link `javascript:`). */
-export function safeUrl(u: string | undefined): string | undefined {
-  if (!u) return undefined;
-  try {
-    const url = new URL(u);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------- labels
@@ -195,6 +119,8 @@ export interface MentionView {
  * `budget` shrinks the quoted mentions so the rendering fits a size limit.
  */
 export interface AlertView {
+  /** The message's locale (labels are English, or Chinese first then English). */
+  locale: AlertLocale;
   level: AlertLevelInfo | undefined;
   emoji: string;
   /** e.g. `🔴 红色预警 / Critical — Acme: negative spike`. */
@@ -336,6 +262,7 @@ export function alertView(message: AlertMessage, budget: RenderBudget = FULL_BUD
   }
 
   return {
+    locale: loc,
     level,
     emoji,
     headline: `${emoji} ${title}`,
@@ -442,11 +369,6 @@ export function markdownOf(v: AlertView, flavor: MarkdownFlavor): string {
   return lines.join('\n');
 }
 
-/** Percent-encode what would end or break a markdown link destination. */
-export function markdownUrl(u: string): string {
-  return u.replace(/[()<>\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
 export function renderMarkdown(message: AlertMessage, flavor: MarkdownFlavor, maxBytes: number): string {
   return shrinkToFit(
     message,
@@ -455,56 +377,4 @@ export function renderMarkdown(message: AlertMessage, flavor: MarkdownFlavor, ma
     maxBytes,
     (s) => truncateBytes(s, maxBytes),
   );
-}
-
-/** Email: subject, text part and an HTML part built from escaped pieces (no interpolation of raw input). */
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export function htmlOf(v: AlertView): string {
-  const color = v.level?.hex ?? '#455a64';
-  const h = escapeHtml;
-  const parts: string[] = [
-    '<!doctype html><html><head><meta charset="utf-8"></head>',
-    '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;max-width:680px">',
-    `<h2 style="border-left:6px solid ${color};padding-left:10px">${h(v.headline)}</h2>`,
-  ];
-  if (v.facts.length) {
-    parts.push('<table cellpadding="4" style="border-collapse:collapse">');
-    for (const f of v.facts) parts.push(`<tr><th align="left">${h(f.label)}</th><td>${h(f.value)}</td></tr>`);
-    parts.push('</table>');
-  }
-  for (const s of v.sections) {
-    parts.push(`<h3>${h(s.title)}</h3><ul>`);
-    for (const i of s.items) parts.push(`<li>${h(i)}</li>`);
-    parts.push('</ul>');
-  }
-  if (v.mentions.length) {
-    parts.push(`<h3>${h(v.mentionsTitle)}</h3>`);
-    for (const m of v.mentions) {
-      const open = m.url ? ` · <a href="${h(m.url)}">open</a>` : '';
-      parts.push(
-        `<blockquote style="border-left:3px solid #ccc;margin:8px 0;padding-left:8px"><b>${h(neutralize(m.who))}</b> · ${h(m.meta)}${open}<br>${h(neutralize(m.text))}</blockquote>`,
-      );
-    }
-  }
-  if (v.links.length)
-    parts.push(`<p>${v.links.map((l) => `<a href="${h(l.url)}">${h(l.label)}</a>`).join(' · ')}</p>`);
-  parts.push(`<p style="color:#888;font-size:12px">${h(v.footer)}</p></body></html>`);
-  return parts.join('\n');
-}
-
-export function renderEmail(message: AlertMessage, maxBytes = 512 * 1024): RenderedEmail {
-  const v = alertView(message);
-  const subject = truncateChars(`[Earshot] ${v.headline}`, 200);
-  const body = shrinkToFit(
-    message,
-    (x) => ({ text: textOf(x), html: htmlOf(x) }),
-    (o) => byteLength(o.text) + byteLength(o.html),
-    maxBytes,
-  );
-  return { subject, ...body };
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, rateLimitWaitMs } from '../../collectors/_lib/http.ts';
 import { readEnv } from '../../src/config/load.ts';
 import { EarshotError, FetchError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { isAddressAllowed } from '../../src/net/guard.ts';
+import { createHttpClient } from '../../src/net/http.ts';
+import { rateLimitWaitMs } from '../../src/net/rate-limit.ts';
 import { productionPlugins } from '../../src/registry.ts';
 import { recordingClock, testHttp } from '../helpers/collect.ts';
 import { type FixtureServer, startFixtureServer, startProxy } from '../helpers/fixture-server.ts';
